@@ -1,0 +1,108 @@
+"""Command line: a thin shell over the library (``lumbar-rom --help``)."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lumbar_rom import __version__
+from lumbar_rom.errors import LumbarRomError
+
+app = typer.Typer(
+    name="lumbar-rom",
+    help="Measure lower-back range of motion from video. Never a diagnosis.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ModelOpt = Annotated[
+    Path | None,
+    typer.Option("--model", help="A PoseLandmarker .task file (default: the bundled full model)."),
+]
+
+
+def _fail(err: Exception) -> typer.Exit:
+    typer.echo(f"Error: {err}", err=True)
+    return typer.Exit(code=1)
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    from lumbar_rom.logs import setup_logging
+
+    setup_logging(verbose)
+
+
+@app.command()
+def info(model: ModelOpt = None) -> None:
+    """Versions, the pose model in use and its checksum status."""
+    import av
+    import mediapipe
+    import numpy
+
+    from lumbar_rom.pose.model import default_model_path, verify_model
+
+    path = model or default_model_path()
+    typer.echo(f"lumbar-rom  {__version__}")
+    typer.echo(f"python      {platform.python_version()}")
+    typer.echo(f"mediapipe   {mediapipe.__version__}")
+    typer.echo(f"pyav        {av.__version__}")
+    typer.echo(f"numpy       {numpy.__version__}")
+    typer.echo(f"model       {path}")
+    try:
+        check = verify_model(path)
+    except LumbarRomError as err:
+        typer.echo(f"checksum    FAILED: {err}")
+        raise typer.Exit(code=1) from None
+    typer.echo(f"sha256      {check.sha256}")
+    typer.echo(f"checksum    {check.status}")
+
+
+@app.command()
+def landmarks(
+    video: Annotated[Path, typer.Argument(help="A video file (mp4, mov, webm, ...).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    annotate: Annotated[bool, typer.Option(help="Write annotated.mp4 as well.")] = True,
+    model: ModelOpt = None,
+) -> None:
+    """Per-frame pose landmarks (CSV/Parquet) and an annotated H.264 MP4."""
+    from lumbar_rom.pipeline import track_video
+
+    if fmt not in ("csv", "parquet"):
+        raise _fail(ValueError(f"--format must be csv or parquet, not {fmt!r}."))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        seq = track_video(video, model_path=model, progress=True,
+                          annotate_to=out / "annotated.mp4" if annotate else None)
+        table = seq.save(out / f"landmarks.{fmt}")
+    except LumbarRomError as err:
+        raise _fail(err) from None
+    except OSError as err:
+        raise _fail(LumbarRomError(f"Cannot write to {out} ({err.strerror}); choose another "
+                                   "output folder.")) from None
+    found = int(seq.detected.sum())
+    typer.echo(f"{found} of {seq.n_frames} frames with a person -> {table}")
+    if annotate:
+        typer.echo(f"annotated video -> {out / 'annotated.mp4'}")
+    summary = {"video": str(video), "frames": seq.n_frames, "frames_with_person": found,
+               "fps": seq.fps, "frame_size": list(seq.frame_size)}
+    (out / "landmarks.json").write_text(json.dumps(summary, indent=2))
+
+
+def main() -> None:  # pragma: no cover - console script entry
+    """Console script: filter MediaPipe's native log lines from the terminal, then run."""
+    from lumbar_rom.logs import filter_native_stderr
+
+    filter_native_stderr()
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

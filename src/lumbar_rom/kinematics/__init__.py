@@ -1,0 +1,1 @@
+"""Kinematics stage: angles from landmarks, cleaning filters, camera-view classification."""

@@ -1,0 +1,266 @@
+"""Trunk and limb angles from pose landmarks: pure, vectorised over frames, in degrees.
+
+Angle conventions (the only place they are defined)
+---------------------------------------------------
+Image coordinates are pixels, x to the image right, y down. World coordinates are MediaPipe's
+(metres, x to the image right, y down, z away from the camera). Frames are assumed NOT mirrored
+(a webcam's raw frames; selfie-mirrored recordings swap left and right).
+
+``trunk_image_angle``  (any view)
+    angle of the mid-hip -> mid-shoulder line against the image vertical (up); positive = top of
+    the trunk toward the image right; range (-180, 180].
+``sagittal_trunk_angle``  (side view)
+    the image angle turned into the person's frame: positive = forward (flexion direction),
+    negative = backward (extension). The person's forward direction in the image is read from the
+    feet (toes ahead of heels) and the nose (ahead of the ears).
+``frontal_trunk_angle``  (front view, person facing the camera)
+    positive = top of the trunk toward the person's LEFT (side bend left), negative = right.
+``hip_flexion``  (side view)
+    angle between the trunk line (up) and the thigh line (down) minus 180; 0 = upright stance,
+    positive = trunk and thigh closing in front (flexion).
+``knee_flexion``  (side view)
+    180 - the hip-knee-ankle angle; 0 = straight knee.
+``rotation_from_span``  (front view, seated or standing, dowel across the shoulders or arms out)
+    arccos(span / neutral span) of a line carried by the thorax (wrists on a dowel); 0..90,
+    unsigned: the direction comes from the prompt and is checked with ``shoulder_yaw``.
+``shoulder_yaw`` / ``hip_yaw``  (3D, world)
+    horizontal angle of the right -> left shoulder (hip) line against the image plane:
+    0 = facing the camera; positive = the person's left side turned away from the camera
+    (a rotation to the person's LEFT). MediaPipe's 3D yaw under-reads trunk rotation by about
+    half: use it for the sign and the camera check, never as the rotation value.
+``obliquity``  (front view)
+    angle of a right -> left line against the image horizontal; positive = the person's left
+    side higher.
+
+Every function maps NaN inputs to NaN outputs; no function treats 0 as missing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lumbar_rom.data import load_toml
+from lumbar_rom.pose.landmarks import Landmark as L
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+
+def midpoint(points: np.ndarray, a: int, b: int) -> np.ndarray:
+    """Mean of landmarks ``a`` and ``b``. ``points (T, 33, D) -> (T, D)``."""
+    return 0.5 * (points[:, a, :] + points[:, b, :])
+
+
+def mid_hip(points: np.ndarray) -> np.ndarray:
+    """``(T, 33, D) -> (T, D)``"""
+    return midpoint(points, L.LEFT_HIP, L.RIGHT_HIP)
+
+
+def mid_shoulder(points: np.ndarray) -> np.ndarray:
+    """``(T, 33, D) -> (T, D)``"""
+    return midpoint(points, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+
+
+def angle_from_up(vec: np.ndarray) -> np.ndarray:
+    """Signed angle of 2D image vectors against image-up; positive toward image right.
+
+    ``vec (..., 2)`` in image coordinates (y down) -> ``(...)`` degrees in (-180, 180].
+    """
+    return np.degrees(np.arctan2(vec[..., 0], -vec[..., 1]))
+
+
+def wrap180(deg: np.ndarray | float) -> np.ndarray:
+    """Wrap degrees to (-180, 180]."""
+    d = np.asarray(deg, dtype=float)
+    return 180.0 - np.mod(180.0 - d, 360.0)
+
+
+def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Unsigned angle ABC at ``b`` in degrees (0..180). ``a, b, c (T, D) -> (T,)``."""
+    u, v = a - b, c - b
+    if u.shape[-1] == 2:
+        cross = np.abs(u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0])
+    else:
+        cross = np.linalg.norm(np.cross(u, v), axis=-1)
+    return np.degrees(np.arctan2(cross, np.einsum("...i,...i->...", u, v)))
+
+
+# ---- trunk -------------------------------------------------------------------------------------
+
+
+def trunk_image_angle(image: np.ndarray) -> np.ndarray:
+    """Mid-hip -> mid-shoulder line vs image vertical. ``image (T, 33, >=2) -> (T,)`` degrees,
+    positive = top of trunk toward image right."""
+    return angle_from_up(mid_shoulder(image)[:, :2] - mid_hip(image)[:, :2])
+
+
+def facing_sign(image: np.ndarray) -> float:
+    """+1 if the person faces the image right in a side view, -1 if the image left, NaN if unknown.
+
+    Votes (median over frames): toes ahead of heels, nose ahead of the ears.
+    ``image (T, 33, >=2) -> float``
+    """
+    toes = 0.5 * (image[:, L.LEFT_FOOT_INDEX, 0] + image[:, L.RIGHT_FOOT_INDEX, 0])
+    heels = 0.5 * (image[:, L.LEFT_HEEL, 0] + image[:, L.RIGHT_HEEL, 0])
+    ears = 0.5 * (image[:, L.LEFT_EAR, 0] + image[:, L.RIGHT_EAR, 0])
+    votes = np.concatenate([np.sign(toes - heels), np.sign(image[:, L.NOSE, 0] - ears)])
+    votes = votes[np.isfinite(votes)]
+    if votes.size == 0 or np.sum(votes) == 0:
+        return float("nan")
+    return float(np.sign(np.sum(votes)))
+
+
+def left_side_sign(image: np.ndarray) -> float:
+    """+1 if the person's left is on the image right (facing the camera, unmirrored), -1 if on the
+    image left (back to the camera or mirrored), NaN if unknown. ``image (T, 33, >=2) -> float``"""
+    d = np.concatenate([image[:, L.LEFT_HIP, 0] - image[:, L.RIGHT_HIP, 0],
+                        image[:, L.LEFT_SHOULDER, 0] - image[:, L.RIGHT_SHOULDER, 0]])
+    d = d[np.isfinite(d)]
+    if d.size == 0 or np.median(d) == 0:
+        return float("nan")
+    return float(np.sign(np.median(d)))
+
+
+def sagittal_trunk_angle(image: np.ndarray, facing: float) -> np.ndarray:
+    """Trunk inclination in the sagittal plane (side view): + forward, - backward.
+    ``image (T, 33, >=2), facing = facing_sign(...) -> (T,)`` degrees."""
+    return trunk_image_angle(image) * facing
+
+
+def frontal_trunk_angle(image: np.ndarray, left_sign: float) -> np.ndarray:
+    """Trunk inclination in the frontal plane (front view): + toward the person's left.
+    ``image (T, 33, >=2), left_sign = left_side_sign(...) -> (T,)`` degrees."""
+    return trunk_image_angle(image) * left_sign
+
+
+def thigh_angle(image: np.ndarray, facing: float) -> np.ndarray:
+    """Mean thigh (hip -> knee) angle vs image down; + knee ahead of hip. ``-> (T,)`` degrees."""
+    hips, knees = mid_hip(image)[:, :2], midpoint(image, L.LEFT_KNEE, L.RIGHT_KNEE)[:, :2]
+    v = knees - hips
+    return np.degrees(np.arctan2(v[:, 0], v[:, 1])) * facing
+
+
+def hip_flexion(image: np.ndarray, facing: float) -> np.ndarray:
+    """Trunk-vs-thigh angle (side view), 0 upright, + flexion. ``(T, 33, >=2) -> (T,)`` degrees."""
+    return wrap180(sagittal_trunk_angle(image, facing) + thigh_angle(image, facing))
+
+
+def knee_flexion(image: np.ndarray) -> np.ndarray:
+    """180 - hip-knee-ankle angle, mean of both legs; 0 = straight. ``-> (T,)`` degrees."""
+    left = joint_angle(image[:, L.LEFT_HIP, :2], image[:, L.LEFT_KNEE, :2],
+                       image[:, L.LEFT_ANKLE, :2])
+    right = joint_angle(image[:, L.RIGHT_HIP, :2], image[:, L.RIGHT_KNEE, :2],
+                        image[:, L.RIGHT_ANKLE, :2])
+    return 180.0 - 0.5 * (left + right)
+
+
+def estimated_lumbar_flexion(trunk_flexion_deg: np.ndarray) -> np.ndarray:
+    """ESTIMATE of the lumbar part of a whole-trunk flexion angle through the lumbopelvic rhythm
+    (data/lumbopelvic_rhythm.toml, Esola 1996): within each band of trunk angle the lumbar share of
+    each degree is ratio / (1 + ratio). Negative inputs (extension) use the extension fraction.
+    ``(...) -> (...)`` degrees."""
+    rhythm = load_toml("lumbopelvic_rhythm.toml")
+    uppers = np.asarray(rhythm["flexion"]["band_upper_deg"], float)
+    ratios = np.asarray(rhythm["flexion"]["lumbar_to_hip_ratio"], float)
+    shares = ratios / (1.0 + ratios)
+    x = np.asarray(trunk_flexion_deg, float)
+    pos = np.clip(x, 0.0, None)
+    lowers = np.concatenate([[0.0], uppers[:-1]])
+    widths = np.concatenate([uppers - lowers])
+    widths[-1] = np.inf  # the last ratio holds beyond the last band
+    in_band = np.clip(pos[..., None] - lowers, 0.0, widths)
+    lumbar = np.sum(in_band * shares, axis=-1)
+    ext = np.clip(x, None, 0.0) * rhythm["extension"]["lumbar_fraction"]
+    out = lumbar + ext
+    return np.where(np.isnan(x), np.nan, out)
+
+
+# ---- rotation ----------------------------------------------------------------------------------
+
+
+def span_2d(image: np.ndarray, a: int, b: int) -> np.ndarray:
+    """Image distance between landmarks ``a`` and ``b``. ``(T, 33, >=2) -> (T,)`` pixels."""
+    return np.linalg.norm(image[:, a, :2] - image[:, b, :2], axis=-1)
+
+
+def rotation_from_span(span: np.ndarray, neutral_span: float) -> np.ndarray:
+    """Axial rotation from foreshortening: arccos(span / neutral span), degrees 0..90 (unsigned).
+    Spans longer than neutral read 0. ``(T,) -> (T,)``. Insensitive (noisy) below ~10 deg."""
+    ratio = np.clip(np.asarray(span, float) / neutral_span, -1.0, 1.0)
+    return np.degrees(np.arccos(ratio))
+
+
+def _yaw(world: np.ndarray, left: int, right: int) -> np.ndarray:
+    v = world[:, left, :] - world[:, right, :]
+    return np.degrees(np.arctan2(v[:, 2], v[:, 0]))
+
+
+def shoulder_yaw(world: np.ndarray) -> np.ndarray:
+    """3D right -> left shoulder line vs the image plane; + = left side away (turned left).
+    ``world (T, 33, 3) -> (T,)`` degrees (-180, 180]."""
+    return _yaw(world, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+
+
+def hip_yaw(world: np.ndarray) -> np.ndarray:
+    """3D right -> left hip line vs the image plane; 0 = pelvis square to the camera.
+    ``world (T, 33, 3) -> (T,)`` degrees."""
+    return _yaw(world, L.LEFT_HIP, L.RIGHT_HIP)
+
+
+# ---- posture (neutral phase) -------------------------------------------------------------------
+
+
+def obliquity(image: np.ndarray, left: int, right: int, left_sign: float) -> np.ndarray:
+    """Right -> left line vs image horizontal, + = person's left side higher (front view).
+    ``(T, 33, >=2) -> (T,)`` degrees."""
+    v = image[:, left, :2] - image[:, right, :2]
+    # y is down: the left side higher means v_y < 0. Flip x by left_sign so "toward the left" is +x.
+    return np.degrees(np.arctan2(-v[:, 1], v[:, 0] * left_sign))
+
+
+def pelvic_obliquity(image: np.ndarray, left_sign: float) -> np.ndarray:
+    """Hip line tilt (front view), + = left hip higher. ``-> (T,)`` degrees."""
+    return obliquity(image, L.LEFT_HIP, L.RIGHT_HIP, left_sign)
+
+
+def shoulder_obliquity(image: np.ndarray, left_sign: float) -> np.ndarray:
+    """Shoulder line tilt (front view), + = left shoulder higher. ``-> (T,)`` degrees."""
+    return obliquity(image, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, left_sign)
+
+
+def lateral_trunk_shift(image: np.ndarray, left_sign: float) -> np.ndarray:
+    """Mid-shoulder horizontal offset from mid-hip as a fraction of hip width (front view),
+    + = toward the person's left. ``-> (T,)`` (dimensionless)."""
+    dx = (mid_shoulder(image)[:, 0] - mid_hip(image)[:, 0]) * left_sign
+    return dx / span_2d(image, L.LEFT_HIP, L.RIGHT_HIP)
+
+
+def forward_head_angle(image: np.ndarray, facing: float) -> np.ndarray:
+    """Shoulder -> ear line vs vertical (side view), + = ear ahead of the shoulder.
+    ``-> (T,)`` degrees."""
+    ear = midpoint(image, L.LEFT_EAR, L.RIGHT_EAR)[:, :2]
+    sh = mid_shoulder(image)[:, :2]
+    return angle_from_up(ear - sh) * facing
+
+
+# ---- fingertip to floor ------------------------------------------------------------------------
+
+
+def fingertip_to_floor(image: np.ndarray, neutral: np.ndarray, height_cm: float | None
+                       ) -> tuple[np.ndarray, str]:
+    """Vertical distance from the lower fingertip to the floor (side view).
+
+    The floor is the ankle level of the neutral stance plus the ankle height; with the person's
+    height the pixel scale comes from the eye-to-ankle distance in neutral (anthropometric
+    fractions, data/anthropometry.toml). ``image (T, 33, >=2), neutral (N, 33, >=2)`` -> ``(T,)``
+    and its unit: ``"cm"`` with a height, else ``"px"``. Negative = fingertips below floor level.
+    """
+    anth = load_toml("anthropometry.toml")
+    ankle_y = np.nanmedian(0.5 * (neutral[:, L.LEFT_ANKLE, 1] + neutral[:, L.RIGHT_ANKLE, 1]))
+    eye_y = np.nanmedian(0.5 * (neutral[:, L.LEFT_EYE, 1] + neutral[:, L.RIGHT_EYE, 1]))
+    tip_y = np.fmax(image[:, L.LEFT_INDEX, 1], image[:, L.RIGHT_INDEX, 1])
+    if height_cm is None:
+        return ankle_y - tip_y, "px"
+    px_per_cm = (ankle_y - eye_y) / ((anth["eye_height"]["fraction"]
+                                      - anth["ankle_height"]["fraction"]) * height_cm)
+    floor_y = ankle_y + anth["ankle_height"]["fraction"] * height_cm * px_per_cm
+    return (floor_y - tip_y) / px_per_cm, "cm"

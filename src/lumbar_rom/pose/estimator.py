@@ -1,0 +1,232 @@
+"""Pose estimators: a small interface and the MediaPipe Tasks backend.
+
+The interface is one method, ``process(rgb, timestamp_ms) -> FramePose | None``, plus ``close()``;
+tests use a fake, and another backend could be added behind the same interface.
+
+MediaPipe notes (measured; see README "Pose model"):
+- Only the Tasks API (``mediapipe.tasks.python.vision.PoseLandmarker``) is used.
+- The RGB array handed to MediaPipe must be C-contiguous. PyAV's ``to_ndarray`` returns row-padded
+  (non-contiguous) views for some widths, which VIDEO mode silently turns into "no person".
+- Landmarkers must be closed explicitly: one freed by the cyclic garbage collector runs
+  ``close()`` from ``__del__`` and can freeze that thread. Open landmarkers are kept alive in a
+  registry and closed at interpreter exit if their owner forgot.
+- Loading and the first inference print TFLite/absl log lines straight to file descriptor 2; they
+  are silenced (set ``LUMBAR_ROM_NATIVE_LOGS=1`` to see them).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+import numpy as np
+
+from lumbar_rom.pose.landmarks import N_LANDMARKS
+from lumbar_rom.pose.model import default_model_path, verify_model
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["video", "live", "image"]
+
+
+@dataclass(frozen=True)
+class FramePose:
+    """Landmarks of one person in one frame.
+
+    image : (33, 3) pixels (x right, y down, z relative depth in pixel units)
+    world : (33, 3) metres, origin between the hips
+    visibility : (33,) in [0, 1]
+    timestamp_ms : the timestamp of the frame these landmarks belong to
+    """
+
+    image: np.ndarray
+    world: np.ndarray
+    visibility: np.ndarray
+    timestamp_ms: int
+
+    @staticmethod
+    def missing(timestamp_ms: int) -> FramePose:
+        nan3 = np.full((N_LANDMARKS, 3), np.nan)
+        return FramePose(nan3, nan3.copy(), np.full(N_LANDMARKS, np.nan), timestamp_ms)
+
+
+@runtime_checkable
+class PoseEstimator(Protocol):
+    """What the pipeline needs from a pose backend."""
+
+    name: str
+
+    def process(self, rgb: np.ndarray, timestamp_ms: int) -> FramePose | None:
+        """Landmarks for one RGB frame ``(H, W, 3) uint8``; ``None`` when no person is found.
+
+        ``timestamp_ms`` must increase from call to call (video and live modes).
+        """
+        ...
+
+    def close(self) -> None: ...
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for the duration (native TFLite/absl log lines).
+
+    Python-level ``sys.stderr`` writes in that window are lost too, so keep the window short.
+    """
+    if os.environ.get("LUMBAR_ROM_NATIVE_LOGS") == "1":
+        yield
+        return
+    try:
+        saved = os.dup(2)
+    except OSError:  # no fd 2 (some embedded runners)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+_OPEN: set[MediaPipeEstimator] = set()
+_OPEN_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_forgotten() -> None:
+    with _OPEN_LOCK:
+        leftovers = list(_OPEN)
+    for est in leftovers:
+        est.close()
+
+
+def _to_frame_pose(result: object, width: int, height: int, ts: int) -> FramePose | None:
+    poses = getattr(result, "pose_landmarks", None)
+    if not poses:
+        return None
+    lms = poses[0]
+    image = np.array([[p.x * width, p.y * height, p.z * width] for p in lms], dtype=np.float64)
+    vis = np.array([p.visibility if p.visibility is not None else np.nan for p in lms])
+    worlds = getattr(result, "pose_world_landmarks", None)
+    if worlds:
+        world = np.array([[p.x, p.y, p.z] for p in worlds[0]], dtype=np.float64)
+    else:  # pragma: no cover - MediaPipe always returns both
+        world = np.full((N_LANDMARKS, 3), np.nan)
+    return FramePose(image, world, vis, ts)
+
+
+class MediaPipeEstimator:
+    """MediaPipe Tasks ``PoseLandmarker`` (BlazePose GHUM 3D).
+
+    Parameters
+    ----------
+    model_path
+        a ``.task`` bundle; default: the bundled, checksum-verified full model.
+    mode
+        ``"video"`` (files: tracking between frames, synchronous), ``"live"`` (camera: MediaPipe's
+        LIVE_STREAM mode; ``process`` submits the frame and returns the newest finished result,
+        which may belong to an earlier frame, so the camera never waits on the model), or
+        ``"image"`` (independent photos).
+    min_detection_confidence, min_tracking_confidence
+        MediaPipe thresholds (defaults 0.5, MediaPipe's own).
+
+    Use as a context manager, or call :meth:`close`.
+    """
+
+    name = "mediapipe-blazepose"
+
+    def __init__(self, model_path: str | Path | None = None, mode: Mode = "video",
+                 min_detection_confidence: float = 0.5,
+                 min_tracking_confidence: float = 0.5) -> None:
+        check = verify_model(model_path if model_path is not None else default_model_path())
+        self.model = check
+        self.mode: Mode = mode
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        running = {"video": vision.RunningMode.VIDEO, "live": vision.RunningMode.LIVE_STREAM,
+                   "image": vision.RunningMode.IMAGE}[mode]
+        self._latest: FramePose | None = None
+        self._latest_lock = threading.Lock()
+        self._size = (0, 0)
+        kwargs = {}
+        if mode == "live":
+            kwargs["result_callback"] = self._on_result
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(check.path)),
+            running_mode=running,
+            num_poses=1,
+            min_pose_detection_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+            **kwargs,
+        )
+        with quiet_native_stderr():
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        self._mp_image = __import__("mediapipe").Image
+        self._mp_format = __import__("mediapipe").ImageFormat.SRGB
+        self._calls = 0
+        self._closed = False
+        # MediaPipe wants strictly increasing timestamps for the landmarker's whole life; a new
+        # video restarts at 0, so requested times are shifted onto one increasing clock.
+        self._offset = 0
+        self._last_req = -1
+        self._last_ts = -1
+        with _OPEN_LOCK:
+            _OPEN.add(self)
+
+    # live mode: results arrive on MediaPipe's thread
+    def _on_result(self, result: object, _image: object, timestamp_ms: int) -> None:
+        fp = _to_frame_pose(result, self._size[0], self._size[1],
+                            int(timestamp_ms) - self._offset)
+        with self._latest_lock:
+            self._latest = fp
+
+    def process(self, rgb: np.ndarray, timestamp_ms: int) -> FramePose | None:
+        if self._closed:
+            raise RuntimeError("MediaPipeEstimator is closed")
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got {rgb.shape} {rgb.dtype}")
+        rgb = np.ascontiguousarray(rgb)
+        height, width = rgb.shape[:2]
+        self._size = (width, height)
+        image = self._mp_image(image_format=self._mp_format, data=rgb)
+        if timestamp_ms <= self._last_req:  # a new clip: continue the clock
+            self._offset = self._last_ts + 1 - int(timestamp_ms)
+        self._last_req = int(timestamp_ms)
+        ts = max(int(timestamp_ms) + self._offset, self._last_ts + 1)
+        self._last_ts = ts
+        quiet = quiet_native_stderr() if self._calls < 2 else contextlib.nullcontext()
+        self._calls += 1
+        with quiet:
+            if self.mode == "video":
+                result = self._landmarker.detect_for_video(image, ts)
+            elif self.mode == "image":
+                result = self._landmarker.detect(image)
+            else:
+                self._landmarker.detect_async(image, ts)
+                with self._latest_lock:
+                    return self._latest
+        return _to_frame_pose(result, width, height, int(timestamp_ms))
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with _OPEN_LOCK:
+            _OPEN.discard(self)
+        with quiet_native_stderr():
+            self._landmarker.close()
+
+    def __enter__(self) -> MediaPipeEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

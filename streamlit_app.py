@@ -1,0 +1,5 @@
+"""Streamlit entry point: ``streamlit run streamlit_app.py`` (or ``make run``)."""
+
+from lumbar_rom.app.main import run
+
+run()

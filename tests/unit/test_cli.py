@@ -1,0 +1,47 @@
+import pytest
+from typer.testing import CliRunner
+
+from lumbar_rom.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("cmd", [[], ["info"], ["landmarks"]])
+def test_help(cmd):
+    result = runner.invoke(app, [*cmd, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+
+
+def test_info_reports_verified_model():
+    result = runner.invoke(app, ["info"])
+    assert result.exit_code == 0, result.output
+    assert "checksum    verified" in result.output
+
+
+def test_info_with_corrupt_model_fails_with_one_sentence(tmp_path):
+    bad = tmp_path / "pose_landmarker_full.task"
+    bad.write_bytes(b"not a model")
+    result = runner.invoke(app, ["info", "--model", str(bad)])
+    assert result.exit_code == 1
+    assert "corrupt" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda p: p / "missing.mp4", "does not exist"),
+    (lambda p: p, "is a folder"),
+    (lambda p: (p / "x.mp4").write_text("not video") and p / "x.mp4", "not a video file"),
+])
+def test_landmarks_bad_input_is_one_sentence_and_nonzero(tmp_path, make, message):
+    target = make(tmp_path)
+    result = runner.invoke(app, ["landmarks", str(target), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_landmarks_rejects_unknown_format(tmp_path):
+    result = runner.invoke(app, ["landmarks", "x.mp4", "--format", "xlsx"])
+    assert result.exit_code == 1
+    assert "--format" in result.output

@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+
+from lumbar_rom.errors import NoPersonError
+from lumbar_rom.pipeline import Timing, track_video
+from lumbar_rom.pose.estimator import PoseEstimator
+from lumbar_rom.video.reader import iter_frames
+from tests.fixtures.fakes import FakeEstimator
+from tests.fixtures.videos import make_video
+
+
+def test_fake_satisfies_the_interface():
+    assert isinstance(FakeEstimator(), PoseEstimator)
+
+
+def test_missing_frames_are_nan_and_timestamps_increase(tmp_path):
+    path = make_video(tmp_path / "v.mp4", n_frames=8)
+    fake = FakeEstimator(missing={2, 5})
+    seq = track_video(path, estimator=fake, max_side=None)
+    assert seq.n_frames == 8
+    assert seq.detected.tolist() == [True, True, False, True, True, False, True, True]
+    assert np.isnan(seq.image[2]).all() and np.isnan(seq.world[5]).all()
+    stamps = [ts for _, ts in fake.calls]
+    assert stamps == sorted(set(stamps))
+    assert not fake.closed  # a caller's estimator stays open
+
+
+def test_landmarks_are_mapped_back_to_full_size(tmp_path):
+    path = make_video(tmp_path / "big.mp4", n_frames=3, width=320, height=240)
+    fake = FakeEstimator()
+    seq = track_video(path, estimator=fake, max_side=160)
+    assert fake.calls[0][0] == (120, 160, 3)  # inference saw the small frame
+    assert seq.frame_size == (320, 240)
+    np.testing.assert_allclose(seq.image[0, :, 0], fake.frac[:, 0] * 320, rtol=1e-9)
+    np.testing.assert_allclose(seq.image[0, :, 1], fake.frac[:, 1] * 240, rtol=1e-9)
+
+
+def test_no_person_anywhere(tmp_path):
+    path = make_video(tmp_path / "empty.mp4", n_frames=4)
+    with pytest.raises(NoPersonError, match="No person was found"):
+        track_video(path, estimator=FakeEstimator(missing={0, 1, 2, 3}))
+
+
+def test_annotated_video_and_timing(tmp_path):
+    path = make_video(tmp_path / "v.mp4", n_frames=6, width=160, height=120)
+    timing = Timing()
+    out = tmp_path / "ann.mp4"
+    seq = track_video(path, estimator=FakeEstimator(missing={1}), annotate_to=out,
+                      annotate_max_side=80, timing=timing)
+    frames = list(iter_frames(out))
+    assert len(frames) == 6 and frames[0].rgb.shape == (60, 80, 3)
+    assert timing.frames == 6 and timing.total_s >= timing.inference_s > 0
+    np.testing.assert_allclose([f.time_s for f in frames], seq.time_s, atol=2e-3)
+
+
+def test_progress_callback(tmp_path):
+    path = make_video(tmp_path / "v.mp4", n_frames=5)
+    seen = []
+    track_video(path, estimator=FakeEstimator(), on_progress=lambda d, t: seen.append((d, t)))
+    assert [d for d, _ in seen] == [1, 2, 3, 4, 5]

@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+
+from lumbar_rom.pose.sequence import PoseSequence
+
+
+def make_seq(n: int = 4, missing: tuple[int, ...] = (2,)) -> PoseSequence:
+    rng = np.random.default_rng(0)
+    image = rng.uniform(0, 500, (n, 33, 3))
+    world = rng.uniform(-1, 1, (n, 33, 3))
+    vis = rng.uniform(0, 1, (n, 33))
+    image[0, 0] = 0.0  # a real zero stays a zero
+    for i in missing:
+        image[i], world[i], vis[i] = np.nan, np.nan, np.nan
+    return PoseSequence(np.arange(n) / 30.0, image, world, vis, (640, 480), "clip.mp4")
+
+
+def test_shapes_are_checked():
+    seq = make_seq()
+    with pytest.raises(ValueError, match="image"):
+        PoseSequence(seq.time_s, seq.image[:, :32], seq.world, seq.visibility, (640, 480))
+    with pytest.raises(ValueError, match="visibility"):
+        PoseSequence(seq.time_s, seq.image, seq.world, seq.visibility[:3], (640, 480))
+
+
+def test_time_must_increase():
+    seq = make_seq()
+    with pytest.raises(ValueError, match="increasing"):
+        PoseSequence(seq.time_s[::-1], seq.image, seq.world, seq.visibility, (640, 480))
+
+
+def test_arrays_are_read_only_copies():
+    image = np.zeros((2, 33, 3))
+    seq = PoseSequence(np.array([0.0, 0.1]), image, image, np.zeros((2, 33)), (10, 10))
+    image[0, 0, 0] = 5.0
+    assert seq.image[0, 0, 0] == 0.0
+    with pytest.raises(ValueError):
+        seq.image[0, 0, 0] = 1.0
+
+
+def test_detected_uses_nan_not_zero():
+    seq = make_seq(missing=(2,))
+    assert seq.detected.tolist() == [True, True, False, True]
+    assert seq.fps == pytest.approx(30.0)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_save_load_round_trip_keeps_nan_and_zero(tmp_path, suffix):
+    seq = make_seq()
+    path = seq.save(tmp_path / f"lm{suffix}")
+    back = PoseSequence.load(path)
+    assert back.frame_size == (640, 480)
+    assert back.source == "clip.mp4"
+    np.testing.assert_allclose(back.image, seq.image, rtol=1e-5, equal_nan=True)
+    np.testing.assert_allclose(back.world, seq.world, rtol=1e-5, equal_nan=True)
+    np.testing.assert_allclose(back.visibility, seq.visibility, rtol=1e-5, equal_nan=True)
+    assert back.image[0, 0, 0] == 0.0
+    assert np.isnan(back.image[2]).all()
+
+
+def test_slice():
+    seq = make_seq(6, missing=())
+    part = seq.slice(2, 5)
+    assert part.n_frames == 3
+    np.testing.assert_array_equal(part.time_s, seq.time_s[2:5])
