@@ -96,6 +96,52 @@ def landmarks(
     (out / "landmarks.json").write_text(json.dumps(summary, indent=2))
 
 
+MOVEMENT_CHOICES = ("auto", "flexion", "extension", "side-bend-left", "side-bend-right",
+                    "rotation-left", "rotation-right")
+
+
+def _print_trial(trial: object) -> None:
+    t = trial  # TrialResult
+    label = t.movement  # type: ignore[attr-defined]
+    if t.status == "ok":  # type: ignore[attr-defined]
+        typer.echo(f"{label}: {t.value_deg:.1f} deg +/- {t.uncertainty_deg:.1f} "  # type: ignore[attr-defined]
+                   f"({len(t.used_repetitions)} repetitions used; "  # type: ignore[attr-defined]
+                   f"view {t.view.view})")  # type: ignore[attr-defined]
+    else:
+        typer.echo(f"{label}: inconclusive - " + " ".join(t.reasons))  # type: ignore[attr-defined]
+    for f in t.flags:  # type: ignore[attr-defined]
+        if not f.blocking:
+            typer.echo(f"  note: {f.message}")
+
+
+@app.command()
+def analyze(
+    video: Annotated[Path, typer.Argument(help="A movement video.")],
+    movement: Annotated[str, typer.Option(
+        "--movement", "-m", help="One of: " + ", ".join(MOVEMENT_CHOICES) + ".")] = "auto",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+    height: Annotated[float | None, typer.Option(
+        "--height", help="Your height in cm (fingertip-to-floor in cm).")] = None,
+    model: ModelOpt = None,
+) -> None:
+    """Measure a movement: result.json, per-frame angles.csv and an annotated MP4."""
+    from lumbar_rom.pipeline import analyze_video
+
+    if movement not in MOVEMENT_CHOICES:
+        raise _fail(ValueError(f"--movement must be one of {', '.join(MOVEMENT_CHOICES)}."))
+    try:
+        result = analyze_video(video, movement, out_dir=out, model_path=model, height_cm=height,
+                               progress=True)
+    except LumbarRomError as err:
+        raise _fail(err) from None
+    except OSError as err:
+        raise _fail(LumbarRomError(f"Cannot write to {out} ({err.strerror}); choose another "
+                                   "output folder.")) from None
+    for trial in result.trials:
+        _print_trial(trial)
+    typer.echo(f"results -> {out / 'result.json'}, {out / 'angles.csv'}, {out / 'annotated.mp4'}")
+
+
 def main() -> None:  # pragma: no cover - console script entry
     """Console script: filter MediaPipe's native log lines from the terminal, then run."""
     from lumbar_rom.logs import filter_native_stderr

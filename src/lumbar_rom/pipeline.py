@@ -6,6 +6,8 @@ length of the video beyond the landmark arrays (a few KB per frame).
 
 from __future__ import annotations
 
+import csv
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +18,18 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from lumbar_rom import __version__
+from lumbar_rom.assessment.protocol import movement_spec
+from lumbar_rom.assessment.segment import segment_movements
+from lumbar_rom.assessment.trial import (
+    DEFAULT_ANALYSIS,
+    SCHEMA_VERSION,
+    AnalysisSettings,
+    Flag,
+    Posture,
+    TrialResult,
+    analyze_trial,
+)
 from lumbar_rom.errors import NoPersonError
 from lumbar_rom.kinematics.angles import trunk_image_angle
 from lumbar_rom.pose.estimator import FramePose, MediaPipeEstimator, PoseEstimator
@@ -180,3 +194,138 @@ def _assemble(times: list[float], poses: list[FramePose | None], size: tuple[int
         if p is not None:
             image[i], world[i], vis[i] = p.image, p.world, p.visibility
     return PoseSequence(np.asarray(times), image, world, vis, size, source)
+
+
+# ---- analysis of movement videos ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VideoAnalysis:
+    """A video's pose sequence and the trials found in it (one per movement)."""
+
+    seq: PoseSequence
+    trials: tuple[TrialResult, ...]
+    offsets: tuple[int, ...]  # first frame of each trial within ``seq``
+
+
+def analyze_sequence(seq: PoseSequence, movement: str = "auto", *,
+                     height_cm: float | None = None,
+                     settings: AnalysisSettings = DEFAULT_ANALYSIS) -> VideoAnalysis:
+    """Analyse a pose sequence as one ``movement`` or, with ``"auto"``, detect and split it.
+
+    ``auto`` with nothing recognisable gives one inconclusive "unknown" trial explaining why.
+    """
+    if movement != "auto":
+        movement_spec(movement)  # ValueError for an unknown name
+        return VideoAnalysis(seq, (analyze_trial(seq, movement, height_cm=height_cm,  # type: ignore[arg-type]
+                                                 settings=settings),), (0,))
+    segments = segment_movements(seq, settings)
+    if not segments:
+        return VideoAnalysis(seq, (unrecognised_trial(seq),), (0,))
+    trials = tuple(analyze_trial(seq.slice(s.start, s.stop), s.movement, height_cm=height_cm,
+                                 settings=settings) for s in segments)
+    return VideoAnalysis(seq, trials, tuple(s.start for s in segments))
+
+
+def analyze_video(path: str | Path, movement: str = "auto", *, out_dir: str | Path | None = None,
+                  estimator: PoseEstimator | None = None, model_path: str | Path | None = None,
+                  height_cm: float | None = None, progress: bool = False,
+                  on_progress: Callable[[int, int], None] | None = None,
+                  settings: AnalysisSettings = DEFAULT_ANALYSIS) -> VideoAnalysis:
+    """Video file -> trials. With ``out_dir``: ``result.json``, ``angles.csv`` and
+    ``annotated.mp4`` (trunk line, live excursion, end-range frames marked) are written there."""
+    if movement != "auto":
+        movement_spec(movement)
+    seq = track_video(path, estimator=estimator, model_path=model_path, progress=progress,
+                      on_progress=on_progress)
+    analysis = analyze_sequence(seq, movement, height_cm=height_cm, settings=settings)
+    if out_dir is not None:
+        write_outputs(analysis, path, Path(out_dir))
+    return analysis
+
+
+def write_outputs(analysis: VideoAnalysis, video: str | Path, out_dir: Path) -> dict[str, Path]:
+    """Write result.json, angles.csv and annotated.mp4 for an analysed video."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    seq = analysis.seq
+    result = {
+        "schema_version": SCHEMA_VERSION,
+        "software": {"lumbar_rom": __version__},
+        "video": str(video),
+        "frames": seq.n_frames,
+        "frame_size": list(seq.frame_size),
+        "trials": [t.to_dict() for t in analysis.trials],
+    }
+    paths = {"result": out_dir / "result.json", "angles": out_dir / "angles.csv",
+             "video": out_dir / "annotated.mp4"}
+    paths["result"].write_text(json.dumps(result, indent=2, allow_nan=False))
+    table = angle_table(analysis)
+    with paths["angles"].open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(list(table))
+        for row in zip(*table.values(), strict=True):
+            writer.writerow(["" if (isinstance(v, float) and not np.isfinite(v)) else
+                             (f"{v:.3f}" if isinstance(v, float) else v) for v in row])
+    render_annotated(video, analysis, paths["video"])
+    return paths
+
+
+def angle_table(analysis: VideoAnalysis) -> dict[str, list]:
+    """Per-frame angles (deg): the raw image trunk angle and, per frame, the movement and the
+    cleaned excursion from neutral of the trial covering it (blank elsewhere)."""
+    seq = analysis.seq
+    n = seq.n_frames
+    movement = [""] * n
+    excursion = [float("nan")] * n
+    peak = [0] * n
+    for trial, off in zip(analysis.trials, analysis.offsets, strict=True):
+        for i, v in enumerate(trial.excursion_deg):
+            if movement[off + i] == "":
+                movement[off + i] = trial.movement
+                excursion[off + i] = float(v)
+        for k in trial.used_repetitions:
+            idx = int(np.argmin(np.abs(seq.time_s - (seq.time_s[off] + trial.repetitions[k].peak_s
+                                                     - trial.time_s[0]))))
+            peak[idx] = 1
+    raw = trunk_image_angle(seq.image)
+    return {"frame": list(range(n)), "time_s": [float(x) for x in seq.time_s],
+            "trunk_image_deg": [float(x) for x in raw], "movement": movement,
+            "excursion_deg": excursion, "peak": peak}
+
+
+def render_annotated(video: str | Path, analysis: VideoAnalysis, out: Path,
+                     max_side: int = DEFAULT_ANNOTATE_SIDE) -> Path:
+    """Second pass over the video (no inference): skeleton, trunk line, the movement's live
+    excursion from neutral, and the trunk line in green on the repetitions' end-range frames."""
+    seq = analysis.seq
+    table = angle_table(analysis)
+    labels = []
+    for mv, ex in zip(table["movement"], table["excursion_deg"], strict=True):
+        labels.append(f"{movement_spec(mv).label.split(' (')[0]}: {ex:.0f} deg"
+                      if mv and np.isfinite(ex) else "")
+    peaks = np.array(table["peak"], bool)
+    near_peak = np.convolve(peaks, np.ones(7), mode="same") > 0  # show the mark ~0.1-0.2 s
+    w, h = _fit(seq.frame_size, max_side)
+    k = w / seq.frame_size[0]
+    with VideoWriter(out, w, h, fps=seq.fps) as writer:
+        for i, frame in enumerate(iter_frames(video, max_side=max(w, h) * 2, prefetch=2)):
+            if i >= seq.n_frames:
+                break
+            xy = seq.image[i, :, :2] * k if seq.detected[i] else None
+            label, hl, vis = labels[i], bool(near_peak[i]), seq.visibility[i]
+            writer.write(frame.rgb, frame.time_s,
+                         lambda rgb, xy=xy, label=label, hl=hl, vis=vis: draw_pose(
+                             fit_to(rgb, w, h), xy, label or None, highlight=hl, visibility=vis))
+    return out
+
+
+def unrecognised_trial(seq: PoseSequence) -> TrialResult:
+    from lumbar_rom.kinematics.view import ViewEstimate
+
+    flag = Flag("not_recognised", "No movement of the test was recognised in this clip; stand "
+                "still for a second, then do one movement three times, filmed as the guide shows.",
+                True)
+    return TrialResult("unknown", "inconclusive", float("nan"), float("nan"), "", (), (),  # type: ignore[arg-type]
+                       float("nan"), ViewEstimate("unknown", float("nan"), float("nan")),
+                       (float("nan"), float("nan")), float("nan"), Posture(), (flag,),
+                       source=seq.source)

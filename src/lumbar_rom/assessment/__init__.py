@@ -1,0 +1,1 @@
+"""Assessment stage: the protocol of the six motions and the analysis of each trial."""

@@ -1,0 +1,484 @@
+"""Trial analysis: from a pose sequence of one movement to one trustworthy number.
+
+Steps: clean the landmarks -> check the camera view -> find the neutral (still, upright) phase ->
+excursion from neutral -> repetitions and their end-range peaks -> the reported value with its
+uncertainty -> compensation and quality flags -> "ok" or "inconclusive" with the reasons.
+
+Reported value (the rule, stated once): the mean of the peaks of three consecutive repetitions that
+each lie within 10 deg of their mean (AMA Guides validity rule, S31); when several such triplets
+exist, the one with the largest mean (later repetitions are usually freer). With fewer than three
+repetitions the mean of those done is reported with a warning and a wider uncertainty; when no
+three consecutive repetitions agree the trial is inconclusive.
+
+A repetition's peak is plateau-aware: the repetition's robust top (the median of its highest
+~0.1 s of frames) and then the median of the excursion over the frames around the peak within
+``plateau_tol_deg`` of that top (the end-range hold); one wild frame cannot set it.
+
+Uncertainty (95 %): ``1.96 * sqrt(sd_camera**2 + sd_reps**2 / n)``, with the camera's own error
+per motion from ``data/camera_error.toml`` and the spread of the repetitions used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from scipy.signal import find_peaks
+
+from lumbar_rom.assessment.protocol import MOVEMENTS, Movement, movement_spec
+from lumbar_rom.data import load_toml
+from lumbar_rom.kinematics import angles as A
+from lumbar_rom.kinematics.cleaning import CleaningSettings, clean
+from lumbar_rom.kinematics.view import ViewEstimate, classify_view
+from lumbar_rom.pose.landmarks import Landmark as L
+from lumbar_rom.pose.sequence import PoseSequence
+
+SCHEMA_VERSION = 1
+Status = Literal["ok", "inconclusive"]
+
+TRUNK = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]
+LIMBS = [L.NOSE, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE]
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Every threshold of the trial analysis, in one place (degrees, seconds, fractions)."""
+
+    cleaning: CleaningSettings = CleaningSettings()
+    neutral_window_s: float = 0.5
+    neutral_max_range_deg: float = 3.0  # still: the angle varies by at most this in the window
+    neutral_max_rel_span_range: float = 0.04  # rotation: the wrist span within 4 %
+    neutral_search_fraction: float = 0.6  # look for the neutral in the first 60 % of the trial
+    min_peak_deg: float = 8.0
+    min_prominence_fraction: float = 0.4  # of the largest excursion
+    min_rep_interval_s: float = 0.8
+    plateau_tol_deg: float = 1.0
+    consistency_deg: float = 10.0  # S31
+    out_of_frame_fraction: float = 0.10
+    low_visibility_fraction: float = 0.30
+    knee_bend_max_deg: float = 15.0
+    side_bend_lean_max_deg: float = 10.0
+    side_bend_twist_max_deg: float = 10.0
+    pelvis_turn_max_deg: float = 10.0
+    rotation_off_front_max_deg: float = 8.0
+    rotation_crosscheck_max_deg: float = 25.0
+
+
+DEFAULT_ANALYSIS = AnalysisSettings()
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A quality or compensation finding. ``blocking`` flags make the trial inconclusive."""
+
+    code: str
+    message: str
+    blocking: bool
+
+
+@dataclass(frozen=True)
+class Repetition:
+    start_s: float
+    peak_s: float
+    end_s: float
+    peak_deg: float
+    hold_s: float
+
+
+@dataclass(frozen=True)
+class Posture:
+    """Neutral-phase posture. Front view: obliquities (deg, + = left side higher), lateral shift
+    (fraction of hip width, + = toward the left). Side view: trunk lean and forward head (deg,
+    + = forward). NaN when the view does not show it."""
+
+    pelvic_obliquity_deg: float = float("nan")
+    shoulder_obliquity_deg: float = float("nan")
+    lateral_shift: float = float("nan")
+    trunk_lean_deg: float = float("nan")
+    forward_head_deg: float = float("nan")
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """Everything known about one movement trial. ``time_s`` and ``excursion_deg`` (T,) are the
+    cleaned curve (excursion from neutral in the movement's direction, deg) for plotting."""
+
+    movement: Movement
+    status: Status
+    value_deg: float
+    uncertainty_deg: float
+    rule: str
+    repetitions: tuple[Repetition, ...]
+    used_repetitions: tuple[int, ...]
+    spread_deg: float
+    view: ViewEstimate
+    neutral_s: tuple[float, float]
+    neutral_angle_deg: float
+    posture: Posture
+    flags: tuple[Flag, ...]
+    extras: dict[str, float] = field(default_factory=dict)
+    time_s: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    excursion_deg: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    source: str = ""
+
+    @property
+    def reasons(self) -> list[str]:
+        return [f.message for f in self.flags if f.blocking]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (NaN -> None), with ``schema_version``."""
+        d = asdict(self)
+        d["time_s"] = self.time_s.tolist()
+        d["excursion_deg"] = self.excursion_deg.tolist()
+        d["schema_version"] = SCHEMA_VERSION
+        return _json_safe(d)
+
+
+def _json_safe(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_json_safe(v) for v in x]
+    if isinstance(x, float | np.floating):
+        return None if not np.isfinite(x) else round(float(x), 4)
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+RULE = ("mean of the end-range peaks of 3 consecutive repetitions within "
+        "{tol:.0f} deg of their mean (AMA, S31)")
+
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+
+def _rolling_range(x: np.ndarray, n: int) -> np.ndarray:
+    """Centered rolling max - min over ``n`` samples (NaN where the window has NaN)."""
+    out = np.full(len(x), np.nan)
+    if len(x) < n:
+        return out
+    w = np.lib.stride_tricks.sliding_window_view(x, n)
+    half = n // 2
+    out[half:half + len(w)] = np.ptp(w, axis=-1)
+    return out
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
+
+
+def _fraction(mask: np.ndarray) -> float:
+    return float(np.mean(mask)) if mask.size else 0.0
+
+
+def find_neutral(signal: np.ndarray, time_s: np.ndarray, *, rel: bool,
+                 settings: AnalysisSettings) -> tuple[int, int] | None:
+    """The first still phase near the start: ``(start, stop)`` frame indices or None.
+
+    ``signal (T,)`` is the raw movement angle (deg) or, with ``rel=True``, a span whose relative
+    stillness is judged. A still phase lasts at least ``neutral_window_s`` and begins within the
+    first ``neutral_search_fraction`` of the trial; it is extended while the signal stays still.
+    """
+    fps = 1.0 / float(np.median(np.diff(time_s)))
+    n = max(3, int(round(settings.neutral_window_s * fps)))
+    spread = _rolling_range(signal, n)
+    if rel:
+        still = spread / np.nanmedian(signal) <= settings.neutral_max_rel_span_range
+    else:
+        still = spread <= settings.neutral_max_range_deg
+    limit = settings.neutral_search_fraction * len(signal)
+    for start, stop in _runs(np.nan_to_num(still, nan=0).astype(bool)):
+        if start > limit:
+            break
+        lo, hi = max(0, start - n // 2), min(len(signal), stop + n // 2)
+        if hi - lo >= n:
+            return lo, hi
+    return None
+
+
+def detect_repetitions(excursion: np.ndarray, time_s: np.ndarray,
+                       settings: AnalysisSettings) -> list[Repetition]:
+    """End-range peaks of the excursion curve ``(T,)`` (deg, positive = into the movement)."""
+    valid = np.isfinite(excursion)
+    if valid.sum() < 3:
+        return []
+    e = np.where(valid, excursion, np.nanmin(excursion))
+    top = float(np.max(e))
+    if top < settings.min_peak_deg:
+        return []
+    fps = 1.0 / float(np.median(np.diff(time_s)))
+    prominence = max(0.6 * settings.min_peak_deg, settings.min_prominence_fraction * top)
+    peaks, _ = find_peaks(e, height=settings.min_peak_deg, prominence=prominence,
+                          distance=max(1, int(settings.min_rep_interval_s * fps)))
+    reps: list[Repetition] = []
+    bounds = [0, *[int(np.argmin(e[a:b])) + a for a, b in zip(peaks[:-1], peaks[1:],
+                                                              strict=True)], len(e) - 1]
+    k_top = max(3, int(round(0.1 * fps)))
+    for k, p in enumerate(peaks):
+        # robust top: the median of the repetition's k highest frames (one wild frame cannot
+        # set it), then the plateau: the frames around the peak within tol of that top
+        window = e[bounds[k]:bounds[k + 1] + 1]
+        top_k = float(np.median(np.sort(window)[-k_top:]))
+        level = top_k - settings.plateau_tol_deg
+        lo, hi = p, p
+        while lo > 0 and e[lo - 1] >= level:
+            lo -= 1
+        while hi < len(e) - 1 and e[hi + 1] >= level:
+            hi += 1
+        plateau = e[lo:hi + 1]
+        value = float(np.median(plateau[plateau <= top_k + settings.plateau_tol_deg]))
+        reps.append(Repetition(float(time_s[bounds[k]]), float(time_s[p]),
+                               float(time_s[bounds[k + 1]]), value,
+                               float(time_s[hi] - time_s[lo])))
+    return reps
+
+
+def choose_repetitions(peaks: list[float], tol: float) -> tuple[tuple[int, ...], bool]:
+    """Indices of the repetitions the reported value uses, and whether they satisfy the rule.
+
+    Three consecutive peaks each within ``tol`` of their mean; the triplet with the largest mean.
+    Fewer than three peaks: all of them (consistent if they agree within ``tol``).
+    """
+    n = len(peaks)
+    if n == 0:
+        return (), False
+    if n < 3:
+        m = float(np.mean(peaks))
+        return tuple(range(n)), all(abs(p - m) <= tol for p in peaks)
+    best: tuple[int, ...] | None = None
+    best_mean = -np.inf
+    for i in range(n - 2):
+        trip = peaks[i:i + 3]
+        m = float(np.mean(trip))
+        if all(abs(p - m) <= tol for p in trip) and m > best_mean:
+            best, best_mean = (i, i + 1, i + 2), m
+    if best is None:
+        top3 = tuple(sorted(np.argsort(peaks)[-3:].tolist()))
+        return top3, False
+    return best, True
+
+
+# ---- the analysis -------------------------------------------------------------------------------
+
+
+def analyze_trial(seq: PoseSequence, movement: Movement, *, height_cm: float | None = None,
+                  settings: AnalysisSettings = DEFAULT_ANALYSIS) -> TrialResult:
+    """Analyse one trial of ``movement`` in ``seq``. Never raises for bad trials: it returns an
+    "inconclusive" result with the reasons."""
+    spec = movement_spec(movement)
+    flags: list[Flag] = []
+    t = seq.time_s
+    empty = TrialResult(movement, "inconclusive", float("nan"), float("nan"), "", (), (),
+                        float("nan"), ViewEstimate("unknown", float("nan"), float("nan")),
+                        (float("nan"), float("nan")), float("nan"), Posture(), (),
+                        source=seq.source)
+    if seq.n_frames < 10 or seq.detected.sum() < 10:
+        return _with(empty, [Flag("too_short", "The clip is too short or the person was found "
+                                  "in fewer than 10 frames; record the whole movement.", True)])
+    pts = clean(seq.image, t, seq.visibility, settings.cleaning)
+    world = clean(seq.world, t, seq.visibility, settings.cleaning)
+
+    # -- quality: framing and visibility over the whole trial
+    w, h = seq.frame_size
+    xy = seq.image[:, :, :2]
+    inside = (xy[..., 0] >= 0) & (xy[..., 0] <= w) & (xy[..., 1] >= 0) & (xy[..., 1] <= h)
+    seen = inside & (seq.visibility >= settings.cleaning.visibility_threshold)
+    trunk_out = ~np.all(seen[:, TRUNK], axis=1)
+    if _fraction(trunk_out) > settings.out_of_frame_fraction:
+        flags.append(Flag("out_of_frame", "Your hips or shoulders were out of the picture for "
+                          f"{_fraction(trunk_out):.0%} of the clip; step back so the camera "
+                          "sees your whole body.", True))
+    elif _fraction(~np.all(seen[:, LIMBS], axis=1)) > 0.3:
+        flags.append(Flag("limbs_out_of_frame", "Your head, knees or feet were partly out of "
+                          "view; the trunk angle is still measured.", False))
+    vis_trunk = np.mean(seq.visibility[:, TRUNK], axis=1)  # NaN (no person) counts as unseen
+    if _fraction(~(vis_trunk >= 0.5)) > settings.low_visibility_fraction:
+        flags.append(Flag("low_visibility", "The body was hard to see in much of the clip; use "
+                          "more light, a plain background and fitted clothes.", True))
+
+    # -- neutral phase and the movement's signal
+    raw, rel = _signal_raw(pts, spec.signal)
+    nb = find_neutral(raw, t, rel=rel, settings=settings)
+    if nb is None:
+        return _with(empty, [*flags, Flag("no_neutral", "No still, upright start was found; "
+                                          "stand still for a second before moving.", True)])
+    n0, n1 = nb
+    neutral_pts, neutral_world = pts[n0:n1], world[n0:n1]
+    view = classify_view(neutral_pts, neutral_world)
+    if view.view != spec.view:
+        flags.append(Flag("wrong_view", f"This clip was filmed from the {view.view}, but "
+                          f"{spec.label.lower()} needs a {spec.view} view. "
+                          f"{_view_instruction(spec.view)}", True))
+    facing = A.facing_sign(neutral_pts)
+    left = A.left_side_sign(neutral_pts)
+    extras: dict[str, float] = {"off_front_deg": view.off_front_deg}
+
+    if spec.signal == "rotation":
+        neutral_span = float(np.nanmedian(raw[n0:n1]))
+        excursion = A.rotation_from_span(raw, neutral_span)
+        neutral_angle = 0.0
+    else:
+        sign = facing if spec.signal == "sagittal" else left
+        if not np.isfinite(sign):
+            sign = 1.0
+        neutral_angle = float(np.nanmedian(raw[n0:n1])) * sign
+        excursion = spec.direction * (raw * sign - neutral_angle)
+
+    # wrong direction: the biggest excursion went the other way (flexion/extension, side bends)
+    if spec.signal != "rotation":
+        after = excursion[n1:] if n1 < len(excursion) else excursion
+        if np.isfinite(after).any() and -np.nanmin(after) > max(settings.min_peak_deg,
+                                                                2 * max(np.nanmax(after), 0)):
+            flags.append(Flag("wrong_direction", f"The movement went the other way from "
+                              f"{spec.label.lower()}; check the movement chosen.", True))
+
+    reps = detect_repetitions(excursion, t, settings)
+    if not reps:
+        flags.append(Flag("no_repetitions", "No repetition of the movement was found; move "
+                          f"at least {settings.min_peak_deg:.0f} degrees from the start "
+                          "position and come back.", True))
+    peaks = [r.peak_deg for r in reps]
+    used, consistent = choose_repetitions(peaks, settings.consistency_deg)
+    if reps and len(reps) < 3:
+        flags.append(Flag("fewer_than_3", f"Only {len(reps)} repetition(s) found; three give a "
+                          "more reliable value.", False))
+    if len(reps) >= 3 and not consistent:
+        flags.append(Flag("inconsistent", "No three consecutive repetitions were within "
+                          f"{settings.consistency_deg:.0f} degrees of their mean; repeat the "
+                          "movement at the same effort.", True))
+    if len(reps) < 3 and reps and not consistent:
+        flags.append(Flag("inconsistent", "The repetitions differ by more than "
+                          f"{settings.consistency_deg:.0f} degrees.", True))
+
+    used_peaks = np.array([peaks[i] for i in used]) if used else np.array([])
+    value = float(np.mean(used_peaks)) if used_peaks.size else float("nan")
+    spread = float(np.ptp(used_peaks)) if used_peaks.size else float("nan")
+    sd_cam = float(load_toml("camera_error.toml")[movement]["sd_deg"])
+    sd_reps = float(np.std(used_peaks, ddof=1)) if used_peaks.size > 1 else sd_cam
+    n_used = max(1, used_peaks.size)
+    uncertainty = 1.96 * float(np.sqrt(sd_cam ** 2 + sd_reps ** 2 / n_used))
+
+    peak_idx = [int(np.argmin(np.abs(t - reps[i].peak_s))) for i in used] if reps else []
+    flags += _compensation(spec.signal, movement, pts, world, n0, n1, peak_idx, facing, left,
+                           raw, extras, settings, height_cm, value)
+    posture = _posture(neutral_pts, view)
+    status: Status = "inconclusive" if any(f.blocking for f in flags) else "ok"
+    return TrialResult(movement, status, value, uncertainty,
+                       RULE.format(tol=settings.consistency_deg), tuple(reps), used, spread, view,
+                       (float(t[n0]), float(t[n1 - 1])), neutral_angle, posture, tuple(flags),
+                       extras, t.copy(), excursion, seq.source)
+
+
+def _with(base: TrialResult, flags: list[Flag]) -> TrialResult:
+    from dataclasses import replace
+
+    return replace(base, flags=tuple(flags))
+
+
+def _view_instruction(view: str) -> str:
+    return str(load_toml("protocol.toml")["views"].get(view, ""))
+
+
+def _signal_raw(pts: np.ndarray, signal: str) -> tuple[np.ndarray, bool]:
+    """The raw per-frame measure of a movement family: image trunk angle (deg) or wrist span."""
+    if signal == "rotation":
+        return A.span_2d(pts, L.LEFT_WRIST, L.RIGHT_WRIST), True
+    return A.trunk_image_angle(pts), False
+
+
+def _at(x: np.ndarray, idx: list[int]) -> float:
+    vals = x[idx] if idx else np.array([np.nan])
+    return float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
+
+
+def _compensation(signal: str, movement: str, pts: np.ndarray, world: np.ndarray, n0: int,
+                  n1: int, peak_idx: list[int], facing: float, left: float, raw: np.ndarray,
+                  extras: dict[str, float], s: AnalysisSettings, height_cm: float | None,
+                  value: float) -> list[Flag]:
+    flags: list[Flag] = []
+    if signal == "sagittal":
+        f = facing if np.isfinite(facing) else 1.0
+        knee = A.knee_flexion(pts)
+        knee_bend = _at(knee, peak_idx) - float(np.nanmedian(knee[n0:n1]))
+        hip = A.hip_flexion(pts, f)
+        extras["knee_bend_deg"] = knee_bend
+        extras["hip_flexion_deg"] = _at(hip, peak_idx) - float(np.nanmedian(hip[n0:n1]))
+        signed = value if movement == "flexion" else -value
+        lumbar = A.estimated_lumbar_flexion(np.array(signed))
+        extras["lumbar_estimate_deg"] = abs(float(lumbar))
+        if movement == "flexion" and knee_bend > s.knee_bend_max_deg:
+            flags.append(Flag("knees_bent", f"Your knees bent by about {knee_bend:.0f} degrees; "
+                              "keep them straight so the back does the bending.", False))
+        if movement == "flexion":
+            ftf, unit = A.fingertip_to_floor(pts, pts[n0:n1], height_cm)
+            extras[f"fingertip_to_floor_{unit}"] = float(np.nanmin(ftf[peak_idx])) \
+                if peak_idx else float("nan")
+    elif signal == "frontal":
+        # forward/backward lean and twist seen in 3D (world: y down, z away from the camera)
+        trunk3 = A.mid_shoulder(world) - A.mid_hip(world)
+        lean = np.degrees(np.arctan2(-trunk3[:, 2], -trunk3[:, 1]))  # + = toward the camera
+        lean_change = abs(_at(lean, peak_idx) - float(np.nanmedian(lean[n0:n1])))
+        yaw = A.shoulder_yaw(world)
+        twist = abs(_at(yaw, peak_idx) - float(np.nanmedian(yaw[n0:n1])))
+        extras["lean_deg"], extras["twist_deg"] = lean_change, twist
+        if lean_change > s.side_bend_lean_max_deg:
+            flags.append(Flag("leaning", f"You leaned forward or backward by about "
+                              f"{lean_change:.0f} degrees; bend straight to the side.", False))
+        if twist > s.side_bend_twist_max_deg:
+            flags.append(Flag("twisting", f"Your shoulders turned by about {twist:.0f} degrees; "
+                              "bend to the side without turning.", False))
+    else:  # rotation
+        if extras.get("off_front_deg", 0.0) > s.rotation_off_front_max_deg:
+            flags.append(Flag("camera_off_front", "The camera is not square to you (about "
+                              f"{extras['off_front_deg']:.0f} degrees off); sit facing it "
+                              "directly.", True))
+        hips = A.span_2d(pts, L.LEFT_HIP, L.RIGHT_HIP)
+        pelvis = A.rotation_from_span(hips, float(np.nanmedian(hips[n0:n1])))
+        shoulders = A.span_2d(pts, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+        sh_rot = A.rotation_from_span(shoulders, float(np.nanmedian(shoulders[n0:n1])))
+        yaw = A.shoulder_yaw(world)
+        yaw_change = _at(yaw, peak_idx) - float(np.nanmedian(yaw[n0:n1]))
+        extras["pelvis_turn_deg"] = _at(pelvis, peak_idx)
+        extras["shoulder_span_rotation_deg"] = _at(sh_rot, peak_idx)
+        extras["shoulder_yaw_change_deg"] = yaw_change
+        want = 1.0 if movement == "rotation-left" else -1.0
+        if peak_idx and np.isfinite(yaw_change) and np.sign(yaw_change) == -want \
+                and abs(yaw_change) > 3.0:
+            flags.append(Flag("wrong_direction", "The shoulders turned the other way from the "
+                              "movement chosen; check left and right.", True))
+        if extras["pelvis_turn_deg"] > s.pelvis_turn_max_deg:
+            flags.append(Flag("pelvis_turning", f"Your hips turned by about "
+                              f"{extras['pelvis_turn_deg']:.0f} degrees; the value includes hip "
+                              "motion. Sit with knees together and hips still.", False))
+        if np.isfinite(value) and abs(value - extras["shoulder_span_rotation_deg"]) \
+                > s.rotation_crosscheck_max_deg:
+            flags.append(Flag("crosscheck", "The hands and the shoulders disagree on how far "
+                              "you turned; keep the broom handle (or arms) fixed to the chest.",
+                              False))
+    return flags
+
+
+def _posture(neutral_pts: np.ndarray, view: ViewEstimate) -> Posture:
+    if view.view in ("front", "back"):
+        left = A.left_side_sign(neutral_pts)
+        return Posture(
+            pelvic_obliquity_deg=float(np.nanmedian(A.pelvic_obliquity(neutral_pts, left))),
+            shoulder_obliquity_deg=float(np.nanmedian(A.shoulder_obliquity(neutral_pts, left))),
+            lateral_shift=float(np.nanmedian(A.lateral_trunk_shift(neutral_pts, left))),
+        )
+    if view.view == "side":
+        facing = A.facing_sign(neutral_pts)
+        if not np.isfinite(facing):
+            return Posture()
+        return Posture(
+            trunk_lean_deg=float(np.nanmedian(A.sagittal_trunk_angle(neutral_pts, facing))),
+            forward_head_deg=float(np.nanmedian(A.forward_head_angle(neutral_pts, facing))),
+        )
+    return Posture()
+
+
+__all__ = ["MOVEMENTS", "AnalysisSettings", "Flag", "Posture", "Repetition", "TrialResult",
+           "analyze_trial", "choose_repetitions", "detect_repetitions", "find_neutral"]

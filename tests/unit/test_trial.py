@@ -1,0 +1,211 @@
+"""Trial analysis on hand-built trials with known answers (tests/fixtures/skeleton.py)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from lumbar_rom.assessment.trial import (
+    AnalysisSettings,
+    analyze_trial,
+    choose_repetitions,
+    detect_repetitions,
+    find_neutral,
+)
+from lumbar_rom.pipeline import analyze_sequence
+from lumbar_rom.pose.sequence import PoseSequence
+from tests.fixtures.skeleton import make_trial, profile
+
+S = AnalysisSettings()
+
+CASES = [  # movement, kind, peaks, view, kwargs, expected value
+    ("flexion", "flexion", [60, 62, 61], "side", {}, 61.0),
+    ("extension", "flexion", [-25, -26, -24], "side-left", {}, 25.0),
+    ("side-bend-left", "side_bend", [30, 31, 29], "front", {}, 30.0),
+    ("side-bend-right", "side_bend", [-28, -29, -30], "front", {}, 29.0),
+    ("rotation-left", "rotation", [40, 42, 41], "front", {"arms": "dowel"}, 41.0),
+    ("rotation-right", "rotation", [-40, -42, -41], "front", {"arms": "dowel"}, 41.0),
+]
+
+
+@pytest.mark.parametrize(("movement", "kind", "peaks", "view", "kw", "expect"), CASES)
+def test_each_movement_measures_its_known_range(movement, kind, peaks, view, kw, expect):
+    r = analyze_trial(make_trial(kind, peaks, view, noise_px=0.5, **kw), movement)
+    assert r.status == "ok", r.flags
+    assert r.value_deg == pytest.approx(expect, abs=0.7)
+    assert len(r.repetitions) == 3 and r.used_repetitions == (0, 1, 2)
+    assert [rep.peak_deg for rep in r.repetitions] == pytest.approx(
+        [abs(p) for p in peaks], abs=0.8)
+    assert 2.0 < r.uncertainty_deg < 10.0
+    assert not [f for f in r.flags if f.blocking]
+
+
+def test_peak_is_the_plateau_not_a_noisy_frame():
+    t, a = profile([40, 40, 40])
+    a = a.copy()
+    spike = int(np.argmax(a)) + 3
+    a[spike] += 15  # one wild frame at the end range
+    reps = detect_repetitions(a, t, S)
+    assert len(reps) == 3
+    assert reps[0].peak_deg == pytest.approx(40, abs=0.6)
+    assert reps[0].hold_s > 0.4
+
+
+def test_neutral_is_the_still_start():
+    t, a = profile([40, 40, 40], neutral_s=1.5)
+    nb = find_neutral(a + 5.0, t, rel=False, settings=S)
+    assert nb is not None
+    assert t[nb[0]] == 0.0 and t[nb[1] - 1] == pytest.approx(1.5, abs=0.3)
+    moving = 20.0 * t  # bending steadily at 20 deg/s: never still
+    assert find_neutral(moving, t, rel=False, settings=S) is None
+
+
+def test_repetition_rule_picks_the_best_consistent_triplet():
+    assert choose_repetitions([50, 52, 51, 58, 57, 59], 10.0) == ((3, 4, 5), True)
+    assert choose_repetitions([30, 60, 45], 10.0)[1] is False
+    assert choose_repetitions([40, 44], 10.0) == ((0, 1), True)
+    assert choose_repetitions([], 10.0) == ((), False)
+
+
+def codes(r):
+    return {f.code for f in r.flags}
+
+
+def test_fewer_than_three_repetitions_is_a_warning():
+    r = analyze_trial(make_trial("flexion", [60], "side"), "flexion")
+    assert r.status == "ok" and "fewer_than_3" in codes(r)
+    three = analyze_trial(make_trial("flexion", [60, 60, 60], "side"), "flexion")
+    assert r.uncertainty_deg > three.uncertainty_deg
+
+
+def test_inconsistent_repetitions_are_inconclusive():
+    r = analyze_trial(make_trial("flexion", [60, 35, 62, 30], "side"), "flexion")
+    assert r.status == "inconclusive" and "inconsistent" in codes(r)
+
+
+def test_wrong_view_is_inconclusive_with_how_to_film():
+    r = analyze_trial(make_trial("flexion", [60, 61, 60], "front"), "flexion")
+    assert r.status == "inconclusive" and "wrong_view" in codes(r)
+    msg = next(f.message for f in r.flags if f.code == "wrong_view")
+    assert "from the front" in msg and "side" in msg
+    r = analyze_trial(make_trial("side_bend", [30, 30, 30], "side"), "side-bend-left")
+    assert "wrong_view" in codes(r)
+
+
+def test_oblique_camera_is_the_wrong_view():
+    r = analyze_trial(make_trial("flexion", [60, 61, 60], 45.0), "flexion")
+    assert "wrong_view" in codes(r) and r.view.view == "oblique"
+
+
+def test_knees_bent_during_flexion():
+    r = analyze_trial(make_trial("flexion", [60, 61, 60], "side", knee_bend=25), "flexion")
+    assert "knees_bent" in codes(r)
+    assert r.extras["knee_bend_deg"] == pytest.approx(25, abs=2)
+    ok = analyze_trial(make_trial("flexion", [60, 61, 60], "side", knee_bend=5), "flexion")
+    assert "knees_bent" not in codes(ok)
+
+
+def test_lean_and_twist_during_side_bend():
+    r = analyze_trial(make_trial("side_bend", [30, 30, 30], "front", lean=25), "side-bend-left")
+    assert "leaning" in codes(r)
+    r = analyze_trial(make_trial("side_bend", [30, 30, 30], "front", twist=20), "side-bend-left")
+    assert "twisting" in codes(r)
+    clean = analyze_trial(make_trial("side_bend", [30, 30, 30], "front"), "side-bend-left")
+    assert not {"leaning", "twisting"} & codes(clean)
+
+
+def test_pelvis_turning_during_rotation():
+    r = analyze_trial(make_trial("rotation", [40, 40, 40], "front", arms="dowel", pelvis=20),
+                      "rotation-left")
+    assert "pelvis_turning" in codes(r)
+    assert r.extras["pelvis_turn_deg"] == pytest.approx(20, abs=3)
+
+
+def test_rotation_refuses_a_camera_off_front():
+    r = analyze_trial(make_trial("rotation", [40, 40, 40], 15.0, arms="dowel"), "rotation-left")
+    assert r.status == "inconclusive" and "camera_off_front" in codes(r)
+
+
+def test_rotation_direction_is_checked_against_the_shoulders():
+    r = analyze_trial(make_trial("rotation", [-40, -40, -40], "front", arms="dowel"),
+                      "rotation-left")
+    assert r.status == "inconclusive" and "wrong_direction" in codes(r)
+
+
+def test_side_bend_the_wrong_way():
+    r = analyze_trial(make_trial("side_bend", [-30, -30, -30], "front"), "side-bend-left")
+    assert r.status == "inconclusive" and "wrong_direction" in codes(r)
+
+
+def test_body_partly_out_of_frame():
+    r = analyze_trial(make_trial("flexion", [60, 60, 60], "side", shift=(0, 700)), "flexion")
+    assert r.status == "inconclusive" and "out_of_frame" in codes(r)
+
+
+def test_low_visibility():
+    r = analyze_trial(make_trial("flexion", [60, 60, 60], "side", visibility=0.3), "flexion")
+    assert r.status == "inconclusive" and "low_visibility" in codes(r)
+
+
+def test_no_movement_means_no_repetitions():
+    r = analyze_trial(make_trial("flexion", [3, 3, 3], "side"), "flexion")
+    assert r.status == "inconclusive" and "no_repetitions" in codes(r)
+
+
+def test_posture_from_the_neutral_phase():
+    r = analyze_trial(make_trial("side_bend", [30, 30, 30], "front", pelvic_tilt=4.0),
+                      "side-bend-left")
+    assert r.posture.pelvic_obliquity_deg == pytest.approx(4.0, abs=0.5)
+    assert abs(r.posture.shoulder_obliquity_deg) < 0.5
+    side = analyze_trial(make_trial("flexion", [60, 60, 60], "side"), "flexion")
+    assert abs(side.posture.trunk_lean_deg) < 0.5 and np.isnan(side.posture.pelvic_obliquity_deg)
+
+
+def test_flexion_extras_lumbar_estimate_and_fingertips():
+    r = analyze_trial(make_trial("flexion", [60, 60, 60], "side"), "flexion", height_cm=175)
+    assert r.extras["lumbar_estimate_deg"] == pytest.approx(30 * 1.9 / 2.9 + 30 * 0.9 / 1.9,
+                                                            abs=0.5)
+    assert "fingertip_to_floor_cm" in r.extras
+
+
+def test_result_is_json_serialisable_without_nan():
+    r = analyze_trial(make_trial("flexion", [60], "front"), "flexion")
+    text = json.dumps(r.to_dict(), allow_nan=False)
+    assert '"schema_version": 1' in text and '"status": "inconclusive"' in text
+
+
+def concat(*seqs):
+    t, off = [], 0.0
+    for s in seqs:
+        t.append(s.time_s + off)
+        off = t[-1][-1] + 1 / 30
+    return PoseSequence(np.concatenate(t), np.concatenate([s.image for s in seqs]),
+                        np.concatenate([s.world for s in seqs]),
+                        np.concatenate([s.visibility for s in seqs]), seqs[0].frame_size)
+
+
+def test_auto_detects_and_splits_a_sequence():
+    seq = concat(make_trial("flexion", [60, 62, 61], "side"),
+                 make_trial("flexion", [-25, -24, -26], "side"))
+    result = analyze_sequence(seq, "auto")
+    assert [t.movement for t in result.trials] == ["flexion", "extension"]
+    assert [t.status for t in result.trials] == ["ok", "ok"]
+    assert result.trials[0].value_deg == pytest.approx(61, abs=0.7)
+    assert result.trials[1].value_deg == pytest.approx(25, abs=0.7)
+
+
+@pytest.mark.parametrize(("kind", "peaks", "kw", "expect"), [
+    ("side_bend", [30, 30, 30], {}, "side-bend-left"),
+    ("side_bend", [-30, -30, -30], {}, "side-bend-right"),
+    ("rotation", [40, 40, 40], {"arms": "dowel"}, "rotation-left"),
+    ("rotation", [-40, -40, -40], {"arms": "dowel"}, "rotation-right"),
+])
+def test_auto_detects_front_view_movements(kind, peaks, kw, expect):
+    result = analyze_sequence(make_trial(kind, peaks, "front", **kw), "auto")
+    assert [t.movement for t in result.trials] == [expect]
+
+
+def test_auto_with_nothing_recognisable():
+    result = analyze_sequence(make_trial("flexion", [2, 2, 2], "side"), "auto")
+    assert result.trials[0].status == "inconclusive"
+    assert result.trials[0].flags[0].code == "not_recognised"
