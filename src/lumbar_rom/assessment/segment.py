@@ -55,15 +55,15 @@ def segment_movements(seq: PoseSequence, settings: AnalysisSettings = DEFAULT_AN
     if view == "side":
         facing = A.facing_sign(pts[n0:n1])
         facing = facing if np.isfinite(facing) else 1.0
-        sag = trunk * facing - np.nanmedian(trunk[n0:n1]) * facing
+        sag = trunk * facing - A.nanmedian(trunk[n0:n1]) * facing
         labelled = {"flexion": sag, "extension": -sag}
     elif view in ("front", "back"):
         left = A.left_side_sign(pts[n0:n1])
-        fro = (trunk - np.nanmedian(trunk[n0:n1])) * left
+        fro = (trunk - A.nanmedian(trunk[n0:n1])) * left
         span = A.span_2d(pts, L.LEFT_WRIST, L.RIGHT_WRIST)
-        rot = A.rotation_from_span(span, float(np.nanmedian(span[n0:n1])))
+        rot = A.rotation_from_span(span, float(A.nanmedian(span[n0:n1])))
         yaw = A.shoulder_yaw(world)
-        turn = np.sign(yaw - np.nanmedian(yaw[n0:n1]))
+        turn = np.sign(yaw - A.nanmedian(yaw[n0:n1]))
         # rotation only where the trunk stays upright in the frontal plane
         rot = np.where(np.abs(fro) < 0.5 * rot, rot, 0.0)
         labelled = {"side-bend-left": fro, "side-bend-right": -fro,

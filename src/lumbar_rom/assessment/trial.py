@@ -186,7 +186,7 @@ def find_neutral(signal: np.ndarray, time_s: np.ndarray, *, rel: bool,
     n = max(3, int(round(settings.neutral_window_s * fps)))
     spread = _rolling_range(signal, n)
     if rel:
-        still = spread / np.nanmedian(signal) <= settings.neutral_max_rel_span_range
+        still = spread / A.nanmedian(signal) <= settings.neutral_max_rel_span_range
     else:
         still = spread <= settings.neutral_max_range_deg
     limit = settings.neutral_search_fraction * len(signal)
@@ -291,7 +291,7 @@ def analyze_trial(seq: PoseSequence, movement: Movement, *, height_cm: float | N
         flags.append(Flag("out_of_frame", "Your hips or shoulders were out of the picture for "
                           f"{_fraction(trunk_out):.0%} of the clip; step back so the camera "
                           "sees your whole body.", True))
-    elif _fraction(~np.all(seen[:, LIMBS], axis=1)) > 0.3:
+    elif _fraction(~np.all(inside[:, LIMBS], axis=1)) > 0.3:  # (side views hide a leg: normal)
         flags.append(Flag("limbs_out_of_frame", "Your head, knees or feet were partly out of "
                           "view; the trunk angle is still measured.", False))
     vis_trunk = np.mean(seq.visibility[:, TRUNK], axis=1)  # NaN (no person) counts as unseen
@@ -317,14 +317,14 @@ def analyze_trial(seq: PoseSequence, movement: Movement, *, height_cm: float | N
     extras: dict[str, float] = {"off_front_deg": view.off_front_deg}
 
     if spec.signal == "rotation":
-        neutral_span = float(np.nanmedian(raw[n0:n1]))
+        neutral_span = float(A.nanmedian(raw[n0:n1]))
         excursion = A.rotation_from_span(raw, neutral_span)
         neutral_angle = 0.0
     else:
         sign = facing if spec.signal == "sagittal" else left
         if not np.isfinite(sign):
             sign = 1.0
-        neutral_angle = float(np.nanmedian(raw[n0:n1])) * sign
+        neutral_angle = float(A.nanmedian(raw[n0:n1])) * sign
         excursion = spec.direction * (raw * sign - neutral_angle)
 
     # wrong direction: the biggest excursion went the other way (flexion/extension, side bends)
@@ -391,7 +391,7 @@ def _signal_raw(pts: np.ndarray, signal: str) -> tuple[np.ndarray, bool]:
 
 def _at(x: np.ndarray, idx: list[int]) -> float:
     vals = x[idx] if idx else np.array([np.nan])
-    return float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
+    return float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")  # quiet NaN
 
 
 def _compensation(signal: str, movement: str, pts: np.ndarray, world: np.ndarray, n0: int,
@@ -402,10 +402,10 @@ def _compensation(signal: str, movement: str, pts: np.ndarray, world: np.ndarray
     if signal == "sagittal":
         f = facing if np.isfinite(facing) else 1.0
         knee = A.knee_flexion(pts)
-        knee_bend = _at(knee, peak_idx) - float(np.nanmedian(knee[n0:n1]))
+        knee_bend = _at(knee, peak_idx) - float(A.nanmedian(knee[n0:n1]))
         hip = A.hip_flexion(pts, f)
         extras["knee_bend_deg"] = knee_bend
-        extras["hip_flexion_deg"] = _at(hip, peak_idx) - float(np.nanmedian(hip[n0:n1]))
+        extras["hip_flexion_deg"] = _at(hip, peak_idx) - float(A.nanmedian(hip[n0:n1]))
         signed = value if movement == "flexion" else -value
         lumbar = A.estimated_lumbar_flexion(np.array(signed))
         extras["lumbar_estimate_deg"] = abs(float(lumbar))
@@ -414,15 +414,16 @@ def _compensation(signal: str, movement: str, pts: np.ndarray, world: np.ndarray
                               "keep them straight so the back does the bending.", False))
         if movement == "flexion":
             ftf, unit = A.fingertip_to_floor(pts, pts[n0:n1], height_cm)
-            extras[f"fingertip_to_floor_{unit}"] = float(np.nanmin(ftf[peak_idx])) \
-                if peak_idx else float("nan")
+            tips = ftf[peak_idx] if peak_idx else np.array([np.nan])
+            extras[f"fingertip_to_floor_{unit}"] = float(np.nanmin(tips)) \
+                if np.isfinite(tips).any() else float("nan")
     elif signal == "frontal":
         # forward/backward lean and twist seen in 3D (world: y down, z away from the camera)
         trunk3 = A.mid_shoulder(world) - A.mid_hip(world)
         lean = np.degrees(np.arctan2(-trunk3[:, 2], -trunk3[:, 1]))  # + = toward the camera
-        lean_change = abs(_at(lean, peak_idx) - float(np.nanmedian(lean[n0:n1])))
+        lean_change = abs(_at(lean, peak_idx) - float(A.nanmedian(lean[n0:n1])))
         yaw = A.shoulder_yaw(world)
-        twist = abs(_at(yaw, peak_idx) - float(np.nanmedian(yaw[n0:n1])))
+        twist = abs(_at(yaw, peak_idx) - float(A.nanmedian(yaw[n0:n1])))
         extras["lean_deg"], extras["twist_deg"] = lean_change, twist
         if lean_change > s.side_bend_lean_max_deg:
             flags.append(Flag("leaning", f"You leaned forward or backward by about "
@@ -435,12 +436,15 @@ def _compensation(signal: str, movement: str, pts: np.ndarray, world: np.ndarray
             flags.append(Flag("camera_off_front", "The camera is not square to you (about "
                               f"{extras['off_front_deg']:.0f} degrees off); sit facing it "
                               "directly.", True))
-        hips = A.span_2d(pts, L.LEFT_HIP, L.RIGHT_HIP)
-        pelvis = A.rotation_from_span(hips, float(np.nanmedian(hips[n0:n1])))
+        # The pelvis turn is read from the knees' span: MediaPipe's hip landmarks follow the
+        # shoulders (measured on rendered trials: an apparent 17.6 deg hip turn with the pelvis
+        # still), while the knees stay put unless the pelvis (and thighs) turn.
+        knees = A.span_2d(pts, L.LEFT_KNEE, L.RIGHT_KNEE)
+        pelvis = A.rotation_from_span(knees, float(A.nanmedian(knees[n0:n1])))
         shoulders = A.span_2d(pts, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-        sh_rot = A.rotation_from_span(shoulders, float(np.nanmedian(shoulders[n0:n1])))
+        sh_rot = A.rotation_from_span(shoulders, float(A.nanmedian(shoulders[n0:n1])))
         yaw = A.shoulder_yaw(world)
-        yaw_change = _at(yaw, peak_idx) - float(np.nanmedian(yaw[n0:n1]))
+        yaw_change = _at(yaw, peak_idx) - float(A.nanmedian(yaw[n0:n1]))
         extras["pelvis_turn_deg"] = _at(pelvis, peak_idx)
         extras["shoulder_span_rotation_deg"] = _at(sh_rot, peak_idx)
         extras["shoulder_yaw_change_deg"] = yaw_change
@@ -465,17 +469,17 @@ def _posture(neutral_pts: np.ndarray, view: ViewEstimate) -> Posture:
     if view.view in ("front", "back"):
         left = A.left_side_sign(neutral_pts)
         return Posture(
-            pelvic_obliquity_deg=float(np.nanmedian(A.pelvic_obliquity(neutral_pts, left))),
-            shoulder_obliquity_deg=float(np.nanmedian(A.shoulder_obliquity(neutral_pts, left))),
-            lateral_shift=float(np.nanmedian(A.lateral_trunk_shift(neutral_pts, left))),
+            pelvic_obliquity_deg=float(A.nanmedian(A.pelvic_obliquity(neutral_pts, left))),
+            shoulder_obliquity_deg=float(A.nanmedian(A.shoulder_obliquity(neutral_pts, left))),
+            lateral_shift=float(A.nanmedian(A.lateral_trunk_shift(neutral_pts, left))),
         )
     if view.view == "side":
         facing = A.facing_sign(neutral_pts)
         if not np.isfinite(facing):
             return Posture()
         return Posture(
-            trunk_lean_deg=float(np.nanmedian(A.sagittal_trunk_angle(neutral_pts, facing))),
-            forward_head_deg=float(np.nanmedian(A.forward_head_angle(neutral_pts, facing))),
+            trunk_lean_deg=float(A.nanmedian(A.sagittal_trunk_angle(neutral_pts, facing))),
+            forward_head_deg=float(A.nanmedian(A.forward_head_angle(neutral_pts, facing))),
         )
     return Posture()
 

@@ -68,6 +68,25 @@ def angle_from_up(vec: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(vec[..., 0], -vec[..., 1]))
 
 
+def _mean_seen(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Mean of two same-shape arrays where both are finite, else whichever is (else NaN).
+    Used for left/right pairs: one leg is often hidden in a side view."""
+    return np.where(np.isnan(a), b, np.where(np.isnan(b), a, 0.5 * (a + b)))
+
+
+def nanmedian(x: np.ndarray, axis: int | None = None) -> np.ndarray | float:
+    """``np.nanmedian`` that returns NaN for all-NaN input without a warning."""
+    x = np.asarray(x, dtype=float)
+    if axis is None:
+        return float(np.nanmedian(x)) if np.isfinite(x).any() else float("nan")
+    ok = np.isfinite(x).any(axis=axis)
+    out = np.full(ok.shape, np.nan)
+    if ok.any():
+        moved = np.moveaxis(x, axis, -1)[ok]
+        out[ok] = np.nanmedian(moved, axis=-1)
+    return out
+
+
 def wrap180(deg: np.ndarray | float) -> np.ndarray:
     """Wrap degrees to (-180, 180]."""
     d = np.asarray(deg, dtype=float)
@@ -134,8 +153,8 @@ def frontal_trunk_angle(image: np.ndarray, left_sign: float) -> np.ndarray:
 
 def thigh_angle(image: np.ndarray, facing: float) -> np.ndarray:
     """Mean thigh (hip -> knee) angle vs image down; + knee ahead of hip. ``-> (T,)`` degrees."""
-    hips, knees = mid_hip(image)[:, :2], midpoint(image, L.LEFT_KNEE, L.RIGHT_KNEE)[:, :2]
-    v = knees - hips
+    v = _mean_seen(image[:, L.LEFT_KNEE, :2] - image[:, L.LEFT_HIP, :2],
+                   image[:, L.RIGHT_KNEE, :2] - image[:, L.RIGHT_HIP, :2])
     return np.degrees(np.arctan2(v[:, 0], v[:, 1])) * facing
 
 
@@ -145,12 +164,13 @@ def hip_flexion(image: np.ndarray, facing: float) -> np.ndarray:
 
 
 def knee_flexion(image: np.ndarray) -> np.ndarray:
-    """180 - hip-knee-ankle angle, mean of both legs; 0 = straight. ``-> (T,)`` degrees."""
+    """180 - hip-knee-ankle angle, mean of the legs seen (NaN-aware); 0 = straight.
+    ``-> (T,)`` degrees."""
     left = joint_angle(image[:, L.LEFT_HIP, :2], image[:, L.LEFT_KNEE, :2],
                        image[:, L.LEFT_ANKLE, :2])
     right = joint_angle(image[:, L.RIGHT_HIP, :2], image[:, L.RIGHT_KNEE, :2],
                         image[:, L.RIGHT_ANKLE, :2])
-    return 180.0 - 0.5 * (left + right)
+    return 180.0 - _mean_seen(left, right)
 
 
 def estimated_lumbar_flexion(trunk_flexion_deg: np.ndarray) -> np.ndarray:
@@ -255,8 +275,8 @@ def fingertip_to_floor(image: np.ndarray, neutral: np.ndarray, height_cm: float 
     and its unit: ``"cm"`` with a height, else ``"px"``. Negative = fingertips below floor level.
     """
     anth = load_toml("anthropometry.toml")
-    ankle_y = np.nanmedian(0.5 * (neutral[:, L.LEFT_ANKLE, 1] + neutral[:, L.RIGHT_ANKLE, 1]))
-    eye_y = np.nanmedian(0.5 * (neutral[:, L.LEFT_EYE, 1] + neutral[:, L.RIGHT_EYE, 1]))
+    ankle_y = nanmedian(_mean_seen(neutral[:, L.LEFT_ANKLE, 1], neutral[:, L.RIGHT_ANKLE, 1]))
+    eye_y = nanmedian(_mean_seen(neutral[:, L.LEFT_EYE, 1], neutral[:, L.RIGHT_EYE, 1]))
     tip_y = np.fmax(image[:, L.LEFT_INDEX, 1], image[:, L.RIGHT_INDEX, 1])
     if height_cm is None:
         return ankle_y - tip_y, "px"

@@ -1,0 +1,88 @@
+"""The validation studio: assets, skinning and rendering move the body as posed."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from lumbar_rom.studio.body import load_body
+from lumbar_rom.studio.pose import MovementPose, body_pose, landmarks, skin
+from lumbar_rom.studio.render import Camera, Renderer
+from lumbar_rom.studio.scenarios import Scenario, render_scenario
+from lumbar_rom.video.reader import iter_frames
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def body():
+    return load_body("male")  # fetches the CC0 assets from the PyPI wheel on first use
+
+
+def trunk_angles(body, pose):
+    _, heads = skin(body, body_pose(pose))
+    lm = landmarks(body, heads)
+    v = 0.5 * (lm["left_shoulder"] + lm["right_shoulder"]) - 0.5 * (lm["left_hip"]
+                                                                    + lm["right_hip"])
+    return np.degrees(np.arctan2(v[2], v[1])), np.degrees(np.arctan2(v[0], v[1])), lm
+
+
+def test_rest_body_is_upright_human_sized(body):
+    sag, fro, lm = trunk_angles(body, MovementPose())
+    height = body.vertices[:, 1].max() - body.vertices[:, 1].min()
+    assert 1.5 < height < 2.0
+    assert abs(sag) < 8 and abs(fro) < 1
+    assert lm["left_hip"][0] > 0 > lm["right_hip"][0]  # x = the figure's left
+
+
+def test_skinning_moves_the_trunk_the_posed_way(body):
+    sag0, _, _ = trunk_angles(body, MovementPose())
+    sag, _, _ = trunk_angles(body, MovementPose(spine_flexion=40, hip_flexion=30))
+    assert 40 < sag - sag0 < 70  # forward; the trunk line turns less than the bones
+    ext, _, _ = trunk_angles(body, MovementPose(spine_flexion=-20))
+    assert ext < sag0
+    _, fro, _ = trunk_angles(body, MovementPose(spine_side_bend=30))
+    assert 10 < fro < 30  # toward the figure's left
+    verts0, _ = skin(body, body_pose(MovementPose()))
+    verts, _ = skin(body, body_pose(MovementPose(spine_flexion=60)))
+    feet = verts0[:, 1] < 0.1
+    np.testing.assert_allclose(verts[feet], verts0[feet], atol=1e-9)  # the legs stay put
+
+
+@pytest.mark.parametrize("backend", ["auto", "cv"])
+def test_rendered_shoulders_move_forward_in_a_side_view(body, backend):
+    cam = Camera(yaw=-90.0, width=180, height_px=320)  # figure faces the image right
+    r = Renderer(cam, backend=backend)
+    try:
+        frames, shoulders = [], []
+        for flex in (0.0, 50.0):
+            verts, heads = skin(body, body_pose(MovementPose(spine_flexion=flex, hip_flexion=flex
+                                                             / 2)))
+            frames.append(r.render(verts, body.faces, body.colors))
+            lm = landmarks(body, heads)
+            shoulders.append(cam.project(np.array([0.5 * (lm["left_shoulder"]
+                                                          + lm["right_shoulder"])]))[0])
+    finally:
+        r.close()
+    bg = frames[0][0, 0]
+    for img, sh in zip(frames, shoulders, strict=True):
+        x, y = int(sh[0]), int(sh[1])
+        assert np.any(img[y - 2:y + 3, x - 2:x + 3] != bg)  # the body is drawn where it is posed
+    assert shoulders[1][0] > shoulders[0][0] + 20  # mid-shoulder moved toward image right
+    upper = [np.argwhere(np.any(f[:140] != bg, axis=2)) for f in frames]
+    assert upper[1][:, 1].mean() > upper[0][:, 1].mean()  # the drawn upper body moved right too
+
+
+def test_tiny_clip_and_sidecar(tmp_path, estimator):
+    s = Scenario("side-bend-left", (20.0,), width=180, height=320, fps=10.0, neutral_s=0.6,
+                 rise_s=0.6, hold_s=0.3, rest_s=0.2)
+    video, sidecar = render_scenario(s, tmp_path)
+    frames = list(iter_frames(video))
+    import json
+
+    truth = json.loads(sidecar.read_text())["truth"]
+    assert len(frames) == len(truth["time_s"])
+    assert 10 < truth["rom_deg"] < 20
+    again = render_scenario(s, tmp_path)  # cached: not rendered again
+    assert again[0].stat().st_mtime == video.stat().st_mtime
+    assert replace(s, body="female").key() != s.key()
