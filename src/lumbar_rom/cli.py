@@ -142,6 +142,88 @@ def analyze(
     typer.echo(f"results -> {out / 'result.json'}, {out / 'angles.csv'}, {out / 'annotated.mp4'}")
 
 
+def _parse_injury(text: str | None) -> object:
+    from datetime import datetime
+
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise _fail(LumbarRomError(f"--injury-date {text!r} is not a date; write it as "
+                                   "YYYY-MM-DD or YYYY-MM-DDTHH:MM.")) from None
+
+
+@app.command()
+def assess(
+    videos: Annotated[list[Path], typer.Argument(help="One or more movement videos.")],
+    age: Annotated[float | None, typer.Option(help="Age in years (age-adjusted norms).")] = None,
+    sex: Annotated[str | None, typer.Option(help="female / male / other (recorded only).")] = None,
+    height: Annotated[float | None, typer.Option(help="Height in cm.")] = None,
+    injury_date: Annotated[str | None, typer.Option(
+        help="When a recent injury happened (YYYY-MM-DD[THH:MM]).")] = None,
+    pain: Annotated[int | None, typer.Option(help="Pain now, 0-10.")] = None,
+    red_flag: Annotated[list[str] | None, typer.Option(
+        help="Id of a red-flag question answered yes (see `lumbar-rom questions`).")] = None,
+    slr: Annotated[float | None, typer.Option(
+        help="Straight-leg raise of the tighter side, degrees.")] = None,
+    thomas: Annotated[bool | None, typer.Option(
+        "--thomas-positive/--thomas-negative", help="Thomas test result.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the assessment JSON.")
+                        ] = None,
+    model: ModelOpt = None,
+) -> None:
+    """Measure each video and print an assessment a physiotherapist can follow."""
+    from lumbar_rom.clinical.engine import Profile, Screening
+    from lumbar_rom.clinical.engine import assess as run_assess
+    from lumbar_rom.clinical.summary import summary_text
+    from lumbar_rom.pipeline import analyze_video
+
+    if pain is not None and not 0 <= pain <= 10:
+        raise _fail(LumbarRomError("--pain must be a whole number from 0 to 10."))
+    profile = Profile(age=age, sex=sex, height_cm=height,
+                      injury=_parse_injury(injury_date))  # type: ignore[arg-type]
+    checks: dict[str, float | bool] = {}
+    if slr is not None:
+        checks["straight_leg_raise_deg"] = slr
+    if thomas is not None:
+        checks["thomas_test_positive"] = thomas
+    screening = Screening(red_flags={k: True for k in red_flag or []}, pain_before=pain,
+                          checks=checks)
+    from datetime import datetime
+
+    from lumbar_rom.clinical.engine import screen
+
+    gate = screen(screening, profile, datetime.now())
+    trials = []
+    if gate is None:
+        try:
+            for v in videos:
+                trials += list(analyze_video(v, "auto", model_path=model, height_cm=height,
+                                             progress=True).trials)
+        except LumbarRomError as err:
+            raise _fail(err) from None
+    result = gate or run_assess(profile, screening, trials)
+    typer.echo(summary_text(result))
+    if json_out is not None:
+        json_out.write_text(json.dumps(result.to_dict(), indent=2, allow_nan=False))
+        typer.echo(f"assessment -> {json_out}")
+
+
+@app.command()
+def questions() -> None:
+    """The safety screening and contributing-factor questions with their ids."""
+    from lumbar_rom.clinical.knowledge import knowledge
+
+    k = knowledge()
+    typer.echo("Red flags (answer yes with --red-flag ID):")
+    for q in k.safety["red_flags"]:
+        typer.echo(f"  {q['id']}: {q['question']}")
+    typer.echo("Contributing factors:")
+    for q in k.factors["questions"]:
+        typer.echo(f"  {q['id']}: {q['question']}")
+
+
 def main() -> None:  # pragma: no cover - console script entry
     """Console script: filter MediaPipe's native log lines from the terminal, then run."""
     from lumbar_rom.logs import filter_native_stderr

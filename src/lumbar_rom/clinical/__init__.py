@@ -1,0 +1,1 @@
+"""Clinical stage: knowledge (TOML with sources), decisions, muscles, plan, safety, goals."""

@@ -1,0 +1,456 @@
+"""From measured trials to an assessment: decisions, muscles, stretch plan, safety, goals.
+
+One entry point, :func:`assess`. Rules (sources in ``clinical/data``):
+
+- Safety first: any red flag stops everything (guidance only); an injury under 72 hours blocks
+  end-range results and all stretching and offers a re-test after 72 hours.
+- Norm: the whole-trunk norm, age-adjusted by the Troke ratio (see ``norms.toml``).
+- Decision per motion with value ``v`` and 95 % uncertainty ``u``; ``T = norm - MDC``:
+  ``restricted`` when ``v + u < T``; ``inconclusive`` when the band straddles ``T`` or the trial
+  itself was inconclusive; ``above normal`` when ``v - u > norm + MDC`` (hypermobile: never
+  stretched); otherwise ``normal``. A motion stopped by pain is ``pain-limited`` (not stretched).
+- Asymmetry (side bends, rotations): only when ``|left - right| > MDC``; "confirm in a second
+  session".
+- Muscles: the candidates of each restricted motion (side-specific), narrowed by the differential
+  checks when they were done (straight-leg raise for flexion, Thomas test for extension); the
+  seated rotation test rules out the hip rotators.
+- Plan: stretches only for the likely muscles of restricted motions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+import numpy as np
+
+from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
+from lumbar_rom.assessment.trial import TrialResult
+from lumbar_rom.clinical.knowledge import knowledge
+
+SCHEMA_VERSION = 1
+DecisionStatus = Literal["normal", "restricted", "inconclusive", "above normal", "pain-limited",
+                         "not tested"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The person. ``injury`` is when a recent injury happened (None: no recent injury)."""
+
+    age: float | None = None
+    sex: str | None = None
+    height_cm: float | None = None
+    injury: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Screening:
+    """Answers before (and after) the test.
+
+    red_flags: question id -> yes/no; pain_before / pain_after: NRS 0-10; pain_limited: movements
+    stopped because they hurt; factors: contributing-factor question id -> yes/no; checks:
+    ``straight_leg_raise_deg`` (float) and ``thomas_test_positive`` (bool), when done.
+    """
+
+    red_flags: dict[str, bool] = field(default_factory=dict)
+    pain_before: int | None = None
+    pain_after: int | None = None
+    pain_limited: tuple[str, ...] = ()
+    factors: dict[str, bool] = field(default_factory=dict)
+    checks: dict[str, float | bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Decision:
+    movement: str
+    label: str
+    status: DecisionStatus
+    value_deg: float
+    uncertainty_deg: float
+    norm_deg: float
+    norm_source: str
+    age_factor: float
+    mdc_deg: float
+    mdc_source: str
+    threshold_deg: float
+    explanation: str
+
+
+@dataclass(frozen=True)
+class MuscleFinding:
+    muscle: str
+    name: str
+    side: str
+    movement: str
+    status: Literal["likely", "ruled out"]
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    stretch: str
+    name: str
+    for_muscles: tuple[str, ...]
+    for_movements: tuple[str, ...]
+    how: str
+    cues: str
+    dose: str
+    contraindications: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Goal:
+    kind: Literal["rom", "pain"]
+    movement: str
+    baseline: float
+    target: float
+    milestones: tuple[tuple[str, float], ...]  # (ISO date, value)
+    text: str
+    evidence: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Advice:
+    topic: str
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything the person and their physiotherapist see. ``status``: "complete",
+    "stopped-red-flag" or "acute-injury"."""
+
+    status: str
+    decisions: tuple[Decision, ...] = ()
+    asymmetries: tuple[Advice, ...] = ()
+    muscles: tuple[MuscleFinding, ...] = ()
+    plan: tuple[PlanItem, ...] = ()
+    general: tuple[Advice, ...] = ()
+    goals: tuple[Goal, ...] = ()
+    factors: tuple[Advice, ...] = ()
+    safety: tuple[Advice, ...] = ()
+    warnings: tuple[str, ...] = ()
+    retest_after: str | None = None
+    chronic: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["schema_version"] = SCHEMA_VERSION
+        return _json_safe(d)
+
+
+def _json_safe(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_json_safe(v) for v in x]
+    if isinstance(x, float):
+        return None if not np.isfinite(x) else round(x, 3)
+    return x
+
+
+# ---- norms and decisions ------------------------------------------------------------------------
+
+
+def age_factor(movement: str, age: float | None) -> float:
+    """Troke ratio for ``age`` (1.0 at the youngest band or without an age)."""
+    k = knowledge().norms
+    m = k["motions"][movement]
+    if age is None:
+        return 1.0
+    a0, a1 = k["age_bands"]["young_age"], k["age_bands"]["old_age"]
+    y0, y1 = m["troke_young_deg"], m["troke_old_deg"]
+    return float(np.interp(age, [a0, a1], [y0, y1]) / y0)
+
+
+def norm_for(movement: str, age: float | None) -> tuple[float, str, float]:
+    """(age-adjusted whole-trunk norm in deg, its source text, the age factor)."""
+    m = knowledge().norms["motions"][movement]
+    f = age_factor(movement, age)
+    src = m["trunk_source"] + ("" if f == 1.0 else f"; age-adjusted by {m['troke_source']} "
+                                                  "(DERIVED)")
+    return m["trunk_deg"] * f, src, f
+
+
+def decide(trial: TrialResult | None, movement: str, profile: Profile,
+           pain_limited: bool = False) -> Decision:
+    """The decision for one motion (see the module docstring for the rule)."""
+    label = movement_spec(movement).label
+    norm, norm_src, f = norm_for(movement, profile.age)
+    err = knowledge().error["motions"][movement]
+    mdc, mdc_src = float(err["mdc_deg"]), err["source"]
+    low, high = norm - mdc, norm + mdc
+    nan = float("nan")
+
+    def d(status: DecisionStatus, text: str, v: float = nan, u: float = nan) -> Decision:
+        return Decision(movement, label, status, v, u, norm, norm_src, f, mdc, mdc_src, low, text)
+
+    age_txt = f" for age {profile.age:.0f}" if profile.age is not None and f != 1.0 else ""
+    rule = (f"The normal whole-trunk range is {norm:.0f} deg{age_txt} ({norm_src}). A motion "
+            f"counts as restricted only when it is more than the measurement error "
+            f"({mdc:.1f} deg, {mdc_src}) below the norm, that is below {low:.0f} deg.")
+    if pain_limited:
+        return d("pain-limited", f"{label} was stopped because it hurt. Pain, not stiffness, "
+                 "limited it: it is not stretched. Recorded as pain-limited (S3).")
+    if trial is None:
+        return d("not tested", f"{label} was not measured.")
+    v, u = trial.value_deg, trial.uncertainty_deg
+    if trial.status != "ok" or not np.isfinite(v):
+        reasons = " ".join(trial.reasons) or "the trial could not be trusted."
+        return d("inconclusive", f"{label}: the measurement could not be trusted: {reasons}",
+                 v, u)
+    meas = f"{label} measured {v:.0f} deg \u00b1 {u:.0f} (95 %, {v - u:.0f}-{v + u:.0f}). "
+    if v + u < low:
+        return d("restricted", meas + rule + " Your whole uncertainty band lies below it: "
+                 "restricted.", v, u)
+    if v - u < low:
+        return d("inconclusive", meas + rule + " Your uncertainty band straddles that threshold, "
+                 "so lumbar-rom cannot tell: measure again (same time of day).", v, u)
+    if v - u > high:
+        return d("above normal", meas + rule + f" It is more than the measurement error above the "
+                 f"norm (over {high:.0f} deg): above normal. Do not stretch it: the founding "
+                 "document warns that stretching a joint with normal or more range risks "
+                 "making it hypermobile.", v, u)
+    return d("normal", meas + rule + " It is within the normal range: no stretching needed "
+             "for this motion.", v, u)
+
+
+def asymmetries(decisions: dict[str, Decision]) -> list[Advice]:
+    out = []
+    for a, b, name in (("side-bend-left", "side-bend-right", "side bending"),
+                       ("rotation-left", "rotation-right", "rotation")):
+        da, db = decisions.get(a), decisions.get(b)
+        if not da or not db or not np.isfinite(da.value_deg) or not np.isfinite(db.value_deg) \
+                or "inconclusive" in (da.status, db.status):
+            continue
+        diff = da.value_deg - db.value_deg
+        mdc = max(da.mdc_deg, db.mdc_deg)
+        if abs(diff) > mdc:
+            side = "left" if diff < 0 else "right"
+            out.append(Advice("asymmetry", f"{name.capitalize()} to the {side} is "
+                              f"{abs(diff):.0f} deg less than to the other side, more than the "
+                              f"measurement error ({mdc:.1f} deg). Confirm it in a second "
+                              "session before acting on it.",
+                              f"{da.mdc_source}; clinical-facts 2 (no validated asymmetry "
+                              "cut-off: confirm across two sessions)"))
+    return out
+
+
+# ---- muscles, plan ------------------------------------------------------------------------------
+
+
+def _muscle_findings(movement: str, trial: TrialResult | None, screening: Screening
+                     ) -> list[MuscleFinding]:
+    k = knowledge().muscles
+    findings = []
+    checks = k["checks"]
+    slr = screening.checks.get("straight_leg_raise_deg")
+    thomas = screening.checks.get("thomas_test_positive")
+    for entry in k["limits"][movement]:
+        mid = entry["muscle"]
+        name = k["muscles"][mid]["name"]
+        side = entry["side"]
+        status: Literal["likely", "ruled out"] = "likely"
+        reason = "a candidate for this restricted motion"
+        source = entry["source"]
+        if entry.get("standing_only"):
+            status, reason = "ruled out", ("the rotation test is done seated, which keeps the "
+                                           "pelvis and hips still")
+        elif movement == "flexion":
+            c = checks["straight_leg_raise"]
+            lumbar = trial.extras.get("lumbar_estimate_deg", float("nan")) if trial else np.nan
+            hip_used = (trial.value_deg - lumbar) if trial else float("nan")
+            if isinstance(slr, int | float) and np.isfinite(hip_used):
+                at_limit = slr - hip_used <= c["margin_deg"]
+                source = f"{entry['source']}; {c['source']}"
+                if mid in c["likely_if_limit"]:
+                    status = "likely" if at_limit else "ruled out"
+                    reason = (f"your straight-leg raise ({slr:.0f} deg) is within "
+                              f"{c['margin_deg']:.0f} deg of the hip motion used in bending "
+                              f"({hip_used:.0f} deg, an estimate): the hamstrings are at their "
+                              "limit" if at_limit else
+                              f"your straight-leg raise ({slr:.0f} deg) leaves more than "
+                              f"{c['margin_deg']:.0f} deg beyond the hip motion used in bending "
+                              f"({hip_used:.0f} deg, an estimate): the hamstrings are not what "
+                              "stops you")
+                elif mid in c["otherwise_likely"]:
+                    reason = ("the hamstrings are not the limit, so the lower-back muscles are"
+                              if not at_limit else "a candidate; the hamstrings are at their "
+                              "limit too")
+            else:
+                reason += " (not narrowed: do the straight-leg raise check to tell hamstrings " \
+                          "from back muscles)"
+            if trial is not None and any(f.code == "knees_bent" for f in trial.flags) \
+                    and mid == "hamstrings" and status == "likely":
+                reason += "; your knees bent while bending forward, which tight hamstrings cause"
+        elif movement == "extension":
+            c = checks["thomas_test"]
+            if isinstance(thomas, bool) and mid in c["likely_if_yes"]:
+                source = f"{entry['source']}; {c['source']}"
+                if thomas:
+                    reason = "your Thomas test was positive (the thigh lifted)"
+                else:
+                    status, reason = "ruled out", "your Thomas test was negative"
+            elif mid in c["likely_if_yes"]:
+                reason += " (not narrowed: do the Thomas test to check the hip flexors)"
+        findings.append(MuscleFinding(mid, name, side, movement, status, reason, source))
+    return findings
+
+
+def _side_text(side: str) -> str:
+    return "" if side == "both" else f"{side} "
+
+
+def _plan(findings: list[MuscleFinding]) -> list[PlanItem]:
+    k = knowledge().stretches
+    likely = [f for f in findings if f.status == "likely"]
+    items: list[PlanItem] = []
+    for sid, s in k["stretches"].items():
+        hits = [f for f in likely if f.muscle in s["targets"] and f.movement in s["movements"]]
+        if not hits:
+            continue
+        moves = tuple(dict.fromkeys(f.movement for f in hits))
+        how = ""
+        if s["side_rule"] == "away_from_tight":
+            tight = sorted({f.side for f in hits if f.side != "both"})
+            how = "; ".join(f"bend to the {'left' if t == 'right' else 'right'} to stretch the "
+                            f"{t} side" for t in tight)
+        elif s["side_rule"] == "opposite_of_limited":
+            how = "; ".join(f"roll the knees to the {'right' if m.endswith('left') else 'left'} "
+                            f"(limited {movement_spec(m).label.lower()})" for m in moves
+                            if m.startswith("rotation")) or "both sides"
+        names = tuple(dict.fromkeys(f"{_side_text(f.side)}{f.name}" for f in hits))
+        items.append(PlanItem(sid, s["name"], names, moves, how, s["cues"], s["dose"],
+                              s["contraindications"], s["source"]))
+    return items
+
+
+# ---- factors, goals -----------------------------------------------------------------------------
+
+
+def _factors(screening: Screening, trials: list[TrialResult]) -> list[Advice]:
+    k = knowledge().factors
+    out = []
+    for q in k["questions"]:
+        ans = screening.factors.get(q["id"])
+        if ans is True and "advice_if_yes" in q:
+            out.append(Advice(q["id"], q["advice_if_yes"], q["source"]))
+        if ans is False and "advice_if_no" in q:
+            out.append(Advice(q["id"], q["advice_if_no"], q["source"]))
+    front = [t for t in trials if t.view.view == "front" and
+             np.isfinite(t.posture.pelvic_obliquity_deg)]
+    side = [t for t in trials if t.view.view == "side" and
+            np.isfinite(t.posture.forward_head_deg)]
+    if front:
+        obl = float(np.median([t.posture.pelvic_obliquity_deg for t in front]))
+        m = k["measured"]["pelvic_obliquity"]
+        if abs(obl) > m["threshold_deg"]:
+            out.append(Advice("pelvic_obliquity", m["advice"].format(value=abs(obl)),
+                              m["source"]))
+        sh = float(np.median([t.posture.shoulder_obliquity_deg for t in front]))
+        m = k["measured"]["shoulder_obliquity"]
+        out.append(Advice("shoulder_obliquity", m["advice"].format(value=abs(sh)), m["source"]))
+    if side:
+        fh = float(np.median([t.posture.forward_head_deg for t in side]))
+        m = k["measured"]["forward_head"]
+        out.append(Advice("forward_head", m["advice"].format(value=fh), m["source"]))
+    return out
+
+
+def is_chronic(profile: Profile, now: datetime) -> bool:
+    days = knowledge().goals["chronic"]["recent_injury_days"]
+    return profile.injury is None or (now - profile.injury) > timedelta(days=days)
+
+
+def _goals(decisions: list[Decision], screening: Screening, chronic: bool, today: date
+           ) -> list[Goal]:
+    g = knowledge().goals
+    out = []
+    for d in decisions:
+        if d.status != "restricted":
+            continue
+        gap = d.norm_deg - d.value_deg
+        ms = tuple(((today + timedelta(days=int(day))).isoformat(),
+                    round(d.value_deg + frac * gap, 1)) for day, frac in g["rom"]["milestones"])
+        out.append(Goal("rom", d.movement, round(d.value_deg, 1), round(d.norm_deg, 1), ms,
+                        g["rom"]["text"], g["rom"]["evidence"], g["rom"]["source"]))
+    if screening.pain_before is not None and screening.pain_before > 0:
+        sched = g["pain"]["chronic" if chronic else "recent"]
+        p0 = float(screening.pain_before)
+        ms = tuple(((today + timedelta(days=int(day))).isoformat(), round(p0 * (1 - frac), 1))
+                   for day, frac in sched)
+        out.append(Goal("pain", "pain", p0, 0.0, ms, g["pain"]["text"], g["pain"]["evidence"],
+                        g["pain"]["source"]))
+    return out
+
+
+# ---- the entry point ----------------------------------------------------------------------------
+
+
+def screen(screening: Screening, profile: Profile, now: datetime) -> Assessment | None:
+    """The safety gate alone: an Assessment that stops the test, or None to go on."""
+    s = knowledge().safety
+    yes = [q for q in s["red_flags"] if screening.red_flags.get(q["id"])]
+    if yes:
+        category = "emergency" if any(q["category"] == "emergency" for q in yes) else "urgent"
+        msgs = [Advice("red_flag", s["guidance"][category], s["guidance"]["source"])]
+        msgs += [Advice(q["id"], f"You answered yes to: {q['question']}", q["source"])
+                 for q in yes]
+        return Assessment("stopped-red-flag", safety=tuple(msgs),
+                          warnings=("No measurement or stretching advice is given.",))
+    if profile.injury is not None and now - profile.injury < timedelta(hours=s["acute"]["hours"]):
+        retest = profile.injury + timedelta(hours=s["acute"]["hours"])
+        return Assessment("acute-injury", safety=(
+            Advice("acute", s["acute"]["message"], s["acute"]["source"]),
+            Advice("acute_care", s["acute"]["care"], s["acute"]["source"])),
+            warnings=("No end-range test and no stretching until 72 hours after the injury.",),
+            retest_after=retest.isoformat(timespec="minutes"), chronic=False)
+    return None
+
+
+def assess(profile: Profile, screening: Screening, trials: list[TrialResult],
+           now: datetime | None = None) -> Assessment:
+    """Profile + screening answers + trial results -> :class:`Assessment` (JSON via
+    ``to_dict()``). Never gives stretching advice after a red flag or within 72 h of an injury."""
+    now = now or datetime.now()
+    gate = screen(screening, profile, now)
+    if gate is not None:
+        return gate
+    by_move: dict[str, TrialResult] = {}
+    for t in trials:
+        if t.movement in MOVEMENTS:
+            prev = by_move.get(t.movement)
+            if prev is None or (prev.status != "ok" and t.status == "ok"):
+                by_move[t.movement] = t
+    decisions = [decide(by_move.get(m), m, profile, m in screening.pain_limited)
+                 for m in MOVEMENTS if m in by_move or m in screening.pain_limited]
+    dmap = {d.movement: d for d in decisions}
+    findings: list[MuscleFinding] = []
+    for d in decisions:
+        if d.status == "restricted":
+            findings += _muscle_findings(d.movement, by_move.get(d.movement), screening)
+    plan = _plan(findings)
+    st = knowledge().stretches
+    general = [Advice("how_to_stretch", " ".join((st["general"]["intensity"],
+                                                  st["general"]["hold"],
+                                                  st["general"]["frequency"])),
+                      st["general"]["source"]),
+               Advice("stop_rules", st["general"]["stop_rules"], st["general"]["stop_source"])]
+    general += [Advice(key, a["text"], a["source"]) for key, a in st["advice"].items()]
+    chronic = is_chronic(profile, now)
+    warnings = []
+    if screening.pain_after is not None and screening.pain_before is not None and \
+            screening.pain_after - screening.pain_before >= knowledge().error["pain"]["sdc_points"]:
+        warnings.append(f"Your pain rose from {screening.pain_before} to {screening.pain_after} "
+                        "during the test (a real change: 2 points or more). Go gently; seek care "
+                        "if it does not settle.")
+    return Assessment(
+        "complete", tuple(decisions), tuple(asymmetries(dmap)), tuple(findings), tuple(plan),
+        tuple(general) if plan else tuple(general[2:]),
+        tuple(_goals(decisions, screening, chronic, now.date())),
+        tuple(_factors(screening, list(by_move.values()))), (), tuple(warnings), None, chronic)

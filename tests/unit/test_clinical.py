@@ -1,0 +1,293 @@
+"""Clinical engine: decisions at and around thresholds, safety, side-specific muscles, plan."""
+
+import copy
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+from lumbar_rom.assessment.trial import Flag, Posture, TrialResult
+from lumbar_rom.clinical import knowledge as K
+from lumbar_rom.clinical.engine import (
+    Profile,
+    Screening,
+    age_factor,
+    assess,
+    decide,
+    norm_for,
+)
+from lumbar_rom.kinematics.view import ViewEstimate
+
+NOW = datetime(2026, 11, 25, 10, 0)
+
+
+def trial(movement, value, u=4.0, status="ok", flags=(), extras=None, view="side",
+          posture=None):
+    posture = posture or Posture()
+    return TrialResult(movement, status, value, u, "rule", (), (0, 1, 2), 2.0,
+                       ViewEstimate(view, 0.0, 0.7), (0.0, 1.0), 0.0, posture, tuple(flags),
+                       dict(extras or {}))
+
+
+# flexion without an age: norm 90 (S11), MDC 12.8 (S23) -> threshold 77.2, upper 102.8
+@pytest.mark.parametrize(("value", "u", "expect"), [
+    (60.0, 5.0, "restricted"),
+    (72.1, 5.0, "restricted"),       # upper edge 77.1 < 77.2
+    (72.3, 5.0, "inconclusive"),     # band 67.3-77.3 straddles 77.2
+    (77.2, 5.0, "inconclusive"),
+    (82.1, 5.0, "inconclusive"),     # lower edge 77.1
+    (82.3, 5.0, "normal"),
+    (90.0, 5.0, "normal"),
+    (107.7, 5.0, "normal"),          # lower edge 102.7 < 102.8
+    (108.0, 5.0, "above normal"),
+    (60.0, 20.0, "inconclusive"),    # wide uncertainty reaches the threshold
+])
+def test_flexion_decision_around_the_threshold(value, u, expect):
+    d = decide(trial("flexion", value, u), "flexion", Profile())
+    assert d.status == expect
+    assert d.threshold_deg == pytest.approx(90 - 12.8)
+    assert "S11" in d.norm_source and "S23" in d.mdc_source
+    assert f"{value:.0f} deg" in d.explanation
+
+
+@pytest.mark.parametrize(("movement", "norm", "mdc"), [
+    ("extension", 30.0, 6.4), ("side-bend-left", 30.0, 9.0), ("side-bend-right", 30.0, 9.0),
+    ("rotation-left", 45.0, 16.6), ("rotation-right", 45.0, 16.6)])
+@pytest.mark.parametrize("offset", [-0.2, 0.2])
+def test_each_motion_threshold(movement, norm, mdc, offset):
+    u = 2.0
+    v = norm - mdc - u + offset  # upper edge just below / above the threshold
+    d = decide(trial(movement, v, u), movement, Profile())
+    assert d.status == ("restricted" if offset < 0 else "inconclusive")
+
+
+def test_age_adjustment_follows_troke():
+    assert age_factor("flexion", None) == 1.0
+    assert age_factor("flexion", 20) == pytest.approx(1.0)
+    assert age_factor("flexion", 85) == pytest.approx(40 / 73)
+    assert age_factor("flexion", 95) == pytest.approx(40 / 73)  # clamped
+    assert age_factor("extension", 52.5) == pytest.approx((29 + 6) / 2 / 29)
+    assert age_factor("rotation-left", 85) == pytest.approx(1.0)  # no age decline
+    norm, src, _ = norm_for("flexion", 85)
+    assert norm == pytest.approx(90 * 40 / 73) and "S1" in src
+    # the same 60 deg flexion: restricted at 25, normal at 80
+    assert decide(trial("flexion", 60, 3), "flexion", Profile(age=25)).status == "restricted"
+    assert decide(trial("flexion", 60, 3), "flexion", Profile(age=80)).status == "normal"
+
+
+def test_flagged_trial_is_inconclusive_with_its_reason():
+    t = trial("flexion", 40, status="inconclusive",
+              flags=[Flag("wrong_view", "Filmed from the front.", True)])
+    d = decide(t, "flexion", Profile())
+    assert d.status == "inconclusive" and "Filmed from the front." in d.explanation
+
+
+ALL = ["flexion", "extension", "side-bend-left", "side-bend-right", "rotation-left",
+       "rotation-right"]
+
+
+def all_normal():
+    return [trial(m, {"flexion": 95, "extension": 30}.get(m, 32 if "side" in m else 45), 3)
+            for m in ALL]
+
+
+def test_normal_and_above_normal_motions_never_get_a_stretch():
+    a = assess(Profile(age=30), Screening(), all_normal(), now=NOW)
+    assert {d.status for d in a.decisions} == {"normal"}
+    assert a.plan == () and a.muscles == () and not [g for g in a.goals if g.kind == "rom"]
+    hyper = [trial("flexion", 130, 3)]
+    a = assess(Profile(), Screening(), hyper, now=NOW)
+    assert a.decisions[0].status == "above normal" and a.plan == ()
+
+
+def restricted_set():
+    return [trial("flexion", 40, 3, extras={"lumbar_estimate_deg": 25.0}),
+            trial("extension", 10, 2), trial("side-bend-left", 12, 2, view="front"),
+            trial("side-bend-right", 28, 2, view="front"),
+            trial("rotation-left", 15, 3, view="front"),
+            trial("rotation-right", 40, 3, view="front")]
+
+
+@pytest.mark.parametrize("flag", ["saddle_numbness", "cancer_history", "night_pain"])
+def test_red_flag_stops_everything(flag):
+    a = assess(Profile(), Screening(red_flags={flag: True}), restricted_set(), now=NOW)
+    assert a.status == "stopped-red-flag"
+    assert a.plan == () and a.decisions == () and a.goals == ()
+    assert any("today" in s.text or "doctor" in s.text for s in a.safety)
+
+
+def test_emergency_flag_gets_emergency_guidance():
+    a = assess(Profile(), Screening(red_flags={"bladder_bowel": True}), [], now=NOW)
+    assert "emergency" in a.safety[0].text
+
+
+@pytest.mark.parametrize(("hours", "blocked"), [(1, True), (71.9, True), (72.1, False),
+                                                (24 * 30, False)])
+def test_recent_injury_blocks_testing_and_stretching(hours, blocked):
+    p = Profile(injury=NOW - timedelta(hours=hours))
+    a = assess(p, Screening(), restricted_set(), now=NOW)
+    if blocked:
+        assert a.status == "acute-injury" and a.plan == () and a.decisions == ()
+        assert a.retest_after == (p.injury + timedelta(hours=72)).isoformat(timespec="minutes")
+        assert any("ice" in s.text for s in a.safety)
+    else:
+        assert a.status == "complete" and a.plan
+
+
+# Muscle actions from clinical-facts section 4 (S49-S52): the side-bend and rotation direction each
+# muscle produces, relative to its own side ("same" / "opposite").
+ACTIONS = {
+    "external_oblique": {"side_bend": "same", "rotation": "opposite"},
+    "internal_oblique": {"rotation": "same"},
+    "multifidus": {"side_bend": "same", "rotation": "opposite"},
+    "quadratus_lumborum": {"side_bend": "same"},
+}
+
+
+def limiting_side(muscle, plane, direction):
+    """The side a muscle must be on to limit motion toward ``direction``: its action must point
+    the other way."""
+    action = ACTIONS[muscle].get(plane)
+    if action is None:
+        return None
+    opposite = {"left": "right", "right": "left"}[direction]
+    return opposite if action == "same" else direction
+
+
+@pytest.mark.parametrize("movement", ["side-bend-left", "side-bend-right", "rotation-left",
+                                      "rotation-right"])
+def test_side_specific_muscles_are_on_the_correct_side(movement):
+    plane, direction = ("side_bend" if movement.startswith("side") else "rotation",
+                        movement.rsplit("-", 1)[1])
+    a = assess(Profile(), Screening(), [trial(movement, 5.0, 2.0, view="front")], now=NOW)
+    assert a.decisions[0].status == "restricted"
+    found = {(m.muscle, m.side) for m in a.muscles if m.movement == movement
+             and m.status == "likely"}
+    assert found
+    checked = 0
+    for muscle, side in found:
+        want = limiting_side(muscle, plane, direction) if muscle in ACTIONS else None
+        if want is not None:
+            assert side == want, (muscle, side, want)
+            checked += 1
+    assert checked >= 2
+
+
+def test_only_restricted_motions_get_muscles_and_the_plan_says_which_way():
+    a = assess(Profile(), Screening(), restricted_set(), now=NOW)
+    restricted = {d.movement for d in a.decisions if d.status == "restricted"}
+    assert restricted == {"flexion", "extension", "side-bend-left", "rotation-left"}
+    assert {m.movement for m in a.muscles} == restricted
+    side_bend = next(p for p in a.plan if p.stretch == "standing_side_bend")
+    assert "bend to the left to stretch the right side" in side_bend.how
+    knee_roll = next(p for p in a.plan if p.stretch == "knee_roll")
+    assert "roll the knees to the right" in knee_roll.how
+    assert all(p.source for p in a.plan)
+    rot = [m for m in a.muscles if m.muscle == "hip_rotators"]
+    assert rot and all(m.status == "ruled out" for m in rot)  # seated test
+
+
+def test_straight_leg_raise_narrows_flexion_muscles():
+    # hip motion used in bending: 40 - 25 (lumbar estimate) = 15 deg
+    tight = assess(Profile(), Screening(checks={"straight_leg_raise_deg": 25.0}),
+                   restricted_set(), now=NOW)
+    ham = next(m for m in tight.muscles if m.muscle == "hamstrings")
+    assert ham.status == "likely" and "S39" in ham.source
+    loose = assess(Profile(), Screening(checks={"straight_leg_raise_deg": 80.0}),
+                   restricted_set(), now=NOW)
+    ham = next(m for m in loose.muscles if m.muscle == "hamstrings")
+    assert ham.status == "ruled out"
+    assert not [p for p in loose.plan if p.stretch == "hamstring_step"]
+    assert [p for p in tight.plan if p.stretch == "hamstring_step"]
+
+
+def test_thomas_test_rules_hip_flexors_in_or_out():
+    neg = assess(Profile(), Screening(checks={"thomas_test_positive": False}),
+                 restricted_set(), now=NOW)
+    assert all(m.status == "ruled out" for m in neg.muscles
+               if m.muscle in ("iliopsoas", "rectus_femoris", "tfl"))
+    assert not [p for p in neg.plan if p.stretch in ("half_kneeling_hip_flexor",
+                                                     "quad_stretch")]
+    pos = assess(Profile(), Screening(checks={"thomas_test_positive": True}),
+                 restricted_set(), now=NOW)
+    assert [p for p in pos.plan if p.stretch == "half_kneeling_hip_flexor"]
+
+
+def test_pain_limited_motion_is_recorded_and_not_stretched():
+    a = assess(Profile(), Screening(pain_limited=("flexion",)), restricted_set(), now=NOW)
+    d = next(d for d in a.decisions if d.movement == "flexion")
+    assert d.status == "pain-limited"
+    assert not [m for m in a.muscles if m.movement == "flexion"]
+
+
+def test_asymmetry_only_beyond_the_mdc():
+    a = assess(Profile(), Screening(), restricted_set(), now=NOW)
+    texts = " ".join(x.text for x in a.asymmetries)
+    assert "Side bending to the left is 16 deg less" in texts  # 28 - 12 > 9
+    assert "Rotation to the left is 25 deg less" in texts  # 40 - 15 > 16.6
+    small = [trial("side-bend-left", 25, 2, view="front"),
+             trial("side-bend-right", 30, 2, view="front")]
+    assert assess(Profile(), Screening(), small, now=NOW).asymmetries == ()
+
+
+def test_goals_follow_the_seed_schedule():
+    a = assess(Profile(), Screening(pain_before=6), restricted_set(), now=NOW)
+    g = next(g for g in a.goals if g.movement == "flexion")
+    assert g.milestones[0] == ("2026-12-25", pytest.approx(40 + 0.75 * 50))
+    assert g.milestones[1] == ("2027-01-06", 90.0)
+    assert "not evidence" in g.evidence
+    pain = next(g for g in a.goals if g.kind == "pain")
+    assert pain.milestones[0] == ("2026-11-28", 3.0)  # chronic: 50 % after 3 days
+    recent = assess(Profile(injury=NOW - timedelta(days=10)), Screening(pain_before=6),
+                    restricted_set(), now=NOW)
+    pain = next(g for g in recent.goals if g.kind == "pain")
+    assert pain.milestones[0] == ("2026-12-02", 3.0)  # recent injury: after 7 days
+    assert recent.chronic is False and a.chronic is True
+
+
+def test_measured_pelvic_obliquity_suggests_a_leg_length_check():
+    tilt = Posture(pelvic_obliquity_deg=7.0, shoulder_obliquity_deg=1.0)
+    a = assess(Profile(), Screening(), [trial("side-bend-left", 30, 2, view="front",
+                                              posture=tilt)], now=NOW)
+    adv = next(f for f in a.factors if f.topic == "pelvic_obliquity")
+    assert "leg length" in adv.text and "S83" in adv.source
+    level = Posture(pelvic_obliquity_deg=2.0, shoulder_obliquity_deg=1.0)
+    a = assess(Profile(), Screening(), [trial("side-bend-left", 30, 2, view="front",
+                                              posture=level)], now=NOW)
+    assert not [f for f in a.factors if f.topic == "pelvic_obliquity"]
+
+
+def test_factor_answers_map_to_sourced_advice():
+    a = assess(Profile(), Screening(factors={"sleep_stomach": True, "walking": False,
+                                             "statins": True}), all_normal(), now=NOW)
+    topics = {f.topic: f for f in a.factors}
+    assert {"sleep_stomach", "walking", "statins"} <= set(topics)
+    assert "S89" in topics["statins"].source
+
+
+def test_assessment_is_json_with_schema_version():
+    a = assess(Profile(age=40), Screening(pain_before=4, pain_after=7), restricted_set(), now=NOW)
+    text = json.dumps(a.to_dict(), allow_nan=False)
+    assert '"schema_version": 1' in text
+    assert a.warnings and "rose from 4 to 7" in a.warnings[0]
+
+
+def test_every_threshold_muscle_and_stretch_has_a_source():
+    k = K.knowledge()
+    for name in K.FILES:
+        assert K.missing_sources(getattr(k, name)) == [], name
+    for entries in k.muscles["limits"].values():
+        assert all(e["source"].strip() for e in entries)
+    assert all(s["source"].strip() for s in k.stretches["stretches"].values())
+    assert all(m["source"].strip() for m in k.muscles["muscles"].values())
+    assert all(q["source"].strip() for q in k.safety["red_flags"])
+
+
+def test_a_missing_source_is_caught():
+    k = K.knowledge()
+    broken = copy.deepcopy(k.stretches)
+    del broken["stretches"]["press_up"]["source"]
+    assert "stretches.stretches.press_up.cues" in K.missing_sources(broken, "stretches")
+    norms = copy.deepcopy(k.norms)
+    del norms["motions"]["flexion"]["trunk_source"]
+    assert K.missing_sources(norms, "norms") == ["norms.motions.flexion.trunk_deg"]
