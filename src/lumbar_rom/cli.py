@@ -171,6 +171,8 @@ def assess(
         "--thomas-positive/--thomas-negative", help="Thomas test result.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the assessment JSON.")
                         ] = None,
+    person: Annotated[str | None, typer.Option(
+        help="Save the session in the history under this name.")] = None,
     model: ModelOpt = None,
 ) -> None:
     """Measure each video and print an assessment a physiotherapist can follow."""
@@ -205,9 +207,86 @@ def assess(
             raise _fail(err) from None
     result = gate or run_assess(profile, screening, trials)
     typer.echo(summary_text(result))
+    if person:
+        from lumbar_rom.history.store import Store
+        from lumbar_rom.pose.model import FULL_MODEL_SHA256
+
+        try:
+            sid = Store().save_session(person, profile, screening, trials, result,
+                                       model_sha256=FULL_MODEL_SHA256)
+        except LumbarRomError as err:
+            raise _fail(err) from None
+        typer.echo(f"saved as session {sid} for {person}")
     if json_out is not None:
         json_out.write_text(json.dumps(result.to_dict(), indent=2, allow_nan=False))
         typer.echo(f"assessment -> {json_out}")
+
+
+@app.command()
+def history(
+    person: Annotated[str | None, typer.Option(help="Whose sessions (default: list people).")
+                      ] = None,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Export all trials as CSV.")
+                       ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Export all sessions as JSON.")
+                        ] = None,
+) -> None:
+    """Stored people and sessions; CSV / JSON export."""
+    from lumbar_rom.history.progress import motion_progress, points_from_sessions
+    from lumbar_rom.history.store import Store
+
+    try:
+        store = Store()
+    except LumbarRomError as err:
+        raise _fail(err) from None
+    if person is None:
+        people = store.people()
+        if not people:
+            typer.echo("No sessions stored yet.")
+        for p in people:
+            typer.echo(f"{p.name}: {len(store.sessions(p.name))} session(s)")
+        return
+    sessions = store.sessions(person)
+    if not sessions:
+        raise _fail(LumbarRomError(f"No sessions stored for {person!r}; check the name with "
+                                   "`lumbar-rom history`."))
+    for s in sessions:
+        vals = ", ".join(f"{t.movement} {t.value_deg:.0f}" if t.value_deg is not None else
+                         f"{t.movement} -" for t in s.trials)
+        typer.echo(f"session {s.id}  {s.started_at:%Y-%m-%d %H:%M}  pain {s.pain_before}  {vals}")
+    for m in sorted({t.movement for s in sessions for t in s.trials}):
+        prog = motion_progress(m, points_from_sessions(sessions, m))
+        if prog.status != "no goal":
+            typer.echo(f"{m}: {prog.status}" + (" (stalled: see the checklist)" if prog.stalled
+                                                 else ""))
+    if csv_out:
+        csv_out.write_text(store.export_csv(person))
+        typer.echo(f"CSV -> {csv_out}")
+    if json_out:
+        json_out.write_text(json.dumps(store.export_json(person), indent=2))
+        typer.echo(f"JSON -> {json_out}")
+
+
+@app.command()
+def report(
+    session: Annotated[int, typer.Option("--session", help="Session id (`lumbar-rom history`).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="PDF file to write.")] = Path(
+        "report.pdf"),
+) -> None:
+    """A PDF report of one stored session for a clinician."""
+    from lumbar_rom.history.store import Store
+    from lumbar_rom.report.pdf import write_report
+
+    try:
+        store = Store()
+        row = store.get_session(session)
+        if row is None:
+            raise LumbarRomError(f"There is no session {session}; list them with "
+                                 "`lumbar-rom history --person NAME`.")
+        write_report(row, store.sessions(row.person.name), out)
+    except LumbarRomError as err:
+        raise _fail(err) from None
+    typer.echo(f"report -> {out}")
 
 
 @app.command()

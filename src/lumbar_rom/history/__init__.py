@@ -1,0 +1,1 @@
+"""History stage: stored sessions (SQLAlchemy + Alembic) and progress toward goals."""

@@ -1,0 +1,107 @@
+"""Database tables (SQLAlchemy 2 ORM). Schema changes go through Alembic migrations in
+``history/migrations`` (never ``create_all`` on a live database)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Person(Base):
+    """One person; a physiotherapist keeps several apart. Profile values are their latest."""
+
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    age: Mapped[float | None] = mapped_column(Float)
+    sex: Mapped[str | None] = mapped_column(String(20))
+    height_cm: Mapped[float | None] = mapped_column(Float)
+    injury_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now)
+    sessions: Mapped[list[SessionRow]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", order_by="SessionRow.started_at")
+
+
+class SessionRow(Base):
+    """One assessment session."""
+
+    __tablename__ = "sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                           index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    pain_before: Mapped[int | None] = mapped_column(Integer)
+    pain_after: Mapped[int | None] = mapped_column(Integer)
+    screening: Mapped[dict] = mapped_column(JSON, default=dict)
+    assessment: Mapped[dict] = mapped_column(JSON, default=dict)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    software_version: Mapped[str] = mapped_column(String(40), default="")
+    model_sha256: Mapped[str] = mapped_column(String(64), default="")
+    video_path: Mapped[str | None] = mapped_column(Text)  # only when the person opts in
+    person: Mapped[Person] = relationship(back_populates="sessions")
+    trials: Mapped[list[TrialRow]] = relationship(back_populates="session",
+                                                  cascade="all, delete-orphan")
+    plan: Mapped[PlanRow | None] = relationship(back_populates="session",
+                                                cascade="all, delete-orphan", uselist=False)
+
+
+class TrialRow(Base):
+    """One measured movement. ``series``: float32 pairs (time s, excursion deg), little-endian."""
+
+    __tablename__ = "trials"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"),
+                                            index=True)
+    movement: Mapped[str] = mapped_column(String(40))
+    protocol: Mapped[str] = mapped_column(String(80))  # view + protocol: comparable trials only
+    value_deg: Mapped[float | None] = mapped_column(Float)
+    uncertainty_deg: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20))
+    decision: Mapped[str] = mapped_column(String(20), default="")
+    flags: Mapped[list] = mapped_column(JSON, default=list)
+    result: Mapped[dict] = mapped_column(JSON, default=dict)
+    series: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    software_version: Mapped[str] = mapped_column(String(40), default="")
+    model_sha256: Mapped[str] = mapped_column(String(64), default="")
+    session: Mapped[SessionRow] = relationship(back_populates="trials")
+
+
+class PlanRow(Base):
+    """The stretch plan and goals given in a session (as shown)."""
+
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"),
+                                            unique=True)
+    plan: Mapped[list] = mapped_column(JSON, default=list)
+    goals: Mapped[list] = mapped_column(JSON, default=list)
+    session: Mapped[SessionRow] = relationship(back_populates="plan")
+
+
+class StallAnswer(Base):
+    """Answers to the stall checklist (revision 0002)."""
+
+    __tablename__ = "stall_answers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                           index=True)
+    movement: Mapped[str] = mapped_column(String(40))
+    answered_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class Maintenance(Base):
+    """A motion that reached its goal and switched to maintenance (revision 0002)."""
+
+    __tablename__ = "maintenance"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                           index=True)
+    movement: Mapped[str] = mapped_column(String(40))
+    since: Mapped[datetime] = mapped_column(DateTime)

@@ -1,0 +1,180 @@
+"""Progress toward the goals over sessions (pure functions over measurement histories).
+
+Rules (stated once, shown on the Progress page):
+
+- Only comparable measurements are compared: the same movement measured with the same view and
+  protocol version (``protocol``); inconclusive trials are shown but not used.
+- The goal starts at the first session where the motion was restricted: baseline ``b`` (that
+  value), target ``n`` (the norm then). For a recent injury the clock starts no earlier than 72 h
+  after the injury. The goal line follows the founding document: ``b + gap * f(day)`` with
+  ``f`` rising linearly to 0.75 at day 30 and 1.0 at day 42, flat after (goals.toml).
+- Status of the latest measurement ``v +/- u`` on day ``d``:
+  ``reached`` when its decision is no longer "restricted" (normal or above) or ``v >= n``;
+  ``behind`` when ``v + u`` is below the goal line; otherwise ``on track``.
+- Stalled: ``behind`` 28 days or more after the start: show the seed's stall checklist.
+- Reached: the motion switches to maintenance ("keep doing what got you here") with reminders on
+  the days listed in goals.toml, exportable as an iCalendar file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+import numpy as np
+
+from lumbar_rom.clinical.knowledge import knowledge
+
+Status = Literal["on track", "behind", "reached", "no goal"]
+STALL_DAYS = 28
+
+
+@dataclass(frozen=True)
+class Point:
+    """One stored measurement of a motion."""
+
+    when: datetime
+    value: float
+    uncertainty: float
+    decision: str  # the clinical decision then ("restricted", "normal", ...)
+    norm: float
+    protocol: str
+    status: str = "ok"  # the trial's own status
+
+
+@dataclass(frozen=True)
+class MotionProgress:
+    movement: str
+    protocol: str
+    points: tuple[Point, ...]
+    start: datetime | None
+    baseline: float
+    target: float
+    status: Status
+    stalled: bool
+    rule: str
+
+    def goal_at(self, when: datetime) -> float:
+        if self.start is None:
+            return float("nan")
+        return goal_value(self.baseline, self.target, (when - self.start).total_seconds() / 86400)
+
+
+def goal_fraction(day: float) -> float:
+    """Share of the gap closed by ``day`` (piecewise linear through goals.toml milestones)."""
+    ms = knowledge().goals["rom"]["milestones"]
+    days = [0.0] + [float(d) for d, _ in ms]
+    fr = [0.0] + [float(f) for _, f in ms]
+    return float(np.interp(day, days, fr))
+
+
+def goal_value(baseline: float, target: float, day: float) -> float:
+    return baseline + (target - baseline) * goal_fraction(day)
+
+
+RULE = ("Goal line: 75 % of the gap to the norm closed at 1 month, 100 % at 6 weeks (the founding "
+        "document's schedule). On track: the latest value (+ its uncertainty) is at or above the "
+        "line; behind: below it; reached: the motion is no longer restricted. Only measurements "
+        "taken the same way (same view and protocol) are compared.")
+
+
+def motion_progress(movement: str, points: list[Point], injury: datetime | None = None,
+                    now: datetime | None = None) -> MotionProgress:
+    """Progress of one motion from its stored points (any order)."""
+    pts = sorted((p for p in points if p.status == "ok" and np.isfinite(p.value)),
+                 key=lambda p: p.when)
+    if not pts:
+        return MotionProgress(movement, "", tuple(), None, np.nan, np.nan, "no goal", False, RULE)
+    first_restricted = next((p for p in pts if p.decision == "restricted"), None)
+    protocol = first_restricted.protocol if first_restricted else pts[-1].protocol
+    same = tuple(p for p in pts if p.protocol == protocol)
+    if first_restricted is None:
+        return MotionProgress(movement, protocol, same, None, np.nan, np.nan, "no goal", False,
+                              RULE)
+    start = first_restricted.when
+    if injury is not None:
+        start = max(start, injury + timedelta(hours=72))
+    b, n = first_restricted.value, first_restricted.norm
+    last = same[-1]
+    day = (last.when - start).total_seconds() / 86400
+    line = goal_value(b, n, day)
+    if last is not first_restricted and (last.decision in ("normal", "above normal")
+                                         or last.value >= n):
+        status: Status = "reached"
+    elif last.value + last.uncertainty < line:
+        status = "behind"
+    else:
+        status = "on track"
+    stalled = status == "behind" and day >= STALL_DAYS
+    return MotionProgress(movement, protocol, same, start, b, n, status, stalled, RULE)
+
+
+@dataclass(frozen=True)
+class PainPoint:
+    when: datetime
+    nrs: int
+
+
+def pain_status(points: list[PainPoint], chronic: bool) -> tuple[str, list[tuple[datetime, float]]]:
+    """Pain against the seed's milestones: ("on track" / "behind" / "reached" / "no goal",
+    the milestone line as (date, NRS) points from the first session's pain)."""
+    pts = sorted(points, key=lambda p: p.when)
+    if not pts or pts[0].nrs <= 0:
+        return "no goal", []
+    sched = knowledge().goals["pain"]["chronic" if chronic else "recent"]
+    p0, t0 = pts[0].nrs, pts[0].when
+    line = [(t0, float(p0))] + [(t0 + timedelta(days=int(d)), p0 * (1 - f)) for d, f in sched]
+    last = pts[-1]
+    if last.nrs == 0:
+        return "reached", line
+    day = (last.when - t0).total_seconds() / 86400
+    days = [0.0] + [float(d) for d, _ in sched]
+    target = float(np.interp(day, days, [float(p0)] + [p0 * (1 - f) for _, f in sched]))
+    sdc = knowledge().error["pain"]["sdc_points"]
+    return ("behind" if last.nrs > target + sdc else "on track"), line
+
+
+def maintenance_reminders(movement: str, since: datetime) -> list[tuple[datetime, str]]:
+    """Reminder dates after a goal is reached, with their text."""
+    g = knowledge().goals["maintenance"]
+    return [(since + timedelta(days=int(d)), f"{g['text']} ({movement})")
+            for d in g["reminder_days"]]
+
+
+def reminders_ics(items: list[tuple[datetime, str]], name: str = "lumbar-rom") -> bytes:
+    """An iCalendar file with one all-day event per reminder."""
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//lumbar-rom//maintenance reminders//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    for i, (when, text) in enumerate(items):
+        ev = Event()
+        ev.add("uid", f"lumbar-rom-{when:%Y%m%d}-{i}@localhost")
+        ev.add("summary", text)
+        ev.add("dtstart", when.date())
+        ev.add("dtend", when.date() + timedelta(days=1))
+        ev.add("dtstamp", datetime(2026, 1, 1))
+        ev.add("description", "Keep doing the stretches and habits that got you here "
+                              "(lumbar-rom maintenance reminder).")
+        cal.add_component(ev)
+    return cal.to_ical()
+
+
+def stall_checklist() -> list[str]:
+    return list(knowledge().factors["stall_checklist"]["items"])
+
+
+def points_from_sessions(sessions: list, movement: str) -> list[Point]:
+    """Points of ``movement`` from stored :class:`~lumbar_rom.history.models.SessionRow` s."""
+    out = []
+    for s in sessions:
+        norms = {d["movement"]: d["norm_deg"] for d in s.assessment.get("decisions", [])}
+        for t in s.trials:
+            if t.movement != movement or t.value_deg is None:
+                continue
+            out.append(Point(s.started_at, t.value_deg, t.uncertainty_deg or 0.0, t.decision,
+                             norms.get(movement) or np.nan, t.protocol, t.status))
+    return out

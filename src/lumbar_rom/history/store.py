@@ -1,0 +1,314 @@
+"""Stored assessments: SQLAlchemy 2 over SQLite by default (any SQLAlchemy URL by setting).
+
+Default database: ``$LUMBAR_ROM_DB`` (a SQLAlchemy URL) or
+``sqlite:///<user data dir>/lumbar-rom/lumbar-rom.db``. SQLite runs in WAL mode with
+``synchronous=FULL`` (a committed session survives a killed process or a power cut), foreign keys
+on, and every transaction starts with ``BEGIN IMMEDIATE`` plus a 10 s busy timeout, so two app
+sessions writing at once wait for each other instead of failing. The schema is created and
+upgraded only by the Alembic migrations in ``history/migrations`` (run on open).
+Video is never stored unless the person opts in (``video_path``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from lumbar_rom import __version__
+from lumbar_rom.assessment.trial import TrialResult
+from lumbar_rom.clinical.engine import Assessment, Profile, Screening
+from lumbar_rom.errors import LumbarRomError
+from lumbar_rom.history.models import (
+    Maintenance,
+    Person,
+    PlanRow,
+    SessionRow,
+    StallAnswer,
+    TrialRow,
+)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+PROTOCOL_VERSION = "1"
+
+
+def default_url() -> str:
+    url = os.environ.get("LUMBAR_ROM_DB")
+    if url:
+        return url
+    from platformdirs import user_data_dir
+
+    folder = Path(user_data_dir("lumbar-rom", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'lumbar-rom.db'}"
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event open transactions
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return cfg
+
+
+def protocol_key(trial: TrialResult) -> str:
+    """Which measurements can be compared: the same view and protocol version."""
+    return f"{trial.view.view}:v{PROTOCOL_VERSION}"
+
+
+def pack_series(time_s: np.ndarray, values: np.ndarray) -> bytes:
+    """``(T,)`` times and values -> compact float32 little-endian pairs."""
+    return np.stack([time_s, values], axis=1).astype("<f4").tobytes()
+
+
+def unpack_series(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
+    a = np.frombuffer(blob, dtype="<f4").reshape(-1, 2) if blob else np.zeros((0, 2), "<f4")
+    return a[:, 0].astype(float), a[:, 1].astype(float)
+
+
+class Store:
+    """The database of people, sessions and trials. Safe to share across threads."""
+
+    def __init__(self, url: str | None = None, migrate: bool = True) -> None:
+        self.url = url or default_url()
+        try:
+            self.engine = create_engine(self.url, pool_pre_ping=True)
+            if self.engine.dialect.name == "sqlite":
+                _sqlite_setup(self.engine)
+            if migrate:
+                self.migrate()
+        except Exception as exc:
+            raise LumbarRomError(f"The history database at {self.url} cannot be opened ({exc}); "
+                                 "check the path or the LUMBAR_ROM_DB setting.") from exc
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def migrate(self, revision: str = "head") -> None:
+        cfg = alembic_config(self.engine)
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+
+    def revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    # ---- people -------------------------------------------------------------------------------
+    def person(self, name: str, profile: Profile | None = None) -> Person:
+        """Get or create the person ``name``; update their profile when given."""
+        with self.session() as s, s.begin():
+            p = s.scalar(select(Person).where(Person.name == name))
+            if p is None:
+                p = Person(name=name, created_at=datetime.now())
+                s.add(p)
+            if profile is not None:
+                p.age, p.sex, p.height_cm, p.injury_at = (profile.age, profile.sex,
+                                                          profile.height_cm, profile.injury)
+            s.flush()
+            s.expunge(p)
+            return p
+
+    def people(self) -> list[Person]:
+        with self.session() as s:
+            return list(s.scalars(select(Person).order_by(Person.name)))
+
+    def profile(self, name: str) -> Profile | None:
+        with self.session() as s:
+            p = s.scalar(select(Person).where(Person.name == name))
+            if p is None:
+                return None
+            return Profile(p.age, p.sex, p.height_cm, p.injury_at)
+
+    # ---- sessions -----------------------------------------------------------------------------
+    def save_session(self, person: str, profile: Profile, screening: Screening,
+                     trials: list[TrialResult], assessment: Assessment,
+                     started_at: datetime | None = None, notes: str = "",
+                     video_path: str | None = None, model_sha256: str = "") -> int:
+        """Store one assessment session atomically; returns its id."""
+        decisions = {d.movement: d.status for d in assessment.decisions}
+        with self.session() as s, s.begin():
+            p = s.scalar(select(Person).where(Person.name == person))
+            if p is None:
+                p = Person(name=person, created_at=datetime.now())
+                s.add(p)
+            p.age, p.sex, p.height_cm, p.injury_at = (profile.age, profile.sex,
+                                                      profile.height_cm, profile.injury)
+            row = SessionRow(
+                person=p, started_at=started_at or datetime.now(),
+                pain_before=screening.pain_before, pain_after=screening.pain_after,
+                screening=_jsonable(asdict(screening)), assessment=assessment.to_dict(),
+                notes=notes, software_version=__version__, model_sha256=model_sha256,
+                video_path=video_path)
+            for t in trials:
+                row.trials.append(TrialRow(
+                    movement=t.movement, protocol=protocol_key(t),
+                    value_deg=_f(t.value_deg), uncertainty_deg=_f(t.uncertainty_deg),
+                    status=t.status, decision=decisions.get(t.movement, ""),
+                    flags=[asdict(f) for f in t.flags],
+                    result={k: v for k, v in t.to_dict().items()
+                            if k not in ("time_s", "excursion_deg")},
+                    series=pack_series(t.time_s, t.excursion_deg),
+                    software_version=__version__, model_sha256=model_sha256))
+            row.plan = PlanRow(plan=[asdict(x) for x in assessment.plan],
+                               goals=[asdict(g) for g in assessment.goals])
+            s.add(row)
+            s.flush()
+            return int(row.id)
+
+    def sessions(self, person: str) -> list[SessionRow]:
+        """All sessions of ``person``, oldest first, trials loaded."""
+        with self.session() as s:
+            q = (select(SessionRow).join(Person).where(Person.name == person)
+                 .options(selectinload(SessionRow.trials), selectinload(SessionRow.plan),
+                          selectinload(SessionRow.person))
+                 .order_by(SessionRow.started_at))
+            return list(s.scalars(q))
+
+    def get_session(self, session_id: int) -> SessionRow | None:
+        with self.session() as s:
+            q = (select(SessionRow).where(SessionRow.id == session_id)
+                 .options(selectinload(SessionRow.trials), selectinload(SessionRow.plan),
+                          selectinload(SessionRow.person)))
+            return s.scalar(q)
+
+    def delete_session(self, session_id: int) -> bool:
+        with self.session() as s, s.begin():
+            row = s.get(SessionRow, session_id)
+            if row is None:
+                return False
+            s.delete(row)
+            return True
+
+    def delete_person(self, name: str) -> bool:
+        """Delete a person and all their data."""
+        with self.session() as s, s.begin():
+            p = s.scalar(select(Person).where(Person.name == name))
+            if p is None:
+                return False
+            for model in (StallAnswer, Maintenance):
+                for r in s.scalars(select(model).where(model.person_id == p.id)):
+                    s.delete(r)
+            s.delete(p)
+            return True
+
+    # ---- stall checklist and maintenance ------------------------------------------------------
+    def record_stall_answers(self, person: str, movement: str, answers: dict[str, bool]) -> None:
+        with self.session() as s, s.begin():
+            p = s.scalar(select(Person).where(Person.name == person))
+            if p is None:
+                raise LumbarRomError(f"No person called {person!r} is stored.")
+            s.add(StallAnswer(person_id=p.id, movement=movement, answers=answers,
+                              answered_at=datetime.now()))
+
+    def stall_answers(self, person: str) -> list[StallAnswer]:
+        with self.session() as s:
+            q = (select(StallAnswer).join(Person, Person.id == StallAnswer.person_id)
+                 .where(Person.name == person).order_by(StallAnswer.answered_at))
+            return list(s.scalars(q))
+
+    def set_maintenance(self, person: str, movement: str, since: datetime) -> None:
+        with self.session() as s, s.begin():
+            p = s.scalar(select(Person).where(Person.name == person))
+            if p is None:
+                return
+            exists = s.scalar(select(Maintenance).where(Maintenance.person_id == p.id,
+                                                        Maintenance.movement == movement))
+            if exists is None:
+                s.add(Maintenance(person_id=p.id, movement=movement, since=since))
+
+    def maintenance(self, person: str) -> dict[str, datetime]:
+        with self.session() as s:
+            q = (select(Maintenance).join(Person, Person.id == Maintenance.person_id)
+                 .where(Person.name == person))
+            return {m.movement: m.since for m in s.scalars(q)}
+
+    # ---- export -------------------------------------------------------------------------------
+    def export_rows(self, person: str) -> list[dict[str, Any]]:
+        """One row per stored trial (the CSV export)."""
+        rows = []
+        for sess in self.sessions(person):
+            for t in sess.trials:
+                rows.append({
+                    "person": person, "session_id": sess.id,
+                    "date": sess.started_at.isoformat(timespec="minutes"),
+                    "time_of_day": sess.started_at.strftime("%H:%M"),
+                    "movement": t.movement, "protocol": t.protocol,
+                    "value_deg": t.value_deg, "uncertainty_deg": t.uncertainty_deg,
+                    "status": t.status, "decision": t.decision,
+                    "pain_before": sess.pain_before, "pain_after": sess.pain_after,
+                    "flags": ";".join(f["code"] for f in t.flags),
+                    "software_version": t.software_version,
+                })
+        return rows
+
+    def export_csv(self, person: str) -> str:
+        rows = self.export_rows(person)
+        buf = io.StringIO()
+        fields = list(rows[0]) if rows else ["person", "session_id", "date", "movement",
+                                             "value_deg"]
+        w = csv.DictWriter(buf, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+        return buf.getvalue()
+
+    def export_json(self, person: str) -> dict[str, Any]:
+        out = []
+        for sess in self.sessions(person):
+            out.append({
+                "session_id": sess.id, "started_at": sess.started_at.isoformat(),
+                "pain_before": sess.pain_before, "pain_after": sess.pain_after,
+                "screening": sess.screening, "assessment": sess.assessment,
+                "notes": sess.notes, "software_version": sess.software_version,
+                "trials": [{"movement": t.movement, "protocol": t.protocol,
+                            "value_deg": t.value_deg, "uncertainty_deg": t.uncertainty_deg,
+                            "status": t.status, "decision": t.decision, "flags": t.flags}
+                           for t in sess.trials],
+            })
+        return {"schema_version": 1, "person": person, "sessions": out}
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _f(x: float) -> float | None:
+    return float(x) if x is not None and np.isfinite(x) else None
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, datetime):
+        return x.isoformat()
+    return x

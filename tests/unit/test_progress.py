@@ -1,0 +1,100 @@
+"""Goal and status rules on hand-built histories."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from lumbar_rom.history.progress import (
+    PainPoint,
+    Point,
+    goal_fraction,
+    goal_value,
+    maintenance_reminders,
+    motion_progress,
+    pain_status,
+    reminders_ics,
+    stall_checklist,
+)
+
+T0 = datetime(2026, 10, 1, 9, 0)
+
+
+def pt(day, value, decision="restricted", u=4.0, protocol="side:v1", status="ok"):
+    return Point(T0 + timedelta(days=day), value, u, decision, 90.0, protocol, status)
+
+
+def test_goal_line_follows_the_seed_schedule():
+    assert goal_fraction(0) == 0.0
+    assert goal_fraction(30) == pytest.approx(0.75)
+    assert goal_fraction(42) == pytest.approx(1.0)
+    assert goal_fraction(100) == pytest.approx(1.0)
+    assert goal_fraction(15) == pytest.approx(0.375)
+    assert goal_value(50, 90, 30) == pytest.approx(80)
+
+
+def test_on_track():
+    p = motion_progress("flexion", [pt(0, 50), pt(14, 66)])  # line at day 14: 64
+    assert p.status == "on track" and not p.stalled
+
+
+def test_behind_within_uncertainty_is_still_on_track():
+    assert motion_progress("flexion", [pt(0, 50), pt(14, 61)]).status == "on track"  # 61+4 >= 64
+    assert motion_progress("flexion", [pt(0, 50), pt(14, 58)]).status == "behind"
+
+
+def test_reached_when_no_longer_restricted():
+    p = motion_progress("flexion", [pt(0, 50), pt(20, 70), pt(40, 85, decision="normal")])
+    assert p.status == "reached"
+
+
+def test_stalled_after_four_weeks_behind():
+    early = motion_progress("flexion", [pt(0, 50), pt(21, 52)])
+    assert early.status == "behind" and not early.stalled
+    late = motion_progress("flexion", [pt(0, 50), pt(21, 52), pt(29, 53)])
+    assert late.status == "behind" and late.stalled
+    assert "Are you still sleeping on your stomach?" in stall_checklist()
+
+
+def test_only_comparable_measurements_are_used():
+    pts = [pt(0, 50), pt(14, 80, protocol="front:v1"), pt(16, 52)]
+    p = motion_progress("flexion", pts)
+    assert [x.protocol for x in p.points] == ["side:v1", "side:v1"]
+    assert p.status == "behind"  # the 80 from another view is not used
+
+
+def test_inconclusive_trials_are_not_used_and_no_goal_without_restriction():
+    assert motion_progress("flexion", [pt(0, 88, decision="normal")]).status == "no goal"
+    p = motion_progress("flexion", [pt(0, 50), pt(14, 90, status="inconclusive")])
+    assert len(p.points) == 1
+
+
+def test_recent_injury_starts_the_clock_after_72_hours():
+    injury = T0 - timedelta(days=1)
+    p = motion_progress("flexion", [pt(0, 50), pt(30, 76)], injury=injury)
+    assert p.start == injury + timedelta(hours=72)
+    # the chronic clock would expect 80 at day 30 (behind: 76 + 4 = 80 is not below 80)
+    chronic = motion_progress("flexion", [pt(0, 50), pt(30, 75)])
+    recent = motion_progress("flexion", [pt(0, 50), pt(30, 75)], injury=injury)
+    assert chronic.status == "behind" and recent.status == "on track"
+
+
+def test_pain_milestones_chronic_vs_recent():
+    hist = [PainPoint(T0, 8), PainPoint(T0 + timedelta(days=5), 6)]
+    chronic, line_c = pain_status(hist, chronic=True)  # line at day 5: 3.6 (+2 SDC = 5.6)
+    recent, line_r = pain_status(hist, chronic=False)  # line at day 5: 5.1 (+2 SDC = 7.1)
+    assert line_c[1] == (T0 + timedelta(days=3), 4.0)
+    assert line_r[1] == (T0 + timedelta(days=7), 4.0)
+    assert chronic == "behind" and recent == "on track"  # chronic is expected to go faster
+    worse = [PainPoint(T0, 8), PainPoint(T0 + timedelta(days=14), 8)]
+    assert pain_status(worse, chronic=True)[0] == "behind"
+    assert pain_status([PainPoint(T0, 8), PainPoint(T0 + timedelta(days=40), 0)], True)[0] \
+        == "reached"
+
+
+def test_maintenance_reminders_as_icalendar():
+    items = maintenance_reminders("flexion", datetime(2026, 12, 1))
+    assert [d.date().isoformat() for d, _ in items] == ["2026-12-08", "2026-12-15",
+                                                        "2026-12-29", "2027-01-26"]
+    ics = reminders_ics(items).decode()
+    assert ics.count("BEGIN:VEVENT") == 4
+    assert "DTSTART;VALUE=DATE:20261208" in ics and "keep doing what got you here" in ics.lower()
