@@ -99,3 +99,33 @@ def knowledge() -> Knowledge:
     k = Knowledge(**{name: _read(name) for name in FILES})
     validate(k)
     return k
+
+
+@cache
+def _sources() -> dict[str, str]:
+    text = files("lumbar_rom.clinical").joinpath("data").joinpath("sources.toml").read_text(
+        "utf-8")
+    return tomllib.loads(text)["sources"]
+
+
+def citations(source_text: str) -> list[tuple[str, str]]:
+    """The citations of the source keys named in ``source_text`` ("S11, S49-S51; seed ...")."""
+    import re
+
+    table = _sources()
+    keys: list[str] = []
+    for a, b in re.findall(r"\bS(\d+)(?:-S(\d+))?[a-z]?\b", source_text):  # S28-S30 too
+        if b:
+            keys.append(f"S{a}-S{b}")
+            keys += [f"S{i}" for i in range(int(a), int(b) + 1)]
+        else:
+            keys.append(f"S{a}")
+    keys += [m for m in re.findall(r"\bS\d+[a-z]\b", source_text)]
+    if "seed" in source_text:
+        keys.append("seed")
+    out, seen = [], set()
+    for k in keys:
+        if k in table and k not in seen:
+            seen.add(k)
+            out.append((k, table[k]))
+    return out

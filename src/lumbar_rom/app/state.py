@@ -1,0 +1,74 @@
+"""Per-browser-session state and shared resources of the Streamlit app.
+
+Everything the pages share lives in ``st.session_state`` under the keys below; the history store
+is shared by all sessions (``st.cache_resource``); each session gets its own landmarkers (file
+and live mode), closed when the server shuts down (the estimator registry's ``atexit``) or when a
+live stream ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from lumbar_rom.assessment.trial import TrialResult
+from lumbar_rom.clinical.engine import Assessment, Profile, Screening
+
+ROOT = Path(__file__).resolve().parents[3]
+SAMPLES = ROOT / "sample_videos"
+
+
+@dataclass
+class Visit:
+    """What one person does in one sitting of the app."""
+
+    person: str = ""
+    profile: Profile = field(default_factory=Profile)
+    screening: Screening = field(default_factory=Screening)
+    screened: bool = False
+    gate: Assessment | None = None  # a stopped assessment (red flag / acute injury)
+    trials: dict[str, TrialResult] = field(default_factory=dict)
+    videos: dict[str, bytes] = field(default_factory=dict)  # annotated replays by movement
+    pain_limited: set[str] = field(default_factory=set)
+    started_at: datetime = field(default_factory=datetime.now)
+    saved_session: int | None = None
+    opened_session: int | None = None  # a stored session being viewed
+
+
+def visit() -> Visit:
+    if "visit" not in st.session_state:
+        st.session_state["visit"] = Visit()
+    return st.session_state["visit"]
+
+
+def new_visit(keep_person: bool = True) -> Visit:
+    old = st.session_state.get("visit")
+    v = Visit()
+    if keep_person and old is not None:
+        v.person, v.profile = old.person, old.profile
+    st.session_state["visit"] = v
+    return v
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> Any:
+    """The history store shared by every session (SQLite by default)."""
+    from lumbar_rom.history.store import Store
+
+    return Store()
+
+
+def file_estimator() -> Any:
+    """This session's VIDEO-mode landmarker for uploads (created once per session)."""
+    if st.session_state.get("file_estimator") is None:
+        from lumbar_rom.pose.estimator import MediaPipeEstimator
+
+        st.session_state["file_estimator"] = MediaPipeEstimator(mode="video")
+    return st.session_state["file_estimator"]
+
+
+MAX_UPLOAD_MB = 200
