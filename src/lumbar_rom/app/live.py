@@ -244,7 +244,11 @@ class GuidedTrial:
         ex = float(self._filter(np.array([self._excursion(raw)]), t)[0])
         self._snap.angle_deg = ex
         thr = 8.0
-        if self._rep_state == "rest":
+        if self._rep_state == "down":  # counted: wait for the return before the next one
+            self._holding = False
+            if ex < thr / 2:
+                self._rep_state = "rest"
+        elif self._rep_state == "rest":
             self._holding = False
             if ex > thr:
                 self._rep_state, self._rep_max = "up", ex
@@ -255,7 +259,7 @@ class GuidedTrial:
             if ex < 0.5 * self._rep_max:
                 self._peaks.append(self._rep_max)
                 self._snap.reps = len(self._peaks)
-                self._rep_state, self._holding = "rest", False
+                self._rep_state, self._holding = "down", False
                 self._snap.cue = (f"Repetition {len(self._peaks)} done. " +
                                   ("Once more: " + self.spec.cue if len(self._peaks) < 3 else
                                    "Well done: come back to your start position and stand still."))

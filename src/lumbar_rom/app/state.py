@@ -54,12 +54,18 @@ def new_visit(keep_person: bool = True) -> Visit:
     return v
 
 
-@st.cache_resource(show_spinner=False)
 def store() -> Any:
-    """The history store shared by every session (SQLite by default)."""
+    """The history store shared by every session (SQLite by default; ``LUMBAR_ROM_DB``)."""
+    from lumbar_rom.history.store import default_url
+
+    return _store(default_url())
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Any:
     from lumbar_rom.history.store import Store
 
-    return Store()
+    return Store(url)
 
 
 def file_estimator() -> Any:

@@ -96,7 +96,6 @@ def _status(movement: str, v: Visit) -> None:
             v.trials[movement] = r
             st.success(f"{label}: {r.value_deg:.1f} degrees ± {r.uncertainty_deg:.1f}",
                        icon="✅")
-            st.markdown(f"<span data-testid='live-result' data-value='{r.value_deg:.2f}'>"
-                        f"measured {r.value_deg:.1f}</span>", unsafe_allow_html=True)
+            st.caption(f"Live result: {movement} {r.value_deg:.2f} degrees")
         else:
             st.error(f"{label}: inconclusive. " + " ".join(r.reasons))

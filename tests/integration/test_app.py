@@ -1,0 +1,145 @@
+"""The Streamlit app driven headlessly with AppTest: screening paths, upload of a sample, results,
+errors, progress. (The live webcam path needs a real browser: tests/e2e.)"""
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "streamlit_app.py")
+PAGE = "src/lumbar_rom/app/page_files/{}.py"
+SAMPLES = ROOT / "sample_videos"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("LUMBAR_ROM_DB", f"sqlite:///{tmp_path / 'app.db'}")
+    # streamlit-webrtc reaches into the runtime's session manager, a mock under AppTest
+    with mock.patch("streamlit_webrtc.component.get_this_session_info", return_value=None):
+        at = AppTest.from_file(APP, default_timeout=180)
+        at.run()
+        yield at
+
+
+def texts(at):
+    return " ".join([e.value for e in at.markdown] + [e.value for e in at.success] +
+                    [e.value for e in at.error] + [e.value for e in at.warning] +
+                    [e.value for e in at.info])
+
+
+def radio(at, label_start):
+    return next(r for r in at.radio if r.label.startswith(label_start))
+
+
+def submit(at):
+    next(b for b in at.button if b.label == "Continue").click().run()
+
+
+def screened(at):
+    submit(at)
+    assert not at.exception
+
+
+def test_start_page_and_clean_screening(app):
+    assert not app.exception
+    assert app.title[0].value == "lumbar-rom"
+    assert "not diagnose" in texts(app)
+    screened(app)
+    assert "Choose how to measure" in texts(app)
+
+
+def test_red_flag_stops_with_emergency_guidance(app):
+    radio(app, "Have you recently had trouble passing urine").set_value("Yes")
+    submit(app)
+    assert not app.exception
+    assert "emergency" in " ".join(e.value for e in app.error)
+    app.switch_page(PAGE.format("upload")).run()
+    assert "emergency" in " ".join(e.value for e in app.error)  # upload stays blocked
+    assert not [b for b in app.button if b.label == "Try a sample"]
+
+
+def test_recent_injury_blocks_testing_for_72_hours(app):
+    radio(app, "Did you injure your back recently").set_value("Yes")
+    when = datetime.now() - timedelta(hours=3)
+    app.date_input[0].set_value(when.date())
+    app.time_input[0].set_value(when.time().replace(second=0, microsecond=0))
+    submit(app)
+    assert not app.exception
+    assert "72 hours" in " ".join(w.value for w in app.warning)
+    assert "You can do the test after" in " ".join(i.value for i in app.info)
+
+
+def test_pages_need_screening_first(app):
+    for page in ("upload", "guided", "results"):
+        app.switch_page(PAGE.format(page)).run()
+        assert not app.exception
+        assert "safety questions" in " ".join(w.value for w in app.warning)
+
+
+def test_upload_a_sample_then_results_and_save(app):
+    screened(app)
+    app.switch_page(PAGE.format("upload")).run()
+    up = app.get("file_uploader")[0]
+    up.upload("flexion-restricted.mp4", (SAMPLES / "flexion-restricted.mp4").read_bytes(),
+              "video/mp4")
+    app.run()
+    next(b for b in app.button if b.label == "Analyse").click().run(timeout=300)
+    assert not app.exception
+    assert "Forward bending (flexion) measured" in texts(app)
+    app.switch_page(PAGE.format("results")).run()
+    assert not app.exception
+    body = texts(app)
+    assert "Forward bending (flexion): **restricted**" in body
+    assert "S11" in body  # sources one click away
+    assert "Knees to chest" in body
+    assert app.get("video")  # the annotated replay
+    assert len(app.get("download_button")) >= 2
+    next(b for b in app.button if b.label == "Save to my history").click().run()
+    assert "Saved as session" in texts(app)
+    app.switch_page(PAGE.format("progress")).run()
+    assert not app.exception
+    assert "Forward bending (flexion)" in texts(app)
+
+
+def test_unreadable_upload_shows_one_sentence(app):
+    screened(app)
+    app.switch_page(PAGE.format("upload")).run()
+    app.get("file_uploader")[0].upload("notes.mp4", b"this is not a video" * 50, "video/mp4")
+    app.run()
+    next(b for b in app.button if b.label == "Analyse").click().run()
+    assert not app.exception
+    assert "not a video file that can be read" in " ".join(e.value for e in app.error)
+
+
+def test_video_with_no_person(app, tmp_path):
+    from tests.fixtures.videos import make_video
+
+    empty = make_video(tmp_path / "room.mp4", n_frames=15, width=320, height=240)
+    screened(app)
+    app.switch_page(PAGE.format("upload")).run()
+    app.get("file_uploader")[0].upload("room.mp4", empty.read_bytes(), "video/mp4")
+    app.run()
+    next(b for b in app.button if b.label == "Analyse").click().run(timeout=120)
+    assert not app.exception
+    assert "No person was found" in " ".join(e.value for e in app.error)
+
+
+def test_guided_page_renders_instructions_and_camera_panel(app):
+    screened(app)
+    app.switch_page(PAGE.format("guided")).run()
+    assert not app.exception
+    assert "Guided webcam test" in app.title[0].value
+    body = texts(app)
+    assert "Put the camera to your side" in body
+    assert [b for b in app.button if b.label == "Stop: it hurts"]
+
+
+def test_progress_page_empty_and_with_history(app, tmp_path):
+    app.switch_page(PAGE.format("progress")).run()
+    assert not app.exception
+    assert "No saved sessions yet" in texts(app)
