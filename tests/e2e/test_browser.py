@@ -13,6 +13,7 @@ import pytest
 
 from lumbar_rom.studio.scenarios import Scenario, render_scenario
 from tests.e2e.conftest import shot
+from tests.e2e.harness import start_screening
 from tests.fixtures.y4m import video_to_y4m
 
 pytestmark = pytest.mark.slow
@@ -29,12 +30,6 @@ def flexion_camera(tmp_path_factory):
     video, sidecar = render_scenario(FLEXION, d)
     truth = json.loads(sidecar.read_text())["truth"]["rom_deg"]
     return video_to_y4m(video, d / "flexion.y4m"), truth
-
-
-def start_screening(page, url: str) -> None:
-    page.goto(url)
-    page.get_by_role("button", name="Continue").click(timeout=60_000)
-    page.get_by_text("Choose how to measure").wait_for(timeout=60_000)
 
 
 def test_guided_flexion_through_the_live_webcam(server, browser_factory, flexion_camera):

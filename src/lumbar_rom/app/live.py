@@ -115,6 +115,12 @@ class GuidedTrial:
             if len(self._times) > 1:
                 self._snap.fps = (len(self._times) - 1) / max(1e-6, self._times[-1]
                                                              - self._times[0])
+            stats = getattr(self.estimator, "live_stats", None)
+            if stats is not None:  # live mode: the model's own result rate and latency
+                rate, latency = stats()
+                if np.isfinite(rate):
+                    self._snap.fps = rate
+                    self._snap.latency_ms = latency
             if fresh:
                 if pose is not None:
                     self._last_pose_ms = pose.timestamp_ms
@@ -124,8 +130,9 @@ class GuidedTrial:
         out = draw_pose(rgb, pose.image[:, :2] if pose is not None else None, label,
                         highlight=phase == "moving" and self._holding,
                         visibility=pose.visibility if pose is not None else None)
-        with self._lock:
-            self._snap.latency_ms = (self.clock() - t0) * 1000
+        if getattr(self.estimator, "live_stats", None) is None:
+            with self._lock:
+                self._snap.latency_ms = (self.clock() - t0) * 1000
         return out
 
     # ---- the state machine (called with the lock held) ----------------------------------------

@@ -90,6 +90,9 @@ def _status(movement: str, v: Visit) -> None:
     cols[1].metric("Angle now", "-" if s.angle_deg is None else f"{s.angle_deg:.0f}°")
     cols[2].metric("Repetitions", f"{s.reps}/3")
     cols[3].metric("Processed", f"{s.fps:.0f} fps")
+    if s.frames:
+        st.caption(f"Processing: {s.fps:.1f} frames/s, {s.latency_ms:.0f} ms per frame "
+                   f"({s.frames} frames)")
     if s.result is not None:
         r = s.result
         if r.status == "ok":

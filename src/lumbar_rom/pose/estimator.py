@@ -21,6 +21,8 @@ import contextlib
 import logging
 import os
 import threading
+import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,6 +158,8 @@ class MediaPipeEstimator:
                    "image": vision.RunningMode.IMAGE}[mode]
         self._latest: FramePose | None = None
         self._latest_lock = threading.Lock()
+        self._submitted: dict[int, float] = {}
+        self._latency: deque[tuple[float, float]] = deque(maxlen=120)
         self._size = (0, 0)
         kwargs = {}
         if mode == "live":
@@ -186,8 +190,23 @@ class MediaPipeEstimator:
     def _on_result(self, result: object, _image: object, timestamp_ms: int) -> None:
         fp = _to_frame_pose(result, self._size[0], self._size[1],
                             int(timestamp_ms) - self._offset)
+        now = time.perf_counter()
         with self._latest_lock:
             self._latest = fp
+            sent = self._submitted.pop(int(timestamp_ms), None)
+            if sent is not None:
+                self._latency.append((now, now - sent))
+
+    def live_stats(self) -> tuple[float, float]:
+        """Live mode: (results per second over the last ~2 s, median latency in ms from
+        submitting a frame to its result). NaN before any result."""
+        with self._latest_lock:
+            recent = [x for x in self._latency if x[0] > time.perf_counter() - 2.0]
+        if len(recent) < 2:
+            return float("nan"), float("nan")
+        span = recent[-1][0] - recent[0][0]
+        rate = (len(recent) - 1) / span if span > 0 else float("nan")
+        return rate, 1000 * float(np.median([x[1] for x in recent]))
 
     def process(self, rgb: np.ndarray, timestamp_ms: int) -> FramePose | None:
         if self._closed:
@@ -211,6 +230,11 @@ class MediaPipeEstimator:
             elif self.mode == "image":
                 result = self._landmarker.detect(image)
             else:
+                with self._latest_lock:
+                    self._submitted[ts] = time.perf_counter()
+                    if len(self._submitted) > 256:  # results MediaPipe dropped
+                        for k in sorted(self._submitted)[:128]:
+                            del self._submitted[k]
                 self._landmarker.detect_async(image, ts)
                 with self._latest_lock:
                     return self._latest
