@@ -36,6 +36,12 @@ PEAKS = {
 }
 
 
+# scene variety: each body gets its own wall colour and light direction
+SCENES = [((200, 200, 195), (0.3, 0.6, 0.8)), ((170, 185, 205), (-0.5, 0.7, 0.6)),
+          ((225, 215, 190), (0.0, 0.9, 0.4)), ((120, 125, 130), (0.6, 0.4, 0.7)),
+          ((210, 190, 190), (-0.2, 0.5, 0.9)), ((180, 200, 180), (0.4, 0.8, 0.3))]
+
+
 def grid(n_bodies: int, heights: list[float]) -> list[Scenario]:
     out = []
     for movement, (normal, restricted) in PEAKS.items():
@@ -43,9 +49,21 @@ def grid(n_bodies: int, heights: list[float]) -> list[Scenario]:
             for h in heights:
                 peak = normal if b % 2 == 0 else restricted
                 jitter = (0.0, 2.0, -1.0)
+                wall, light = SCENES[b % len(SCENES)]
                 out.append(Scenario(movement, tuple(peak + j for j in jitter), body=body,
-                                    camera_height=h))
+                                    camera_height=h, background=wall, light=light))
     return out
+
+
+# wrong views and compensations: (scenario, the flag the analysis must raise)
+CHECKS = [
+    (Scenario("flexion", (70.0, 71.0, 70.0), view="front"), "wrong_view"),
+    (Scenario("side-bend-left", (30.0, 31.0, 30.0), view="side"), "wrong_view"),
+    (Scenario("flexion", (70.0, 71.0, 70.0), knee_bend=30.0), "knees_bent"),
+    (Scenario("side-bend-left", (30.0, 31.0, 30.0), lean=25.0), "leaning"),
+    (Scenario("rotation-left", (40.0, 41.0, 40.0), pelvis_rotation=25.0), "pelvis_turning"),
+    (Scenario("rotation-left", (40.0, 41.0, 40.0), view=20.0), "camera_off_front"),
+]
 
 
 def main() -> None:
@@ -100,6 +118,20 @@ def main() -> None:
         else:
             print(f"| {movement} | {view} | {len(rs)} | {det:.0%} | 0/{len(rs)} | - | - | - | - "
                   f"| - |")
+    print("\nWrong views and compensations (rendered, male body, 1.0 m camera):\n")
+    print("| scenario | expected flag | raised | status |")
+    print("|---|---|---|---|")
+    with MediaPipeEstimator(mode="video") as est:
+        for s, flag in CHECKS:
+            video, _ = render_scenario(s, cache)
+            trial = analyze_video(video, s.movement, estimator=est).trials[0]
+            codes = [f.code for f in trial.flags]
+            what = (f"{s.movement}, view {s.view}" + (f", knees {s.knee_bend:.0f}" if s.knee_bend
+                                                     else "") +
+                    (f", lean {s.lean:.0f}" if s.lean else "") +
+                    (f", pelvis {s.pelvis_rotation:.0f}" if s.pelvis_rotation else ""))
+            print(f"| {what} | {flag} | {'yes' if flag in codes else 'NO'} "
+                  f"({', '.join(codes) or 'none'}) | {trial.status} |")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=1)

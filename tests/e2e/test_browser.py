@@ -93,3 +93,12 @@ def test_upload_sample_and_replay_plays(server, browser_factory):
     shot(page, "results-after-upload")
     assert played["error"] is None
     assert played["ready"] >= 2 and played["time"] > 0.2
+    page.get_by_role("button", name="Save to my history").click()
+    page.get_by_text("Saved as session").wait_for(timeout=60_000)
+    page.get_by_role("link", name="Progress").click()
+    page.get_by_role("heading", name="Progress").wait_for(timeout=60_000)
+    page.get_by_text("Forward bending (flexion)").first.wait_for(timeout=60_000)
+    page.get_by_text("Sessions").first.wait_for(timeout=60_000)
+    shot(page, "progress-after-save")
+    body = page.inner_text("body")
+    assert "no goal" not in body.split("Forward bending (flexion)")[1][:40]  # it has a goal

@@ -143,3 +143,37 @@ def test_progress_page_empty_and_with_history(app, tmp_path):
     app.switch_page(PAGE.format("progress")).run()
     assert not app.exception
     assert "No saved sessions yet" in texts(app)
+
+
+def test_progress_page_stalled_and_reached(app, tmp_path):
+    """A hand-built history: flexion behind after four weeks (stall checklist), side bend left
+    reached (maintenance, .ics reminders)."""
+    import os
+
+    from lumbar_rom.clinical.engine import Profile, Screening, assess
+    from lumbar_rom.history.store import Store
+    from tests.unit.test_clinical import trial
+
+    store = Store(os.environ["LUMBAR_ROM_DB"])
+    prof = Profile(age=40)
+    t0 = datetime.now() - timedelta(days=35)
+    for day, flex, side in ((0, 40.0, 10.0), (14, 41.0, 20.0), (30, 42.0, 30.0)):
+        trials = [trial("flexion", flex, 3, extras={"lumbar_estimate_deg": 20.0}),
+                  trial("side-bend-left", side, 2, view="front")]
+        scr = Screening(pain_before=5)
+        when = t0 + timedelta(days=day)
+        store.save_session("ana", prof, scr, trials, assess(prof, scr, trials, now=when),
+                           started_at=when)
+    app.switch_page(PAGE.format("progress")).run()
+    assert not app.exception
+    body = texts(app)
+    assert "Forward bending (flexion)**: behind" in body
+    assert "Side bending to the left**: reached" in body
+    assert "Behind after four weeks" in " ".join(w.value for w in app.warning)
+    labels = [c.label for c in app.checkbox]
+    assert "Are you still sleeping on your stomach?" in labels
+    assert any(b.label.startswith("Reminders") for b in app.get("download_button"))
+    next(c for c in app.checkbox if c.label.startswith("Are you wearing")).check()
+    next(b for b in app.button if b.label == "Record my answers").click().run()
+    assert store.stall_answers("ana")[0].answers["Are you wearing the proper shoes?"] is True
+    assert store.maintenance("ana").get("side-bend-left") is not None

@@ -86,3 +86,17 @@ def test_tiny_clip_and_sidecar(tmp_path, estimator):
     again = render_scenario(s, tmp_path)  # cached: not rendered again
     assert again[0].stat().st_mtime == video.stat().st_mtime
     assert replace(s, body="female").key() != s.key()
+
+
+@pytest.mark.parametrize(("scenario", "flag"), [
+    (Scenario("flexion", (70.0, 70.0, 70.0), view="front", width=270, height=480, fps=15.0),
+     "wrong_view"),
+    (Scenario("rotation-left", (40.0, 40.0, 40.0), pelvis_rotation=25.0, width=270, height=480,
+              fps=15.0), "pelvis_turning"),
+])
+def test_rendered_compensations_are_flagged(tmp_path, estimator, scenario, flag):
+    from lumbar_rom.pipeline import analyze_video
+
+    video, _ = render_scenario(scenario, tmp_path)
+    trial = analyze_video(video, scenario.movement, estimator=estimator).trials[0]
+    assert flag in {f.code for f in trial.flags}

@@ -286,8 +286,11 @@ def results_page() -> None:
     pain_after = c1.slider("Pain now, after the test (0-10)", 0, 10,
                            int(v.screening.pain_before or 0), key="pain_after")
     notes = c2.text_input("Notes (optional)", key="notes")
+    keep = c2.checkbox("Also keep the annotated replay videos on this computer",
+                       value=False, key="keep_video",
+                       help="Off by default: only angles and results are stored.")
     if c3.button("Save to my history", type="primary", disabled=v.saved_session is not None):
-        _save(a, pain_after, notes)
+        _save(a, pain_after, notes, keep)
     if v.saved_session is not None:
         st.success(f"Saved as session {v.saved_session}. See it on the Progress page.")
     payload = {"assessment": a.to_dict(),
@@ -298,7 +301,21 @@ def results_page() -> None:
                        "text/csv")
 
 
-def _save(a: Assessment, pain_after: int, notes: str) -> None:
+def _keep_videos(v) -> str | None:  # type: ignore[no-untyped-def]
+    """Write this visit's replays to the user data folder (the opt-in); return the folder."""
+    from platformdirs import user_data_dir
+
+    if not v.videos:
+        return None
+    folder = Path(user_data_dir("lumbar-rom", appauthor=False)) / "videos" / (
+        f"{v.person}-{v.started_at:%Y%m%d-%H%M%S}")
+    folder.mkdir(parents=True, exist_ok=True)
+    for movement, data in v.videos.items():
+        (folder / f"{movement}.mp4").write_bytes(data)
+    return str(folder)
+
+
+def _save(a: Assessment, pain_after: int, notes: str, keep_video: bool = False) -> None:
     from dataclasses import replace
 
     from lumbar_rom.pose.model import FULL_MODEL_SHA256
@@ -307,9 +324,11 @@ def _save(a: Assessment, pain_after: int, notes: str) -> None:
     scr = replace(v.screening, pain_after=pain_after, pain_limited=tuple(sorted(v.pain_limited)))
     final = assess(v.profile, scr, list(v.trials.values()))
     try:
+        video_path = _keep_videos(v) if keep_video else None
         v.saved_session = store().save_session(v.person, v.profile, scr, list(v.trials.values()),
                                                final, started_at=v.started_at, notes=notes,
-                                               model_sha256=FULL_MODEL_SHA256)
+                                               model_sha256=FULL_MODEL_SHA256,
+                                               video_path=video_path)
     except Exception as err:  # the database is outside our control: say so, lose nothing
         st.error(f"Your results could not be saved ({err}); download them with the buttons "
                  "below so nothing is lost.")
@@ -441,6 +460,13 @@ def progress_page() -> None:
             st.caption(prog.rule)
             if prog.stalled:
                 st.warning("Behind after four weeks. The founding document's checklist:")
+                tilt = [(x.started_at, t.result.get("posture", {}).get("pelvic_obliquity_deg"))
+                        for x in sessions for t in x.trials]
+                tilt = [(d, val) for d, val in tilt if val is not None]
+                if tilt:
+                    st.caption("Measured pelvic tilt (standing still, + = left hip higher): " +
+                               ", ".join(f"{d:%Y-%m-%d} {val:+.1f}°" for d, val in tilt) +
+                               " · more than 5° suggests a leg-length or foot check (S83).")
                 with st.form(f"stall_{m}"):
                     answers = {item: st.checkbox(item, key=f"stall_{m}_{i}")
                                for i, item in enumerate(stall_checklist())}

@@ -56,6 +56,9 @@ def live_panel(movement: str, v: Visit) -> None:
         media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
         video_frame_callback=callback, async_processing=True,
     )
+    st.caption("Press START and allow the camera. If the picture stays black, the browser has "
+               "blocked the camera: click the camera icon in the address bar and allow it (it "
+               "works on localhost or https only), or use the Upload page instead.")
     _status(movement, v)
     c1, c2, c3 = st.columns(3)
     if c1.button("Pause / resume", key=f"pause_{movement}"):

@@ -57,6 +57,7 @@ class Scenario:
     lean: float = 0.0
     pelvis_rotation: float = 0.0
     background: tuple[int, int, int] = (200, 200, 195)
+    light: tuple[float, float, float] = (0.3, 0.6, 0.8)  # toward the light, body frame
 
     def key(self) -> str:
         """Stable short hash of everything that changes the pixels (cache key)."""
@@ -129,7 +130,7 @@ def render_scenario(s: Scenario, out_dir: Path, backend: str = "auto",
     body = load_body(s.body)
     cam = Camera(yaw=s.camera_yaw(), height=s.camera_height, distance=s.distance,
                  width=s.width, height_px=s.height, roll=s.roll)
-    renderer = Renderer(cam, Scene(background=s.background), backend=backend)
+    renderer = Renderer(cam, Scene(background=s.background, light_dir=s.light), backend=backend)
     t, fr = profile(s)
     sag, fro, rot, spine_applied, hip_applied = [], [], [], [], []
     tmp = video.with_suffix(".tmp.mp4")
