@@ -33,6 +33,7 @@ from lumbar_rom.kinematics.cleaning import CleaningSettings, clean
 from lumbar_rom.kinematics.view import ViewEstimate, classify_view
 from lumbar_rom.pose.landmarks import Landmark as L
 from lumbar_rom.pose.sequence import PoseSequence
+from lumbar_rom.serialize import json_safe
 
 SCHEMA_VERSION = 1
 Status = Literal["ok", "inconclusive"]
@@ -132,19 +133,7 @@ class TrialResult:
         d["time_s"] = self.time_s.tolist()
         d["excursion_deg"] = self.excursion_deg.tolist()
         d["schema_version"] = SCHEMA_VERSION
-        return _json_safe(d)
-
-
-def _json_safe(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {k: _json_safe(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_json_safe(v) for v in x]
-    if isinstance(x, float | np.floating):
-        return None if not np.isfinite(x) else round(float(x), 4)
-    if isinstance(x, np.integer):
-        return int(x)
-    return x
+        return json_safe(d)
 
 
 RULE = ("mean of the end-range peaks of 3 consecutive repetitions within "

@@ -28,6 +28,7 @@ import numpy as np
 from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
 from lumbar_rom.assessment.trial import TrialResult
 from lumbar_rom.clinical.knowledge import knowledge
+from lumbar_rom.serialize import json_safe
 
 SCHEMA_VERSION = 1
 DecisionStatus = Literal["normal", "restricted", "inconclusive", "above normal", "pain-limited",
@@ -141,17 +142,7 @@ class Assessment:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["schema_version"] = SCHEMA_VERSION
-        return _json_safe(d)
-
-
-def _json_safe(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {k: _json_safe(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_json_safe(v) for v in x]
-    if isinstance(x, float):
-        return None if not np.isfinite(x) else round(x, 3)
-    return x
+        return json_safe(d, ndigits=3)
 
 
 # ---- norms and decisions ------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from lumbar_rom.history.models import (
     StallAnswer,
     TrialRow,
 )
+from lumbar_rom.serialize import json_safe
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PROTOCOL_VERSION = "1"
@@ -166,7 +167,7 @@ class Store:
             row = SessionRow(
                 person=p, started_at=started_at or datetime.now(),
                 pain_before=screening.pain_before, pain_after=screening.pain_after,
-                screening=_jsonable(asdict(screening)), assessment=assessment.to_dict(),
+                screening=json_safe(asdict(screening)), assessment=assessment.to_dict(),
                 notes=notes, software_version=__version__, model_sha256=model_sha256,
                 video_path=video_path)
             for t in trials:
@@ -303,12 +304,3 @@ class Store:
 def _f(x: float) -> float | None:
     return float(x) if x is not None and np.isfinite(x) else None
 
-
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, datetime):
-        return x.isoformat()
-    return x
