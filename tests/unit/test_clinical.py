@@ -291,3 +291,19 @@ def test_a_missing_source_is_caught():
     norms = copy.deepcopy(k.norms)
     del norms["motions"]["flexion"]["trunk_source"]
     assert K.missing_sources(norms, "norms") == ["norms.motions.flexion.trunk_deg"]
+
+
+def test_mdc_is_the_larger_of_clinical_and_camera(monkeypatch):
+    from lumbar_rom.clinical import engine
+
+    assert engine.mdc_for("flexion")[0] == pytest.approx(12.8)  # clinical 12.8 > 2.77 x 3.4
+    real = engine.knowledge
+
+    def tiny_clinical():
+        k = copy.deepcopy(real())
+        k.error["motions"]["flexion"]["mdc_deg"] = 1.0
+        return k
+
+    monkeypatch.setattr(engine, "knowledge", tiny_clinical)
+    mdc, src = engine.mdc_for("flexion")
+    assert mdc == pytest.approx(2.77 * 3.4) and src.startswith("camera")

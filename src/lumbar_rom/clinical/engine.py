@@ -168,13 +168,25 @@ def norm_for(movement: str, age: float | None) -> tuple[float, str, float]:
     return m["trunk_deg"] * f, src, f
 
 
+def mdc_for(movement: str) -> tuple[float, str]:
+    """The MDC95 a decision uses: the larger of the clinical method's between-session figure
+    (error.toml) and the camera's own, 2.77 x its error (data/camera_error.toml: 1.96 * sqrt(2))."""
+    from lumbar_rom.data import load_toml
+
+    err = knowledge().error["motions"][movement]
+    cam = load_toml("camera_error.toml")[movement]
+    camera_mdc = 2.77 * float(cam["sd_deg"])
+    if camera_mdc > float(err["mdc_deg"]):
+        return camera_mdc, f"camera: 2.77 x {cam['sd_deg']} deg ({cam['source']})"
+    return float(err["mdc_deg"]), err["source"]
+
+
 def decide(trial: TrialResult | None, movement: str, profile: Profile,
            pain_limited: bool = False) -> Decision:
     """The decision for one motion (see the module docstring for the rule)."""
     label = movement_spec(movement).label
     norm, norm_src, f = norm_for(movement, profile.age)
-    err = knowledge().error["motions"][movement]
-    mdc, mdc_src = float(err["mdc_deg"]), err["source"]
+    mdc, mdc_src = mdc_for(movement)
     low, high = norm - mdc, norm + mdc
     nan = float("nan")
 
