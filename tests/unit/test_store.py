@@ -51,7 +51,6 @@ def test_create_save_reopen(tmp_path):
     assert flex.protocol == "side:v1" and flex.software_version
     assert row.plan is not None and row.plan.plan and row.plan.goals
     assert row.assessment["schema_version"] == 1
-    assert (tmp_path / "h.db-wal").exists() or True  # WAL files come and go
     with sqlite3.connect(tmp_path / "h.db") as c:
         assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
