@@ -296,7 +296,7 @@ def test_a_missing_source_is_caught():
 def test_mdc_is_the_larger_of_clinical_and_camera(monkeypatch):
     from lumbar_rom.clinical import engine
 
-    assert engine.mdc_for("flexion")[0] == pytest.approx(12.8)  # clinical 12.8 > 2.77 x 3.4
+    assert engine.mdc_for("flexion")[0] == pytest.approx(12.8)  # clinical 12.8 > 2.77 x 3.7
     real = engine.knowledge
 
     def tiny_clinical():
@@ -306,4 +306,4 @@ def test_mdc_is_the_larger_of_clinical_and_camera(monkeypatch):
 
     monkeypatch.setattr(engine, "knowledge", tiny_clinical)
     mdc, src = engine.mdc_for("flexion")
-    assert mdc == pytest.approx(2.77 * 3.4) and src.startswith("camera")
+    assert mdc == pytest.approx(2.77 * 3.7) and src.startswith("camera")
