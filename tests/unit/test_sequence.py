@@ -63,3 +63,10 @@ def test_slice():
     part = seq.slice(2, 5)
     assert part.n_frames == 3
     np.testing.assert_array_equal(part.time_s, seq.time_s[2:5])
+
+
+def test_landmark_enum_matches_the_names():
+    from lumbar_rom.pose.landmarks import LANDMARK_NAMES, Landmark
+
+    assert [m.name.lower() for m in Landmark] == list(LANDMARK_NAMES)
+    assert Landmark.LEFT_HIP == 23 and Landmark.RIGHT_FOOT_INDEX == 32

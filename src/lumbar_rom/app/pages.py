@@ -380,8 +380,8 @@ def _render_assessment(a: Assessment, trials: dict, videos: dict) -> None:
             st.caption(f"Dose: {p.dose} · For: {', '.join(p.for_muscles)} · Caution: "
                        f"{p.contraindications}")
             _sources(p.source)
-    for g in a.general:
-        st.markdown(f"- {g.text}")
+    for advice in a.general:
+        st.markdown(f"- {advice.text}")
     if a.goals:
         st.subheader("Goals")
         for g in a.goals:

@@ -16,7 +16,7 @@ from lumbar_rom.app.live import GuidedTrial
 from lumbar_rom.app.state import Visit
 from lumbar_rom.assessment.protocol import movement_spec
 
-RTC_CONFIGURATION = {"iceServers": []}
+RTC_CONFIGURATION: dict[str, list[dict[str, str]]] = {"iceServers": []}
 
 
 def _trial_for(movement: str, v: Visit) -> GuidedTrial:

@@ -9,6 +9,7 @@ Hampel outlier rejection, zero-phase low-pass on each contiguous valid run. For 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,7 +70,8 @@ def hampel(x: np.ndarray, half_window: int, n_sigmas: float = 3.0) -> np.ndarray
     flat = x.reshape(len(x), -1)
     padded = np.pad(flat, ((half_window, half_window), (0, 0)), constant_values=np.nan)
     win = sliding_window_view(padded, 2 * half_window + 1, axis=0)  # (T, C, W)
-    with np.errstate(all="ignore"), _quiet_nanwarnings():
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows give NaN, quietly
         med = np.nanmedian(win, axis=-1)
         mad = 1.4826 * np.nanmedian(np.abs(win - med[..., None]), axis=-1)
     out = flat.copy()
@@ -125,18 +127,6 @@ def clean(points: np.ndarray, time_s: np.ndarray, visibility: np.ndarray | None 
     x = interpolate_gaps(x, time_s, settings.max_gap_s)
     x = hampel(x, hampel_half_window(fps, settings.hampel_window_s), settings.hampel_sigmas)
     return lowpass(x, fps, settings.cutoff_hz)
-
-
-class _quiet_nanwarnings:
-    def __enter__(self) -> None:
-        import warnings
-
-        self._cm = warnings.catch_warnings()
-        self._cm.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._cm.__exit__(*exc)
 
 
 class OneEuroFilter:

@@ -91,7 +91,8 @@ def probe(path: str | Path) -> VideoInfo:
         if rotation % 180:
             w, h = h, w
         fps = float(stream.average_rate) if stream.average_rate else float("nan")
-        duration = float(stream.duration * stream.time_base) if stream.duration else (
+        duration = float(stream.duration * stream.time_base) if (
+            stream.duration and stream.time_base) else (
             float(container.duration) / av.time_base if container.duration else float("nan"))
         return VideoInfo(Path(path), w, h, fps, int(stream.frames or 0), duration, rotation,
                          stream.codec_context.name)
