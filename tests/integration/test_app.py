@@ -177,3 +177,17 @@ def test_progress_page_stalled_and_reached(app, tmp_path):
     next(b for b in app.button if b.label == "Record my answers").click().run()
     assert store.stall_answers("ana")[0].answers["Are you wearing the proper shoes?"] is True
     assert store.maintenance("ana").get("side-bend-left") is not None
+
+
+def test_profile_is_stored_and_prefilled(app):
+    app.text_input[0].set_value("bea")
+    app.number_input[0].set_value(63)
+    submit(app)
+    assert not app.exception
+    from lumbar_rom.app.state import store
+
+    assert store().profile("bea").age == 63
+    app.run()
+    assert "bea" in app.selectbox[0].options
+    app.selectbox[0].set_value("bea").run()
+    assert app.number_input[0].value == 63 and app.text_input[0].value == "bea"

@@ -51,14 +51,27 @@ def start_page() -> None:
              "only what is truly restricted. " + DISCLAIMER)
     v = visit()
     k = knowledge()
+    try:
+        known = [p.name for p in store().people()]
+    except Exception as err:  # the database is outside our control: say so, carry on
+        st.warning(f"The history database cannot be read ({err}); results will not be saved.")
+        known = []
+    who = st.selectbox("Who is testing?", ["someone new", *known],
+                       index=1 + known.index(v.person) if v.person in known else 0,
+                       help="Profiles are kept on this computer; each person's results stay "
+                            "apart.")
+    stored = store().profile(who) if known and who != "someone new" else None
+    base = stored or v.profile
+    sexes = ["female", "male", "other / prefer not to say"]
     with st.form("start"):
         st.subheader("About you")
         name = st.text_input("Name or nickname (keeps your results apart on this computer)",
-                             value=v.person or "me")
+                             value=who if stored else (v.person or "me"))
         c1, c2, c3 = st.columns(3)
-        age = c1.number_input("Age (years)", 16, 100, int(v.profile.age or 40))
-        sex = c2.selectbox("Sex", ["female", "male", "other / prefer not to say"])
-        height = c3.number_input("Height (cm)", 120, 220, int(v.profile.height_cm or 170))
+        age = c1.number_input("Age (years)", 16, 100, int(base.age or 40))
+        sex = c2.selectbox("Sex", sexes,
+                           index=sexes.index(base.sex) if base.sex in sexes else 0)
+        height = c3.number_input("Height (cm)", 120, 220, int(base.height_cm or 170))
         st.subheader("Safety questions")
         st.caption("Answer honestly: some back problems must be checked by a doctor first.")
         flags = {q["id"]: st.radio(q["question"], ["No", "Yes"], horizontal=True,
@@ -102,6 +115,10 @@ def start_page() -> None:
                             checks=checks)
     v.gate = screen(v.screening, v.profile, datetime.now())
     v.screened = True
+    try:
+        store().person(v.person, v.profile)  # the profile is kept on this computer
+    except Exception as err:
+        st.warning(f"Your profile could not be stored ({err}); the test still works.")
     if v.gate is not None:
         _show_gate(v.gate)
         return
