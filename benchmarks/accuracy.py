@@ -50,8 +50,12 @@ def grid(n_bodies: int, heights: list[float]) -> list[Scenario]:
                 peak = normal if b % 2 == 0 else restricted
                 jitter = (0.0, 2.0, -1.0)
                 wall, light = SCENES[b % len(SCENES)]
-                out.append(Scenario(movement, tuple(peak + j for j in jitter), body=body,
-                                    camera_height=h, background=wall, light=light))
+                protocols = ("arms-out", "dowel") if movement.startswith("rotation") else (
+                    "arms-out",)
+                for protocol in protocols:  # the two rotation protocols of the findings
+                    out.append(Scenario(movement, tuple(peak + j for j in jitter), body=body,
+                                        camera_height=h, background=wall, light=light,
+                                        rotation_protocol=protocol))
     return out
 
 
@@ -86,17 +90,19 @@ def main() -> None:
             truth = json.loads(sidecar.read_text())["truth"]["rom_deg"]
             a = analyze_video(video, s.movement, estimator=est)
             trial = a.trials[0]
+            label = s.movement + (" (dowel)" if s.rotation_protocol == "dowel" else
+                                  " (arms out)" if s.movement.startswith("rotation") else "")
             rows.append({
-                "movement": s.movement, "view": trial.view.view, "body": s.body,
+                "movement": label, "view": trial.view.view, "body": s.body,
                 "camera_height": s.camera_height, "truth": truth, "value": trial.value_deg,
                 "uncertainty": trial.uncertainty_deg, "status": trial.status,
                 "detected": float(a.seq.detected.mean()),
                 "flags": [f.code for f in trial.flags],
             })
-            print(f"[{i + 1}/{len(scenarios)}] {s.movement:16s} {s.body:12s} h={s.camera_height}"
+            print(f"[{i + 1}/{len(scenarios)}] {label:26s} {s.body:12s} h={s.camera_height}"
                   f" truth {truth:6.1f} measured {trial.value_deg:6.1f} {trial.status}",
                   file=sys.stderr)
-    print(f"{len(rows)} clips, {len(set(r['body'] for r in rows))} bodies, camera heights "
+    print(f"{len(rows)} clips, {len({r['body'] for r in rows})} bodies, camera heights "
           f"{sorted(set(r['camera_height'] for r in rows))} m, "
           f"{time.perf_counter() - t0:.0f} s\n")
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)

@@ -100,3 +100,22 @@ def test_rendered_compensations_are_flagged(tmp_path, estimator, scenario, flag)
     video, _ = render_scenario(scenario, tmp_path)
     trial = analyze_video(video, scenario.movement, estimator=estimator).trials[0]
     assert flag in {f.code for f in trial.flags}
+
+
+def test_dowel_goes_through_both_hands_and_turns_with_the_thorax(body):
+    import numpy as np
+
+    from lumbar_rom.studio.pose import dowel_mesh
+
+    spans = []
+    for rot in (0.0, 40.0):
+        _, heads = skin(body, body_pose(MovementPose(arms="dowel", spine_rotation=rot)))
+        lm = landmarks(body, heads)
+        verts, faces = dowel_mesh(lm["left_wrist"], lm["right_wrist"])
+        axis = lm["left_wrist"] - lm["right_wrist"]
+        length = np.ptp(verts @ (axis / np.linalg.norm(axis)))
+        assert length == pytest.approx(np.linalg.norm(axis) + 0.5, abs=1e-6)
+        assert faces.max() < len(verts)
+        spans.append(abs(axis[0]))  # span seen by a camera in front (x)
+    # the hands are carried by the thorax: the frontal span foreshortens by cos(rotation)
+    assert spans[1] / spans[0] == pytest.approx(np.cos(np.radians(40.0)), abs=0.02)

@@ -49,7 +49,8 @@ class MovementPose:
     spine_* are spread evenly over the five spine bones; ``hip_flexion`` tilts the pelvis (and all
     above it) about the hip joints with the legs staying put; ``pelvis_rotation`` turns the pelvis
     about the vertical; ``knee_bend`` bends both knees; ``arms``: "down" (along the body),
-    "out" (straight out to the sides, the rotation protocol without a dowel) or "hands-back".
+    "out" (straight out to the sides, the rotation protocol without a dowel), "dowel" (a bar
+    held behind the head with a wide grip, carried by the thorax) or "hands-back".
     """
 
     spine_flexion: float = 0.0
@@ -72,6 +73,9 @@ def _arm_rotations(arms: str) -> dict[str, np.ndarray]:
             out[f"upperarm01.{side}"] = rot_z(-s * 46.0)
         elif arms == "hands-back":  # arms down and back, hands toward the low back
             out[f"upperarm01.{side}"] = rot_z(s * 30.0) @ rot_x(30.0)
+        elif arms == "dowel":  # elbows out, forearms up and back: hands wide behind the head
+            out[f"upperarm01.{side}"] = rot_z(-s * 38.0)
+            out[f"lowerarm01.{side}"] = rot_x(-65.0) @ rot_z(-s * 95.0)
     return out
 
 
@@ -97,6 +101,28 @@ def body_pose(m: MovementPose) -> BodyPose:
             name = f"upperarm01.{side}"
             rots[name] = rot_x(-(m.hip_flexion + m.spine_flexion)) @ rots[name]
     return BodyPose(rots)
+
+
+def dowel_mesh(left_hand: np.ndarray, right_hand: np.ndarray, overhang: float = 0.25,
+               radius: float = 0.016, sides: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """A broom handle through both hands: ``(V, 3)`` vertices and ``(F, 3)`` triangles."""
+    axis = left_hand - right_hand
+    length = np.linalg.norm(axis)
+    u = axis / length
+    a = right_hand - u * overhang
+    b = left_hand + u * overhang
+    helper = np.array([0.0, 0.0, 1.0]) if abs(u[2]) < 0.9 else np.array([0.0, 1.0, 0.0])
+    p = np.cross(u, helper)
+    p /= np.linalg.norm(p)
+    q = np.cross(u, p)
+    ang = np.linspace(0, 2 * np.pi, sides, endpoint=False)
+    ring = radius * (np.cos(ang)[:, None] * p + np.sin(ang)[:, None] * q)
+    verts = np.concatenate([a + ring, b + ring])
+    faces = []
+    for i in range(sides):
+        j = (i + 1) % sides
+        faces += [[i, j, sides + j], [i, sides + j, sides + i]]
+    return verts, np.array(faces)
 
 
 def global_transforms(body: Body, pose: BodyPose) -> tuple[np.ndarray, np.ndarray]:

@@ -24,7 +24,7 @@ import numpy as np
 
 from lumbar_rom.kinematics.angles import estimated_lumbar_flexion
 from lumbar_rom.studio.body import load_body
-from lumbar_rom.studio.pose import MovementPose, body_pose, landmarks, skin
+from lumbar_rom.studio.pose import MovementPose, body_pose, dowel_mesh, landmarks, skin
 from lumbar_rom.studio.render import Camera, Renderer, Scene
 from lumbar_rom.video.writer import VideoWriter
 
@@ -58,6 +58,7 @@ class Scenario:
     pelvis_rotation: float = 0.0
     background: tuple[int, int, int] = (200, 200, 195)
     light: tuple[float, float, float] = (0.3, 0.6, 0.8)  # toward the light, body frame
+    rotation_protocol: str = "arms-out"  # or "dowel" (measurement-findings section 4)
 
     def key(self) -> str:
         """Stable short hash of everything that changes the pixels (cache key)."""
@@ -107,7 +108,7 @@ def movement_pose(s: Scenario, frac: float, rep: int) -> MovementPose:
     if m.startswith("rotation"):
         sign = 1.0 if m.endswith("left") else -1.0
         return MovementPose(spine_rotation=sign * a, pelvis_rotation=sign * s.pelvis_rotation *
-                            frac, arms="out")
+                            frac, arms="dowel" if s.rotation_protocol == "dowel" else "out")
     raise ValueError(f"unknown movement {m!r}")
 
 
@@ -139,14 +140,22 @@ def render_scenario(s: Scenario, out_dir: Path, backend: str = "auto",
             for ti, frac, rep in zip(t, fr[0], fr[1].astype(int), strict=True):
                 mp = movement_pose(s, float(frac), int(rep))
                 verts, heads = skin(body, body_pose(mp))
-                a_sag, a_fro = _truth(landmarks(body, heads))
+                lm = landmarks(body, heads)
+                a_sag, a_fro = _truth(lm)
+                faces, colors = body.faces, body.colors
+                if mp.arms == "dowel":
+                    dv, df = dowel_mesh(lm["left_wrist"], lm["right_wrist"])
+                    faces = np.concatenate([faces, df + len(verts)])
+                    verts = np.concatenate([verts, dv])
+                    colors = np.concatenate([colors, np.tile([150, 105, 60], (len(dv), 1))
+                                             .astype(np.uint8)])
                 sag.append(a_sag)
                 fro.append(a_fro)
                 rot.append(mp.spine_rotation)
                 spine_applied.append(mp.spine_flexion if s.movement in ("flexion", "extension")
                                      else mp.spine_side_bend or mp.spine_rotation)
                 hip_applied.append(mp.hip_flexion)
-                w.write(renderer.render(verts, body.faces, body.colors), float(ti))
+                w.write(renderer.render(verts, faces, colors), float(ti))
     finally:
         renderer.close()
     tmp.replace(video)
