@@ -13,6 +13,7 @@ Default video: ../shared/data/pose2sim-demo/balancing_cam01.mp4 (1080x1920, 60 f
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import sys
@@ -33,7 +34,11 @@ def main() -> None:
     parser.add_argument("video", nargs="?", type=Path, default=DEFAULT_VIDEO)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-annotate", action="store_true")
+    parser.add_argument("--no-pin", action="store_true",
+                        help="let the decoder/encoder threads float (for comparison)")
     args = parser.parse_args()
+    if args.no_pin:
+        os.environ["LUMBAR_ROM_PIN_THREADS"] = "0"
 
     from lumbar_rom.logs import filter_native_stderr
     from lumbar_rom.pipeline import DEFAULT_MAX_SIDE, Timing, track_video
@@ -71,6 +76,7 @@ def main() -> None:
     med = statistics.median
     print(f"video: {args.video.name} {info.width}x{info.height} {info.fps:.0f} fps "
           f"{timing.frames} frames; annotated output: {not args.no_annotate}; "
+          f"helper threads pinned: {not args.no_pin}; "
           f"repeats: {args.repeat}; model load {load_s * 1000:.0f} ms")
     print("| measure | ms/frame |")
     print("|---|---|")

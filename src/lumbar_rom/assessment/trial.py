@@ -425,9 +425,9 @@ def _compensation(signal: str, movement: str, pts: np.ndarray, world: np.ndarray
             flags.append(Flag("camera_off_front", "The camera is not square to you (about "
                               f"{extras['off_front_deg']:.0f} degrees off); sit facing it "
                               "directly.", True))
-        # The pelvis turn is read from the knees' span: MediaPipe's hip landmarks follow the
-        # shoulders (measured on rendered trials: an apparent 17.6 deg hip turn with the pelvis
-        # still), while the knees stay put unless the pelvis (and thighs) turn.
+        # The pelvis turn is read from the knees' span: MediaPipe's hip landmarks turn with the
+        # shoulders even with the pelvis still (measurement-findings 3-4; seen on our rendered
+        # trials too), while the knees stay put unless the pelvis (and thighs) turn.
         knees = A.span_2d(pts, L.LEFT_KNEE, L.RIGHT_KNEE)
         pelvis = A.rotation_from_span(knees, float(A.nanmedian(knees[n0:n1])))
         shoulders = A.span_2d(pts, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)

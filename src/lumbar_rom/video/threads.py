@@ -2,8 +2,9 @@
 
 Pose inference runs on one core. Measured on a 2-core machine (benchmarks/throughput.py): when the
 decoder and encoder threads float freely, the scheduler keeps moving them onto the inference core
-and inference slows by ~25 %; pinning them to one spare core brings decode + draw + encode down to
-~12 % over the model alone. With a single allowed CPU nothing is pinned.
+and inference slows by ~25 % (ratio 1.24-1.34, ``throughput.py --no-pin``); pinning them to one
+spare core brings decode + draw + encode down to 11-14 % over the model alone. With a single
+allowed CPU nothing is pinned.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ import os
 
 
 def pin_to_spare_core() -> None:
-    """Restrict the calling thread to the highest-numbered CPU it may use (Linux only)."""
+    """Restrict the calling thread to the highest-numbered CPU it may use (Linux only).
+
+    ``LUMBAR_ROM_PIN_THREADS=0`` turns this off (``benchmarks/throughput.py --no-pin``)."""
+    if os.environ.get("LUMBAR_ROM_PIN_THREADS") == "0":
+        return
     getter = getattr(os, "sched_getaffinity", None)
     setter = getattr(os, "sched_setaffinity", None)
     if getter is None or setter is None:
