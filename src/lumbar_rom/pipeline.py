@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -55,7 +55,6 @@ class Timing:
     frames: int = 0
     inference_s: float = 0.0
     total_s: float = 0.0
-    extra: dict[str, float] = field(default_factory=dict)
 
 
 @contextmanager

@@ -70,7 +70,6 @@ class GuidedTrial:
         self._ok_since: float | None = None
         self._times: deque[float] = deque(maxlen=60)
         self._recent: deque[FramePose] = deque(maxlen=15)
-        self._paused_from: str | None = None
         self._frame_size = (0, 0)
         self._last_pose_ms = -1
 
@@ -78,7 +77,6 @@ class GuidedTrial:
     def command(self, cmd: str) -> None:
         with self._lock:
             if cmd == "pause" and self._snap.phase not in ("done", "stopped", "paused"):
-                self._paused_from = self._snap.phase
                 self._set_phase("paused", "Paused. Press resume when you are ready.")
             elif cmd == "resume" and self._snap.phase == "paused":
                 self._reset_recording()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -210,6 +210,3 @@ SAMPLES: dict[str, Scenario] = {
 }
 """The clips in ``sample_videos/`` (``python -m lumbar_rom.studio.make_samples``)."""
 
-
-def with_view(s: Scenario, view: str | float) -> Scenario:
-    return replace(s, view=view)
