@@ -26,7 +26,6 @@ from lumbar_rom.assessment.trial import (
     SCHEMA_VERSION,
     AnalysisSettings,
     Flag,
-    Posture,
     TrialResult,
     analyze_trial,
 )
@@ -319,12 +318,7 @@ def render_annotated(video: str | Path, analysis: VideoAnalysis, out: Path,
 
 
 def unrecognised_trial(seq: PoseSequence) -> TrialResult:
-    from lumbar_rom.kinematics.view import ViewEstimate
-
     flag = Flag("not_recognised", "No movement of the test was recognised in this clip; stand "
                 "still for a second, then do one movement three times, filmed as the guide shows.",
                 True)
-    return TrialResult("unknown", "inconclusive", float("nan"), float("nan"), "", (), (),  # type: ignore[arg-type]
-                       float("nan"), ViewEstimate("unknown", float("nan"), float("nan")),
-                       (float("nan"), float("nan")), float("nan"), Posture(), (flag,),
-                       source=seq.source)
+    return TrialResult.unmeasured("unknown", [flag], seq.source)

@@ -123,6 +123,14 @@ class TrialResult:
     excursion_deg: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     source: str = ""
 
+    @classmethod
+    def unmeasured(cls, movement: str, flags: list[Flag], source: str = "") -> TrialResult:
+        """An inconclusive trial with nothing measured, carrying the reasons in ``flags``."""
+        nan = float("nan")
+        return cls(movement, "inconclusive", nan, nan, "", (), (), nan,  # type: ignore[arg-type]
+                   ViewEstimate("unknown", nan, nan), (nan, nan), nan, Posture(), tuple(flags),
+                   source=source)
+
     @property
     def reasons(self) -> list[str]:
         return [f.message for f in self.flags if f.blocking]
@@ -260,13 +268,10 @@ def analyze_trial(seq: PoseSequence, movement: Movement, *, height_cm: float | N
     spec = movement_spec(movement)
     flags: list[Flag] = []
     t = seq.time_s
-    empty = TrialResult(movement, "inconclusive", float("nan"), float("nan"), "", (), (),
-                        float("nan"), ViewEstimate("unknown", float("nan"), float("nan")),
-                        (float("nan"), float("nan")), float("nan"), Posture(), (),
-                        source=seq.source)
     if seq.n_frames < 10 or seq.detected.sum() < 10:
-        return _with(empty, [Flag("too_short", "The clip is too short or the person was found "
-                                  "in fewer than 10 frames; record the whole movement.", True)])
+        too_short = Flag("too_short", "The clip is too short or the person was found in fewer "
+                         "than 10 frames; record the whole movement.", True)
+        return TrialResult.unmeasured(movement, [too_short], seq.source)
     pts = clean(seq.image, t, seq.visibility, settings.cleaning)
     world = clean(seq.world, t, seq.visibility, settings.cleaning)
 
@@ -292,8 +297,9 @@ def analyze_trial(seq: PoseSequence, movement: Movement, *, height_cm: float | N
     raw, rel = _signal_raw(pts, spec.signal)
     nb = find_neutral(raw, t, rel=rel, settings=settings)
     if nb is None:
-        return _with(empty, [*flags, Flag("no_neutral", "No still, upright start was found; "
-                                          "stand still for a second before moving.", True)])
+        no_neutral = Flag("no_neutral", "No still, upright start was found; stand still for "
+                          "a second before moving.", True)
+        return TrialResult.unmeasured(movement, [*flags, no_neutral], seq.source)
     n0, n1 = nb
     neutral_pts, neutral_world = pts[n0:n1], world[n0:n1]
     view = classify_view(neutral_pts, neutral_world)
@@ -359,12 +365,6 @@ def analyze_trial(seq: PoseSequence, movement: Movement, *, height_cm: float | N
                        RULE.format(tol=settings.consistency_deg), tuple(reps), used, spread, view,
                        (float(t[n0]), float(t[n1 - 1])), neutral_angle, posture, tuple(flags),
                        extras, t.copy(), excursion, seq.source)
-
-
-def _with(base: TrialResult, flags: list[Flag]) -> TrialResult:
-    from dataclasses import replace
-
-    return replace(base, flags=tuple(flags))
 
 
 def _view_instruction(view: str) -> str:
