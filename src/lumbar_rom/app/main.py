@@ -9,7 +9,7 @@ from lumbar_rom import __version__
 
 def run() -> None:
     st.set_page_config(page_title="lumbar-rom", page_icon="🧍", layout="wide")
-    from lumbar_rom.app.pages import build_pages
+    from lumbar_rom.app.navigation import build_pages
     from lumbar_rom.errors import LumbarRomError
     from lumbar_rom.logs import filter_native_stderr
 

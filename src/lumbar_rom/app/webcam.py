@@ -14,6 +14,7 @@ import streamlit as st
 
 from lumbar_rom.app.live import GuidedTrial
 from lumbar_rom.app.state import Visit
+from lumbar_rom.app.widgets import speak
 from lumbar_rom.assessment.protocol import movement_spec
 
 RTC_CONFIGURATION: dict[str, list[dict[str, str]]] = {"iceServers": []}
@@ -74,8 +75,6 @@ def live_panel(movement: str, v: Visit) -> None:
 
 @st.fragment(run_every=0.5)
 def _status(movement: str, v: Visit) -> None:
-    from lumbar_rom.app.pages import _speak
-
     trial = st.session_state.get(f"live_{movement}")
     if trial is None:
         return
@@ -85,7 +84,7 @@ def _status(movement: str, v: Visit) -> None:
     last = st.session_state.get(f"spoken_{movement}")
     if s.cue and s.cue != last:
         st.session_state[f"spoken_{movement}"] = s.cue
-        _speak(s.cue)
+        speak(s.cue)
     if s.framing and s.phase == "framing":
         st.caption(" · ".join(f"{'✅' if ok else '❌'} {k}" for k, ok in s.framing.items()))
     cols = st.columns(4)

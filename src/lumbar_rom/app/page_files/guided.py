@@ -1,5 +1,5 @@
-"""guided page (a file so that tests can switch to it)."""
+"""The guided page as a file (so that tests can switch to it); its body: ``page_guided.py``."""
 
-from lumbar_rom.app.pages import guided_page
+from lumbar_rom.app.page_guided import guided_page
 
 guided_page()

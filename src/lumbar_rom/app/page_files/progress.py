@@ -1,5 +1,5 @@
-"""progress page (a file so that tests can switch to it)."""
+"""The progress page as a file (so that tests can switch to it); its body: ``page_progress.py``."""
 
-from lumbar_rom.app.pages import progress_page
+from lumbar_rom.app.page_progress import progress_page
 
 progress_page()

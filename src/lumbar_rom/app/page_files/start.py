@@ -1,5 +1,5 @@
-"""start page (a file so that tests can switch to it)."""
+"""The start page as a file (so that tests can switch to it); its body: ``page_start.py``."""
 
-from lumbar_rom.app.pages import start_page
+from lumbar_rom.app.page_start import start_page
 
 start_page()

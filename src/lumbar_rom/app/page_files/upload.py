@@ -1,5 +1,5 @@
-"""upload page (a file so that tests can switch to it)."""
+"""The upload page as a file (so that tests can switch to it); its body: ``page_upload.py``."""
 
-from lumbar_rom.app.pages import upload_page
+from lumbar_rom.app.page_upload import upload_page
 
 upload_page()

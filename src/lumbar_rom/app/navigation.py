@@ -1,0 +1,50 @@
+"""The app's page list (the one place it is written) and the guard of pages that need the Start
+page first.
+
+Streamlit's ``st.navigation`` runs each page from a small file in ``page_files/`` (a file, so that
+tests can switch to it); that file calls the page's function in ``page_<key>.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from lumbar_rom.app.state import visit
+from lumbar_rom.app.widgets import show_gate
+
+PAGE_FILES = Path(__file__).resolve().parent / "page_files"
+PAGE_SPECS: tuple[tuple[str, str, str], ...] = (
+    ("start", "Start", "🏠"), ("guided", "Guided test", "🎥"), ("upload", "Upload", "📁"),
+    ("results", "Results", "📊"), ("progress", "Progress", "📈"))
+"""(key, title, icon) of every page in menu order; ``page_files/<key>.py`` runs the page."""
+
+PAGES: dict[str, st.Page] = {}
+
+
+def build_pages() -> dict[str, st.Page]:
+    """The app's pages by key (built once per process)."""
+    if not PAGES:
+        for key, title, icon in PAGE_SPECS:
+            PAGES[key] = st.Page(PAGE_FILES / f"{key}.py", title=title, icon=icon,
+                                 url_path=key, default=key == "start")
+    return PAGES
+
+
+def page(key: str) -> st.Page:
+    """The page ``key`` (one of :data:`PAGE_SPECS`), for ``st.page_link`` / ``st.switch_page``."""
+    return build_pages()[key]
+
+
+def need_screening() -> bool:
+    """True (and say why) while this visit has not passed the Start page's safety questions."""
+    v = visit()
+    if not v.screened:
+        st.warning("Please answer the safety questions on the Start page first.")
+        st.page_link(page("start"), label="Go to Start", icon="🏠")
+        return True
+    if v.gate is not None:
+        show_gate(v.gate)
+        return True
+    return False

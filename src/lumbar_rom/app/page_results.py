@@ -1,0 +1,74 @@
+"""Results page: the current visit's assessment (save, download), or a stored session opened
+from the Progress page."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from lumbar_rom.app import charts, service
+from lumbar_rom.app.navigation import need_screening
+from lumbar_rom.app.render import render_assessment
+from lumbar_rom.app.state import Visit, store, visit
+from lumbar_rom.clinical.engine import Assessment
+
+
+def results_page() -> None:
+    st.title("Your results")
+    v = visit()
+    if v.opened_session is not None:
+        _stored_results(v, v.opened_session)
+        return
+    if need_screening():
+        return
+    # the pain-after slider (below) is part of the assessment that is shown, saved and downloaded
+    a = service.current_assessment(v, pain_after=st.session_state.get("pain_after"))
+    if a is None:
+        st.info("No movement measured yet: use the guided test or upload videos.")
+        return
+    render_assessment(a, v.trials, v.videos)
+    st.divider()
+    _save_panel(v, a)
+    _downloads(v, a)
+
+
+def _save_panel(v: Visit, a: Assessment) -> None:
+    c1, c2, c3 = st.columns(3)
+    pain_after = c1.slider("Pain now, after the test (0-10)", 0, 10,
+                           int(v.screening.pain_before or 0), key="pain_after")
+    notes = c2.text_input("Notes (optional)", key="notes")
+    keep = c2.checkbox("Also keep the annotated replay videos on this computer",
+                       value=False, key="keep_video",
+                       help="Off by default: only angles and results are stored.")
+    if c3.button("Save to my history", type="primary", disabled=v.saved_session is not None):
+        try:
+            service.save(v, a, int(pain_after), notes, keep)
+        except Exception as err:  # the database is outside our control: say so, lose nothing
+            st.error(f"Your results could not be saved ({err}); download them with the buttons "
+                     "below so nothing is lost.")
+    if v.saved_session is not None:
+        st.success(f"Saved as session {v.saved_session}. See it on the Progress page.")
+
+
+def _downloads(v: Visit, a: Assessment) -> None:
+    payload = {"assessment": a.to_dict(),
+               "trials": [t.to_dict() for t in v.trials.values()]}
+    st.download_button("Download results (JSON)", json.dumps(payload, indent=1),
+                       "lumbar-rom-results.json", "application/json")
+    st.download_button("Download results (CSV)", charts.results_csv(a), "lumbar-rom-results.csv",
+                       "text/csv")
+
+
+def _stored_results(v: Visit, session_id: int) -> None:
+    """A stored session (opened from the Progress page), drawn by the same renderer."""
+    row = store().get_session(session_id)
+    if st.button("← Back to the current test"):
+        v.opened_session = None
+        st.rerun()
+    if row is None:
+        st.error("That session no longer exists.")
+        return
+    st.subheader(f"Session {row.id} of {row.person.name}: {row.started_at:%Y-%m-%d %H:%M}")
+    render_assessment(service.stored_assessment(row))
+    st.caption(row.notes or "")

@@ -1,0 +1,104 @@
+"""The one renderer of an assessment: the live one (Results page) and a stored one (a session
+opened from the Progress page) are drawn by :func:`render_assessment`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from lumbar_rom.app import charts
+from lumbar_rom.app.widgets import STATUS_ICON, finite, show_gate, sources
+from lumbar_rom.assessment.protocol import movement_spec
+from lumbar_rom.assessment.trial import TrialResult
+from lumbar_rom.clinical.engine import Assessment
+from lumbar_rom.clinical.summary import DISCLAIMER
+
+
+def render_assessment(a: Assessment, trials: Mapping[str, TrialResult] | None = None,
+                      videos: Mapping[str, bytes] | None = None) -> None:
+    """Draw ``a``: its gate when stopped; else decisions (with each movement's flags, angle curve
+    and replay when ``trials`` / ``videos`` have them), muscles, stretch plan, goals, factors."""
+    if a.status != "complete":
+        show_gate(a)
+        return
+    for w in a.warnings:
+        st.warning(w)
+    st.subheader("Range of motion")
+    for d in a.decisions:
+        _decision(d, (trials or {}).get(d.movement), (videos or {}).get(d.movement))
+    for x in a.asymmetries:
+        st.info(x.text)
+    _muscles(a)
+    _plan(a)
+    _goals(a)
+    _factors(a)
+    st.caption(DISCLAIMER)
+
+
+def _decision(d: Any, t: TrialResult | None, video: bytes | None) -> None:
+    with st.container(border=True):
+        st.markdown(f"### {STATUS_ICON.get(d.status, '')} {d.label}: **{d.status}**")
+        if finite(d.value_deg):
+            st.markdown(f"Measured **{d.value_deg:.0f}°** ± {d.uncertainty_deg:.0f}° "
+                        f"(95 %) · normal {d.norm_deg:.0f}° · restricted below "
+                        f"{d.threshold_deg:.0f}°")
+            st.altair_chart(charts.gauge(d), width="stretch")
+        st.write(d.explanation)
+        if t is not None:
+            for f in t.flags:
+                (st.error if f.blocking else st.warning)(f.message)
+            if len(t.time_s):
+                st.altair_chart(charts.angle_curve(t), width="stretch")
+            if video is not None:
+                st.video(video, format="video/mp4")
+        sources(f"{d.norm_source}; {d.mdc_source}")
+
+
+def _muscles(a: Assessment) -> None:
+    if not a.muscles:
+        return
+    st.subheader("Muscles that may limit the restricted motions")
+    for m in a.muscles:
+        side = "" if m.side == "both" else f"{m.side} "
+        icon = "🎯" if m.status == "likely" else "✖️"
+        st.markdown(f"{icon} **{side}{m.name}** ({movement_spec(m.movement).label.lower()}): "
+                    f"{m.status}, {m.reason}")
+    sources("; ".join(m.source for m in a.muscles))
+
+
+def _plan(a: Assessment) -> None:
+    st.subheader("Your stretch plan")
+    if not a.plan:
+        st.success("No stretching needed: no motion was found truly restricted. Stretching a "
+                   "normal range brings no benefit and can make a joint too mobile.")
+    for p in a.plan:
+        with st.container(border=True):
+            st.markdown(f"**{p.name}**" + (f" ({p.how})" if p.how else ""))
+            st.write(p.cues)
+            st.caption(f"Dose: {p.dose} · For: {', '.join(p.for_muscles)} · Caution: "
+                       f"{p.contraindications}")
+            sources(p.source)
+    for advice in a.general:
+        st.markdown(f"- {advice.text}")
+
+
+def _goals(a: Assessment) -> None:
+    if not a.goals:
+        return
+    st.subheader("Goals")
+    for g in a.goals:
+        ms = ", ".join(f"{val:g} by {day}" for day, val in g.milestones)
+        unit = "/10" if g.kind == "pain" else "°"
+        st.markdown(f"- **{g.movement}**: from {g.baseline:g}{unit}: {ms}")
+        st.caption(f"{g.text} {g.evidence}")
+
+
+def _factors(a: Assessment) -> None:
+    if not a.factors:
+        return
+    st.subheader("Contributing factors and posture")
+    for f in a.factors:
+        st.markdown(f"- {f.text}")
+    sources("; ".join(f.source for f in a.factors))
