@@ -144,6 +144,46 @@ def test_progress_page_empty_and_with_history(app, tmp_path):
     assert not app.exception
     assert "No saved sessions yet" in texts(app)
 
+    import os
+
+    from lumbar_rom.assessment.trial import Posture
+    from lumbar_rom.clinical.engine import Profile, Screening, assess
+    from lumbar_rom.history.store import Store
+    from tests.unit.test_clinical import trial
+
+    store = Store(os.environ["LUMBAR_ROM_DB"])
+    prof = Profile(age=40)
+    t0 = datetime.now() - timedelta(days=35)
+    for day, flex, pain in ((0, 40.0, 6), (33, 42.0, 4)):
+        trials = [trial("flexion", flex, 3, posture=Posture(pelvic_obliquity_deg=6.0)),
+                  trial("extension", 30.0, 3)]
+        scr = Screening(pain_before=pain)
+        when = t0 + timedelta(days=day)
+        store.save_session("cai", prof, scr, trials, assess(prof, scr, trials, now=when),
+                           started_at=when, notes=f"day {day}")
+    app.run()
+    assert not app.exception
+    body = texts(app)
+    assert "Forward bending (flexion)**: behind" in body  # 42 deg: far below the goal line
+    assert "Backward bending (extension)**: no goal" in body  # never restricted
+    assert "Side bending" not in body  # not measured: not listed
+    assert "**Pain**: " in body
+    sessions = [m.value for m in app.markdown if "(#" in m.value]
+    assert len(sessions) == 2 and "flexion 42°" in sessions[0] and "flexion 40°" in sessions[1]
+    captions = " ".join(c.value for c in app.caption)
+    assert "+6.0°" in captions and "more than 5° suggests a leg-length" in captions
+    opened = [b for b in app.button if b.label == "Open"]
+    assert len(opened) == 2
+    opened[1].click().run()  # the older session, drawn by the results renderer
+    assert not app.exception
+    assert app.title[0].value == "Your results"
+    body = texts(app)
+    assert f"Session {store.sessions('cai')[0].id} of cai" in " ".join(
+        h.value for h in app.subheader)
+    assert "Forward bending (flexion): **restricted**" in body
+    assert "Measured **40°**" in body
+    assert "day 0" in " ".join(c.value for c in app.caption)
+
 
 def test_progress_page_stalled_and_reached(app, tmp_path):
     """A hand-built history: flexion behind after four weeks (stall checklist), side bend left
