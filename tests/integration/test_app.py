@@ -99,8 +99,16 @@ def test_upload_a_sample_then_results_and_save(app):
     assert "Knees to chest" in body
     assert app.get("video")  # the annotated replay
     assert len(app.get("download_button")) >= 2
+    assert "Your pain rose" not in texts(app)
+    next(s for s in app.slider if s.key == "pain_after").set_value(6).run()  # 2 before
+    assert "Your pain rose from 2 to 6" in " ".join(w.value for w in app.warning)
     next(b for b in app.button if b.label == "Save to my history").click().run()
     assert "Saved as session" in texts(app)
+    from lumbar_rom.app.state import store
+
+    saved = store().sessions("me")[-1]  # the assessment shown is the one saved
+    assert saved.pain_after == 6
+    assert any("pain rose from 2 to 6" in w for w in saved.assessment["warnings"])
     app.switch_page(PAGE.format("progress")).run()
     assert not app.exception
     assert "Forward bending (flexion)" in texts(app)
