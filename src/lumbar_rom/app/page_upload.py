@@ -64,10 +64,12 @@ def _analyse_file(path: Path, movement: str, label: str) -> None:
     v = visit()
     text = f"Analysing {label}…"
     bar = st.progress(0.0, text=text)
+
+    def on_progress(done: int, total: int) -> None:
+        bar.progress(min(1.0, done / total) if total else 0.5, text=text)
+
     try:
-        trials, replay = service.analyse_upload(
-            path, movement, v.profile.height_cm,
-            on_progress=lambda d, t: bar.progress(min(1.0, d / t) if t else 0.5, text=text))
+        trials, replay = service.analyse_upload(path, movement, v.profile.height_cm, on_progress)
     except LumbarRomError as err:
         bar.empty()
         st.error(f"{label}: {err}")

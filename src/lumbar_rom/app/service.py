@@ -99,12 +99,18 @@ def _attrs(x: Any) -> Any:
     return x
 
 
-def stored_assessment(row: Any) -> Any:
-    """The assessment of a stored session, read like an :class:`Assessment` (a field missing in
-    an older row takes the dataclass's default)."""
-    # from_dict: return Assessment.from_dict(row.assessment)
+def _read_like_assessment(d: dict[str, Any]) -> Any:
+    """``Assessment.to_dict()`` read back by attribute (a field missing in an older row takes
+    the dataclass's default). Stands in until ``Assessment.from_dict``."""
     defaults = {f.name: f.default for f in fields(Assessment) if f.default is not MISSING}
-    return SimpleNamespace(**(defaults | vars(_attrs(row.assessment))))
+    return SimpleNamespace(**(defaults | vars(_attrs(d))))
+
+
+def stored_assessment(row: Any) -> Any:
+    """The assessment of a stored session, read like an :class:`Assessment`."""
+    # from_dict: this line becomes `return Assessment.from_dict(row.assessment)`; then delete
+    # _read_like_assessment and _attrs
+    return _read_like_assessment(row.assessment)
 
 
 def pain_is_chronic(profile: Profile | None, now: datetime | None = None) -> bool:
