@@ -1,6 +1,7 @@
 """Clinical engine: decisions at and around thresholds, safety, side-specific muscles, plan."""
 
 import copy
+import dataclasses
 import json
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ from lumbar_rom.clinical.engine import (
     decide,
     norm_for,
 )
+from lumbar_rom.data import CLINICAL, DATA_FILES, file_problems, load_toml, validate_sources
 from lumbar_rom.kinematics.view import ViewEstimate
 
 NOW = datetime(2026, 11, 25, 10, 0)
@@ -275,22 +277,75 @@ def test_assessment_is_json_with_schema_version():
 def test_every_threshold_muscle_and_stretch_has_a_source():
     k = K.knowledge()
     for name in K.FILES:
-        assert K.missing_sources(getattr(k, name)) == [], name
-    for entries in k.muscles["limits"].values():
-        assert all(e["source"].strip() for e in entries)
-    assert all(s["source"].strip() for s in k.stretches["stretches"].values())
-    assert all(m["source"].strip() for m in k.muscles["muscles"].values())
-    assert all(q["source"].strip() for q in k.safety["red_flags"])
+        assert K.missing_sources(K.raw(name)) == [], name
+    assert validate_sources() == []  # clinical/data and data/*.toml
+    for entries in k.muscles.limits.values():
+        assert all(e.source.strip() for e in entries)
+    assert all(s.source.strip() for s in k.stretches.stretches.values())
+    assert all(m.source.strip() for m in k.muscles.muscles.values())
+    assert all(q.source.strip() for q in k.safety.red_flags)
 
 
 def test_a_missing_source_is_caught():
-    k = K.knowledge()
-    broken = copy.deepcopy(k.stretches)
+    broken = copy.deepcopy(K.raw("stretches"))
     del broken["stretches"]["press_up"]["source"]
     assert "stretches.stretches.press_up.cues" in K.missing_sources(broken, "stretches")
-    norms = copy.deepcopy(k.norms)
+    norms = copy.deepcopy(K.raw("norms"))
     del norms["motions"]["flexion"]["trunk_source"]
     assert K.missing_sources(norms, "norms") == ["norms.motions.flexion.trunk_deg"]
+
+
+# one table of each data file kind, and the fact that loses its source there
+UNSOURCED = [
+    (CLINICAL, "norms.toml", ("age_bands",), "age_bands.young_age"),
+    (CLINICAL, "error.toml", ("pain",), "pain.sdc_points"),
+    (CLINICAL, "muscles.toml", ("checks", "straight_leg_raise"), "checks.straight_leg_raise"
+                                                                   ".margin_deg"),
+    (CLINICAL, "stretches.toml", ("stretches", "press_up"), "stretches.press_up.dose"),
+    (CLINICAL, "safety.toml", ("acute",), "acute.hours"),
+    (CLINICAL, "factors.toml", ("stall_checklist",), "stall_checklist.after_days"),
+    (CLINICAL, "goals.toml", ("chronic",), "chronic.recent_injury_days"),
+    ("lumbar_rom.data", "protocol.toml", ("movements", "flexion"), "movements.flexion.view"),
+    ("lumbar_rom.data", "camera_error.toml", ("flexion",), "flexion.sd_deg"),
+    ("lumbar_rom.data", "anthropometry.toml", ("eye_height",), "eye_height.fraction"),
+    ("lumbar_rom.data", "lumbopelvic_rhythm.toml", ("extension",), "extension.lumbar_fraction"),
+]
+
+
+@pytest.mark.parametrize(("package", "name", "table", "fact"), UNSOURCED,
+                         ids=[u[1] for u in UNSOURCED])
+def test_the_validator_catches_a_missing_source_in_every_data_file(package, name, table, fact):
+    data = copy.deepcopy(load_toml(name, package=package))
+    assert file_problems(name, data) == []
+    node = data
+    for key in table:
+        node = node[key]
+    del node["source"]
+    assert f"{name}: {fact} has no source" in file_problems(name, data)
+    assert {n for _, n, _, _ in UNSOURCED} == {n for _, n in DATA_FILES}  # every file covered
+
+
+def test_knowledge_is_typed_and_validated_at_load():
+    k = K.knowledge()
+    assert k.norms.motions["flexion"].trunk_deg == 90.0
+    assert k.error.motions["rotation-left"].mdc_deg == pytest.approx(16.6)
+    assert k.safety.acute.hours == 72 and k.goals.recent_injury_days == 84
+    assert k.factors.stall_after_days == 28
+    assert k.goals.rom_milestones == ((30, 0.75), (42, 1.0))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        k.safety.acute.hours = 1  # type: ignore[misc]
+    tables = {n: copy.deepcopy(K.raw(n)) for n in K.FILES}
+    del tables["safety"]["acute"]["source"]
+    tables["stretches"]["stretches"]["press_up"]["targets"].append("no_such_muscle")
+    del tables["goals"]["chronic"]["recent_injury_days"]
+    with pytest.raises(K.KnowledgeError) as err:
+        K.build(tables)
+    assert "safety.toml: acute.hours has no source" in str(err.value)
+    assert "recent_injury_days" in str(err.value)
+    tables = {n: copy.deepcopy(K.raw(n)) for n in K.FILES}
+    tables["stretches"]["stretches"]["press_up"]["targets"].append("no_such_muscle")
+    with pytest.raises(K.KnowledgeError, match="press_up targets unknown muscle no_such_muscle"):
+        K.build(tables)
 
 
 def test_mdc_is_the_larger_of_clinical_and_camera(monkeypatch):
@@ -300,9 +355,9 @@ def test_mdc_is_the_larger_of_clinical_and_camera(monkeypatch):
     real = engine.knowledge
 
     def tiny_clinical():
-        k = copy.deepcopy(real())
-        k.error["motions"]["flexion"]["mdc_deg"] = 1.0
-        return k
+        k = real()
+        motions = {**k.error.motions, "flexion": K.MotionError(1.0, "test")}
+        return dataclasses.replace(k, error=dataclasses.replace(k.error, motions=motions))
 
     monkeypatch.setattr(engine, "knowledge", tiny_clinical)
     mdc, src = engine.mdc_for("flexion")

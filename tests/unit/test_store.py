@@ -37,7 +37,7 @@ def save(store, person="ana", when=NOW, trials=None, pain=5):
 
 def test_create_save_reopen(tmp_path):
     s = Store(url(tmp_path))
-    assert s.revision() == "0002"
+    assert s.revision() == "0003"
     sid = save(s)
     s.close()
     again = Store(url(tmp_path))
@@ -97,7 +97,7 @@ def test_migrate_from_the_first_schema(tmp_path):
                   "'{}', '{}', 'kept', '0.0.1', '')")
     old.close()
     new = Store(url(tmp_path))  # migrates to head on open
-    assert new.revision() == "0002"
+    assert new.revision() == "0003"
     assert new.sessions("old")[0].notes == "kept"
     new.record_stall_answers("old", "flexion", {"walking": False})
     assert new.stall_answers("old")[0].answers == {"walking": False}
@@ -151,7 +151,8 @@ def test_writer_killed_mid_save_loses_no_committed_session(tmp_path):
     Store(db).close()
     proc = subprocess.Popen([sys.executable, "-c", WRITER, db], cwd=ROOT,
                             stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            env={**os.environ,
+                                 "PYTHONPATH": os.pathsep.join((str(ROOT / "src"), str(ROOT)))})
     committed: list[int] = []
     deadline = time.time() + 60
     while len(committed) < 25 and time.time() < deadline:
