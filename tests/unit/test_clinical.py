@@ -3,6 +3,7 @@
 import copy
 import dataclasses
 import json
+import math
 from datetime import datetime, timedelta
 
 import pytest
@@ -10,6 +11,9 @@ import pytest
 from lumbar_rom.assessment.trial import Flag, Posture, TrialResult
 from lumbar_rom.clinical import knowledge as K
 from lumbar_rom.clinical.engine import (
+    Assessment,
+    Decision,
+    PlanItem,
     Profile,
     Screening,
     age_factor,
@@ -272,6 +276,30 @@ def test_assessment_is_json_with_schema_version():
     text = json.dumps(a.to_dict(), allow_nan=False)
     assert '"schema_version": 1' in text
     assert a.warnings and "rose from 4 to 7" in a.warnings[0]
+
+
+def test_a_stored_assessment_reads_back_typed():
+    scr = Screening(pain_before=4, pain_after=7, pain_limited=("extension",),
+                    factors={"walking": False}, checks={"straight_leg_raise_deg": 70.0})
+    a = assess(Profile(age=40), scr, restricted_set(), now=NOW)
+    stored = json.loads(json.dumps(a.to_dict(), allow_nan=False))  # as the JSON column keeps it
+    back = Assessment.from_dict(stored)
+    assert back.to_dict() == a.to_dict()
+    flex = next(d for d in back.decisions if d.movement == "flexion")
+    assert isinstance(flex, Decision) and flex.status == "restricted"
+    assert flex.value_deg == pytest.approx(40.0) and flex.uncertainty_deg == pytest.approx(3.0)
+    pain = next(d for d in back.decisions if d.movement == "extension")
+    assert pain.status == "pain-limited" and math.isnan(pain.value_deg)  # null -> NaN
+    assert isinstance(back.plan[0], PlanItem) and isinstance(back.plan[0].for_muscles, tuple)
+    assert isinstance(back.goals[0].milestones[0], tuple) and back.goals[0].milestones == \
+        a.goals[0].milestones
+    assert Screening.from_dict(json.loads(json.dumps(dataclasses.asdict(scr)))) == scr
+    old = {k: v for k, v in stored.items() if k != "schema_version"}  # before it was written
+    assert Assessment.from_dict(old).to_dict() == back.to_dict()
+    with pytest.raises(ValueError, match="newer lumbar-rom"):
+        Assessment.from_dict({**stored, "schema_version": 99})
+    with pytest.raises(ValueError, match="no 'label'"):
+        Assessment.from_dict({"status": "complete", "decisions": [{"movement": "flexion"}]})
 
 
 def test_every_threshold_muscle_and_stretch_has_a_source():

@@ -1,5 +1,6 @@
 """History storage against a real SQLite file: create, reopen, migrate, concurrency, kill -9."""
 
+import json
 import os
 import signal
 import sqlite3
@@ -8,6 +9,7 @@ import sys
 import textwrap
 import threading
 import time
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,8 +17,10 @@ import numpy as np
 import pytest
 from alembic import command
 
-from lumbar_rom.clinical.engine import Profile, Screening, assess
+from lumbar_rom.clinical.engine import SCHEMA_VERSION, Profile, Screening, assess
+from lumbar_rom.history.progress import points_from_sessions
 from lumbar_rom.history.store import Store, alembic_config, pack_series, unpack_series
+from lumbar_rom.serialize import json_safe
 from tests.unit.test_clinical import restricted_set
 
 NOW = datetime(2026, 11, 25, 9, 30)
@@ -103,6 +107,43 @@ def test_migrate_from_the_first_schema(tmp_path):
     assert new.stall_answers("old")[0].answers == {"walking": False}
 
 
+def test_a_row_stored_before_schema_versions_still_loads(tmp_path):
+    """A session written at revision 0002 (no schema_version column), its assessment JSON as the
+    code before typed reading wrote it (here even without the inner schema_version)."""
+    old = Store(url(tmp_path), migrate=False)
+    old.migrate("0002")
+    prof, scr = Profile(age=40), Screening(pain_before=5, pain_limited=("extension",))
+    trials = restricted_set()
+    a = assess(prof, scr, trials, now=NOW)
+    stored = {k: v for k, v in a.to_dict().items() if k != "schema_version"}
+    with sqlite3.connect(tmp_path / "h.db") as c:
+        c.execute("INSERT INTO people (id, name, created_at) VALUES (1, 'old', '2026-01-01')")
+        c.execute("INSERT INTO sessions (id, person_id, started_at, pain_before, screening, "
+                  "assessment, notes, software_version, model_sha256) VALUES (1, 1, "
+                  "'2026-01-02 10:00:00.000000', 5, ?, ?, '', '0.0.1', '')",
+                  (json.dumps(json_safe(asdict(scr))), json.dumps(stored)))
+        c.execute("INSERT INTO trials (session_id, movement, protocol, value_deg, "
+                  "uncertainty_deg, status, decision, flags, result, series, software_version, "
+                  "model_sha256) VALUES (1, 'flexion', 'side:v1', 40.0, 3.0, 'ok', 'restricted', "
+                  "?, '{}', x'', '0.0.1', '')",
+                  (json.dumps([{"code": "knees_bent", "message": "knees bent",
+                                "blocking": False}]),))
+    old.close()
+    new = Store(url(tmp_path))
+    assert new.revision() == "0003"
+    row = new.sessions("old")[0]
+    assert row.schema_version == 1
+    back = row.read_assessment()
+    assert back.to_dict() == a.to_dict()
+    assert [d.status for d in back.decisions][:2] == ["restricted", "pain-limited"]
+    assert row.read_screening() == scr
+    assert row.trials[0].read_flags()[0].code == "knees_bent"
+    (p,) = points_from_sessions([row], "flexion")
+    assert p.value == 40.0 and p.norm == pytest.approx(a.decisions[0].norm_deg, abs=1e-3)
+    sid = save(new, "old", when=NOW)  # new rows carry the version
+    assert new.get_session(sid).schema_version == SCHEMA_VERSION
+
+
 def test_concurrent_writes_from_two_app_sessions(tmp_path):
     a, b = Store(url(tmp_path)), Store(url(tmp_path))
     errors, ids = [], []
@@ -131,7 +172,8 @@ def test_concurrent_writes_from_two_app_sessions(tmp_path):
 
 WRITER = textwrap.dedent("""
     import sys
-    from datetime import datetime, timedelta
+    from dataclasses import asdict
+from datetime import datetime, timedelta
     from lumbar_rom.clinical.engine import Profile, Screening, assess
     from lumbar_rom.history.store import Store
     from tests.unit.test_clinical import restricted_set
