@@ -1,6 +1,7 @@
 """History storage against a real SQLite file: create, reopen, migrate, concurrency, kill -9."""
 
 import json
+import math
 import os
 import signal
 import sqlite3
@@ -125,9 +126,11 @@ def test_a_row_stored_before_schema_versions_still_loads(tmp_path):
         c.execute("INSERT INTO trials (session_id, movement, protocol, value_deg, "
                   "uncertainty_deg, status, decision, flags, result, series, software_version, "
                   "model_sha256) VALUES (1, 'flexion', 'side:v1', 40.0, 3.0, 'ok', 'restricted', "
-                  "?, '{}', x'', '0.0.1', '')",
+                  "?, ?, x'', '0.0.1', '')",
                   (json.dumps([{"code": "knees_bent", "message": "knees bent",
-                                "blocking": False}]),))
+                                "blocking": False}]),
+                   json.dumps({"posture": {"pelvic_obliquity_deg": 6.5,
+                                           "forward_head_deg": None}})))
     old.close()
     new = Store(url(tmp_path))
     assert new.revision() == "0003"
@@ -138,6 +141,8 @@ def test_a_row_stored_before_schema_versions_still_loads(tmp_path):
     assert [d.status for d in back.decisions][:2] == ["restricted", "pain-limited"]
     assert row.read_screening() == scr
     assert row.trials[0].read_flags()[0].code == "knees_bent"
+    posture = row.trials[0].read_posture()
+    assert posture.pelvic_obliquity_deg == 6.5 and math.isnan(posture.forward_head_deg)
     (p,) = points_from_sessions([row], "flexion")
     assert p.value == 40.0 and p.norm == pytest.approx(a.decisions[0].norm_deg, abs=1e-3)
     sid = save(new, "old", when=NOW)  # new rows carry the version
@@ -172,8 +177,7 @@ def test_concurrent_writes_from_two_app_sessions(tmp_path):
 
 WRITER = textwrap.dedent("""
     import sys
-    from dataclasses import asdict
-from datetime import datetime, timedelta
+    from datetime import datetime, timedelta
     from lumbar_rom.clinical.engine import Profile, Screening, assess
     from lumbar_rom.history.store import Store
     from tests.unit.test_clinical import restricted_set

@@ -21,16 +21,16 @@ One entry point, :func:`assess`. Rules (sources in ``clinical/data``):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
+from typing import Any, Literal
 
 import numpy as np
 
 from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
 from lumbar_rom.assessment.trial import TrialResult
 from lumbar_rom.clinical.knowledge import Limit, MeasuredFactor, Muscles, knowledge
-from lumbar_rom.serialize import json_safe
+from lumbar_rom.serialize import from_mapping, json_safe
 
 SCHEMA_VERSION = 1
 DecisionStatus = Literal["normal", "restricted", "inconclusive", "above normal", "pain-limited",
@@ -161,41 +161,6 @@ class Assessment:
             raise ValueError(f"This assessment was stored by a newer lumbar-rom (schema {version}, "
                              f"this one reads up to {SCHEMA_VERSION}); update lumbar-rom.")
         return from_mapping(cls, {"status": "complete", **d})
-
-
-# ---- reading stored JSON back ------------------------------------------------------------------
-
-T = TypeVar("T")
-
-
-def _typed(hint: Any, v: Any) -> Any:
-    """A JSON value back to the type ``hint`` says: None -> NaN for floats, lists -> tuples,
-    dicts -> dataclasses."""
-    if hint is float:
-        return float("nan") if v is None else float(v)
-    if is_dataclass(hint) and isinstance(v, Mapping):
-        return from_mapping(hint, v)  # type: ignore[arg-type]
-    if get_origin(hint) is tuple and isinstance(v, list | tuple):
-        args = get_args(hint)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_typed(args[0], x) for x in v)
-        return tuple(_typed(a, x) for a, x in zip(args, v, strict=True))
-    if get_origin(hint) is dict and isinstance(v, Mapping):
-        return dict(v)
-    return v
-
-
-def from_mapping(cls: type[T], d: Mapping[str, Any]) -> T:
-    """The dataclass ``cls`` from a dict of its fields (as ``asdict`` + ``json_safe`` wrote it);
-    unknown keys are ignored, a missing field without a default is a ``ValueError``."""
-    hints = get_type_hints(cls)
-    kw: dict[str, Any] = {}
-    for f in fields(cls):  # type: ignore[arg-type]
-        if f.name in d:
-            kw[f.name] = _typed(hints[f.name], d[f.name])
-        elif f.default is MISSING and f.default_factory is MISSING:
-            raise ValueError(f"The stored {cls.__name__} has no {f.name!r}; it cannot be read.")
-    return cls(**kw)
 
 
 # ---- norms and decisions ------------------------------------------------------------------------

@@ -361,10 +361,10 @@ def validate(k: Knowledge) -> None:
                 problems.append(f"stretches: {sid} targets unknown muscle {t}")
     covered = {(m, t) for s in k.stretches.stretches.values() for t in s.targets
                for m in s.movements}
-    for m, entries in k.muscles.limits.items():
+    for motion, entries in k.muscles.limits.items():
         for e in entries:
-            if (m, e.muscle) not in covered and not e.standing_only:
-                problems.append(f"stretches: no stretch for {e.muscle} limiting {m}")
+            if (motion, e.muscle) not in covered and not e.standing_only:
+                problems.append(f"stretches: no stretch for {e.muscle} limiting {motion}")
     for q in k.safety.red_flags:
         if q.category not in k.safety.guidance:
             problems.append(f"safety: red flag {q.id} has category {q.category!r} without "

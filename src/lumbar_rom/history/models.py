@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from lumbar_rom.assessment.trial import Flag
+from lumbar_rom.assessment.trial import Flag, Posture
 from lumbar_rom.clinical.engine import SCHEMA_VERSION, Assessment, Screening
+from lumbar_rom.serialize import from_mapping
 
 
 class Base(DeclarativeBase):
@@ -88,8 +89,11 @@ class TrialRow(Base):
 
     def read_flags(self) -> tuple[Flag, ...]:
         """The stored quality flags as :class:`~lumbar_rom.assessment.trial.Flag` s."""
-        return tuple(Flag(str(f["code"]), str(f["message"]), bool(f["blocking"]))
-                     for f in self.flags or [])
+        return tuple(from_mapping(Flag, f) for f in self.flags or [])
+
+    def read_posture(self) -> Posture:
+        """The neutral-phase posture the trial measured (NaN where not seen or not stored)."""
+        return from_mapping(Posture, (self.result or {}).get("posture") or {})
 
 
 class PlanRow(Base):

@@ -16,6 +16,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+from matplotlib.dates import date2num  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 from lumbar_rom.clinical.engine import Advice, Assessment  # noqa: E402
 from lumbar_rom.clinical.summary import DISCLAIMER  # noqa: E402
@@ -32,7 +34,7 @@ class _Writer:
 
     def __init__(self, pdf: PdfPages) -> None:
         self.pdf = pdf
-        self.fig = None
+        self.fig: Figure | None = None
         self.y = 0.0
         self._new()
 
@@ -166,12 +168,13 @@ def _chart_page(pdf: PdfPages, movement: str, history: list[SessionRow]) -> None
     fig, ax = plt.subplots(figsize=(A4[0], A4[1] / 2.2))
     pts = prog.points
     if pts:
-        ax.errorbar([p.when for p in pts], [p.value for p in pts],
+        ax.errorbar(date2num([p.when for p in pts]), [p.value for p in pts],
                     yerr=[p.uncertainty for p in pts], fmt="o-", capsize=3, label="measured")
     if prog.start is not None:
         days = [prog.start + (pts[-1].when - prog.start) * k / 20 for k in range(21)]
-        ax.plot(days, [prog.goal_at(d) for d in days], "--", label="goal line")
+        ax.plot(date2num(days), [prog.goal_at(d) for d in days], "--", label="goal line")
         ax.axhline(prog.target, color="grey", lw=0.8, label="norm")
+    ax.xaxis_date()
     ax.set_title(f"Progress: {movement} ({prog.status})")
     ax.set_ylabel("degrees")
     ax.legend(loc="lower right")
