@@ -353,6 +353,22 @@ def test_the_validator_catches_a_missing_source_in_every_data_file(package, name
     assert {n for _, n, _, _ in UNSOURCED} == {n for _, n in DATA_FILES}  # every file covered
 
 
+def test_a_data_file_without_sources_does_not_load(tmp_path, monkeypatch):
+    from lumbar_rom import data
+
+    (tmp_path / "fakeknow" / "data").mkdir(parents=True)
+    (tmp_path / "fakeknow" / "__init__.py").write_text("")
+    (tmp_path / "fakeknow" / "data" / "x.toml").write_text("[a]\nvalue_deg = 3.0\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert load_toml("x.toml", package="fakeknow") == {"a": {"value_deg": 3.0}}  # not listed
+    load_toml.cache_clear()
+    monkeypatch.setattr(data, "DATA_FILES", (*DATA_FILES, ("fakeknow", "x.toml")))
+    with pytest.raises(data.DataError, match="x.toml: a.value_deg has no source"):
+        load_toml("x.toml", package="fakeknow")
+    assert data.validate_sources() == ["x.toml: a.value_deg has no source"]
+    load_toml.cache_clear()
+
+
 def test_knowledge_is_typed_and_validated_at_load():
     k = K.knowledge()
     assert k.norms.motions["flexion"].trunk_deg == 90.0

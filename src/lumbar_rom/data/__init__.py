@@ -39,15 +39,21 @@ def load_toml(name: str, package: str = __name__) -> dict[str, Any]:
     """Parse the data file ``name`` of ``package`` (cached; callers must not mutate the result).
 
     ``package`` is ``lumbar_rom.data`` (default: ``lumbar_rom/data/<name>``) or
-    :data:`CLINICAL` (``lumbar_rom/clinical/data/<name>``).
+    :data:`CLINICAL` (``lumbar_rom/clinical/data/<name>``). A file of :data:`DATA_FILES` is
+    checked for sources on load (:class:`DataError` naming every unsourced fact).
     """
     root = files(package)
     if package != __name__:
         root = root.joinpath("data")
     try:
-        return tomllib.loads(root.joinpath(name).read_text(encoding="utf-8"))
+        table = tomllib.loads(root.joinpath(name).read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise DataError(f"The data file {package}:{name} cannot be read ({exc}).") from exc
+    if (package, name) in DATA_FILES:
+        problems = file_problems(name, table)
+        if problems:
+            raise DataError("; ".join(problems))
+    return table
 
 
 def missing_sources(node: Any, path: str = "") -> list[str]:
@@ -84,8 +90,12 @@ def file_problems(name: str, table: dict[str, Any]) -> list[str]:
 
 
 def validate_sources() -> list[str]:
-    """Every fact without a source in every data file (empty when all are sourced)."""
+    """Every problem of every data file: unreadable, or facts without a source (empty when all
+    are sourced). The same check runs when :func:`load_toml` first reads a file."""
     problems: list[str] = []
     for package, name in DATA_FILES:
-        problems += file_problems(name, load_toml(name, package=package))
+        try:
+            load_toml(name, package=package)
+        except DataError as exc:
+            problems.append(str(exc))
     return problems
