@@ -378,6 +378,8 @@ def test_knowledge_is_typed_and_validated_at_load():
     assert k.goals.rom_milestones == ((30, 0.75), (42, 1.0))
     with pytest.raises(dataclasses.FrozenInstanceError):
         k.safety.acute.hours = 1  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        k.norms.motions["flexion"] = k.norms.motions["extension"]  # type: ignore[index]
     tables = {n: copy.deepcopy(K.raw(n)) for n in K.FILES}
     del tables["safety"]["acute"]["source"]
     tables["stretches"]["stretches"]["press_up"]["targets"].append("no_such_muscle")

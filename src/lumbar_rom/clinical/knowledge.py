@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from lumbar_rom.assessment.protocol import MOVEMENTS
@@ -23,6 +24,16 @@ Schedule = tuple[tuple[int, float], ...]  # (day, fraction)
 
 class KnowledgeError(DataError):
     """A knowledge file is malformed (a developer error, caught by the tests)."""
+
+
+class _ReadOnly:
+    """Dict fields become read-only views (the knowledge is frozen all the way down)."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):  # type: ignore[arg-type]
+            v = getattr(self, f.name)
+            if isinstance(v, dict):
+                object.__setattr__(self, f.name, MappingProxyType(v))
 
 
 class _ByKey:
@@ -48,7 +59,7 @@ class MotionNorm:
 
 
 @dataclass(frozen=True)
-class Norms:
+class Norms(_ReadOnly):
     young_age: float
     old_age: float
     age_source: str
@@ -62,7 +73,7 @@ class MotionError:
 
 
 @dataclass(frozen=True)
-class ErrorKnowledge:
+class ErrorKnowledge(_ReadOnly):
     motions: Mapping[str, MotionError]
     pain_sdc_points: float  # the smallest real change of an NRS pain score
     pain_source: str
@@ -107,7 +118,7 @@ class Check:
 
 
 @dataclass(frozen=True)
-class Muscles:
+class Muscles(_ReadOnly):
     muscles: Mapping[str, Muscle]
     limits: Mapping[str, tuple[Limit, ...]]
     straight_leg_raise: Check
@@ -144,7 +155,7 @@ class StretchGeneral:
 
 
 @dataclass(frozen=True)
-class Stretches:
+class Stretches(_ReadOnly):
     general: StretchGeneral
     stretches: Mapping[str, Stretch]
     advice: Mapping[str, Sourced]
@@ -170,7 +181,7 @@ class Acute:
 
 
 @dataclass(frozen=True)
-class Safety(_ByKey):
+class Safety(_ReadOnly, _ByKey):
     red_flags: tuple[RedFlag, ...]
     guidance: Mapping[str, str]  # category -> what to do
     guidance_source: str
@@ -197,7 +208,7 @@ class MeasuredFactor:
 
 
 @dataclass(frozen=True)
-class Factors(_ByKey):
+class Factors(_ReadOnly, _ByKey):
     questions: tuple[FactorQuestion, ...]
     measured: Mapping[str, MeasuredFactor]
     stall_checklist: tuple[str, ...]
