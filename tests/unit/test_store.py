@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -21,6 +22,7 @@ from alembic import command
 from lumbar_rom.clinical.engine import SCHEMA_VERSION, Profile, Screening, assess
 from lumbar_rom.history.progress import points_from_sessions
 from lumbar_rom.history.store import Store, alembic_config, pack_series, unpack_series
+from lumbar_rom.report.pdf import write_report
 from lumbar_rom.serialize import json_safe
 from tests.unit.test_clinical import restricted_set
 
@@ -147,6 +149,13 @@ def test_a_row_stored_before_schema_versions_still_loads(tmp_path):
     assert p.value == 40.0 and p.norm == pytest.approx(a.decisions[0].norm_deg, abs=1e-3)
     sid = save(new, "old", when=NOW)  # new rows carry the version
     assert new.get_session(sid).schema_version == SCHEMA_VERSION
+    pdf = write_report(row, new.sessions("old"), tmp_path / "old.pdf")  # the PDF reads it too
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        assert "Forward bending (flexion)" in text and "knees bent" in text
+        assert "stopped because of pain: extension" in text
+    assert pdf.read_bytes()[:4] == b"%PDF"
 
 
 def test_concurrent_writes_from_two_app_sessions(tmp_path):
