@@ -1,7 +1,9 @@
 """Clinical engine: decisions at and around thresholds, safety, side-specific muscles, plan."""
 
 import copy
+import dataclasses
 import json
+import math
 from datetime import datetime, timedelta
 
 import pytest
@@ -9,6 +11,9 @@ import pytest
 from lumbar_rom.assessment.trial import Flag, Posture, TrialResult
 from lumbar_rom.clinical import knowledge as K
 from lumbar_rom.clinical.engine import (
+    Assessment,
+    Decision,
+    PlanItem,
     Profile,
     Screening,
     age_factor,
@@ -16,6 +21,7 @@ from lumbar_rom.clinical.engine import (
     decide,
     norm_for,
 )
+from lumbar_rom.data import CLINICAL, DATA_FILES, file_problems, load_toml, validate_sources
 from lumbar_rom.kinematics.view import ViewEstimate
 
 NOW = datetime(2026, 11, 25, 10, 0)
@@ -272,25 +278,120 @@ def test_assessment_is_json_with_schema_version():
     assert a.warnings and "rose from 4 to 7" in a.warnings[0]
 
 
+def test_a_stored_assessment_reads_back_typed():
+    scr = Screening(pain_before=4, pain_after=7, pain_limited=("extension",),
+                    factors={"walking": False}, checks={"straight_leg_raise_deg": 70.0})
+    a = assess(Profile(age=40), scr, restricted_set(), now=NOW)
+    stored = json.loads(json.dumps(a.to_dict(), allow_nan=False))  # as the JSON column keeps it
+    back = Assessment.from_dict(stored)
+    assert back.to_dict() == a.to_dict()
+    flex = next(d for d in back.decisions if d.movement == "flexion")
+    assert isinstance(flex, Decision) and flex.status == "restricted"
+    assert flex.value_deg == pytest.approx(40.0) and flex.uncertainty_deg == pytest.approx(3.0)
+    pain = next(d for d in back.decisions if d.movement == "extension")
+    assert pain.status == "pain-limited" and math.isnan(pain.value_deg)  # null -> NaN
+    assert isinstance(back.plan[0], PlanItem) and isinstance(back.plan[0].for_muscles, tuple)
+    assert isinstance(back.goals[0].milestones[0], tuple) and back.goals[0].milestones == \
+        a.goals[0].milestones
+    assert Screening.from_dict(json.loads(json.dumps(dataclasses.asdict(scr)))) == scr
+    old = {k: v for k, v in stored.items() if k != "schema_version"}  # before it was written
+    assert Assessment.from_dict(old).to_dict() == back.to_dict()
+    with pytest.raises(ValueError, match="newer lumbar-rom"):
+        Assessment.from_dict({**stored, "schema_version": 99})
+    with pytest.raises(ValueError, match="no 'label'"):
+        Assessment.from_dict({"status": "complete", "decisions": [{"movement": "flexion"}]})
+
+
 def test_every_threshold_muscle_and_stretch_has_a_source():
     k = K.knowledge()
     for name in K.FILES:
-        assert K.missing_sources(getattr(k, name)) == [], name
-    for entries in k.muscles["limits"].values():
-        assert all(e["source"].strip() for e in entries)
-    assert all(s["source"].strip() for s in k.stretches["stretches"].values())
-    assert all(m["source"].strip() for m in k.muscles["muscles"].values())
-    assert all(q["source"].strip() for q in k.safety["red_flags"])
+        assert K.missing_sources(K.raw(name)) == [], name
+    assert validate_sources() == []  # clinical/data and data/*.toml
+    for entries in k.muscles.limits.values():
+        assert all(e.source.strip() for e in entries)
+    assert all(s.source.strip() for s in k.stretches.stretches.values())
+    assert all(m.source.strip() for m in k.muscles.muscles.values())
+    assert all(q.source.strip() for q in k.safety.red_flags)
 
 
 def test_a_missing_source_is_caught():
-    k = K.knowledge()
-    broken = copy.deepcopy(k.stretches)
+    broken = copy.deepcopy(K.raw("stretches"))
     del broken["stretches"]["press_up"]["source"]
     assert "stretches.stretches.press_up.cues" in K.missing_sources(broken, "stretches")
-    norms = copy.deepcopy(k.norms)
+    norms = copy.deepcopy(K.raw("norms"))
     del norms["motions"]["flexion"]["trunk_source"]
     assert K.missing_sources(norms, "norms") == ["norms.motions.flexion.trunk_deg"]
+
+
+# one table of each data file kind, and the fact that loses its source there
+UNSOURCED = [
+    (CLINICAL, "norms.toml", ("age_bands",), "age_bands.young_age"),
+    (CLINICAL, "error.toml", ("pain",), "pain.sdc_points"),
+    (CLINICAL, "muscles.toml", ("checks", "straight_leg_raise"), "checks.straight_leg_raise"
+                                                                   ".margin_deg"),
+    (CLINICAL, "stretches.toml", ("stretches", "press_up"), "stretches.press_up.dose"),
+    (CLINICAL, "safety.toml", ("acute",), "acute.hours"),
+    (CLINICAL, "factors.toml", ("stall_checklist",), "stall_checklist.after_days"),
+    (CLINICAL, "goals.toml", ("chronic",), "chronic.recent_injury_days"),
+    ("lumbar_rom.data", "protocol.toml", ("movements", "flexion"), "movements.flexion.view"),
+    ("lumbar_rom.data", "camera_error.toml", ("flexion",), "flexion.sd_deg"),
+    ("lumbar_rom.data", "anthropometry.toml", ("eye_height",), "eye_height.fraction"),
+    ("lumbar_rom.data", "lumbopelvic_rhythm.toml", ("extension",), "extension.lumbar_fraction"),
+]
+
+
+@pytest.mark.parametrize(("package", "name", "table", "fact"), UNSOURCED,
+                         ids=[u[1] for u in UNSOURCED])
+def test_the_validator_catches_a_missing_source_in_every_data_file(package, name, table, fact):
+    data = copy.deepcopy(load_toml(name, package=package))
+    assert file_problems(name, data) == []
+    node = data
+    for key in table:
+        node = node[key]
+    del node["source"]
+    assert f"{name}: {fact} has no source" in file_problems(name, data)
+    assert {n for _, n, _, _ in UNSOURCED} == {n for _, n in DATA_FILES}  # every file covered
+
+
+def test_a_data_file_without_sources_does_not_load(tmp_path, monkeypatch):
+    from lumbar_rom import data
+
+    (tmp_path / "fakeknow" / "data").mkdir(parents=True)
+    (tmp_path / "fakeknow" / "__init__.py").write_text("")
+    (tmp_path / "fakeknow" / "data" / "x.toml").write_text("[a]\nvalue_deg = 3.0\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert load_toml("x.toml", package="fakeknow") == {"a": {"value_deg": 3.0}}  # not listed
+    load_toml.cache_clear()
+    monkeypatch.setattr(data, "DATA_FILES", (*DATA_FILES, ("fakeknow", "x.toml")))
+    with pytest.raises(data.DataError, match="x.toml: a.value_deg has no source"):
+        load_toml("x.toml", package="fakeknow")
+    assert data.validate_sources() == ["x.toml: a.value_deg has no source"]
+    load_toml.cache_clear()
+
+
+def test_knowledge_is_typed_and_validated_at_load():
+    k = K.knowledge()
+    assert k.norms.motions["flexion"].trunk_deg == 90.0
+    assert k.error.motions["rotation-left"].mdc_deg == pytest.approx(16.6)
+    assert k.safety.acute.hours == 72 and k.goals.recent_injury_days == 84
+    assert k.factors.stall_after_days == 28
+    assert k.goals.rom_milestones == ((30, 0.75), (42, 1.0))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        k.safety.acute.hours = 1  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        k.norms.motions["flexion"] = k.norms.motions["extension"]  # type: ignore[index]
+    tables = {n: copy.deepcopy(K.raw(n)) for n in K.FILES}
+    del tables["safety"]["acute"]["source"]
+    tables["stretches"]["stretches"]["press_up"]["targets"].append("no_such_muscle")
+    del tables["goals"]["chronic"]["recent_injury_days"]
+    with pytest.raises(K.KnowledgeError) as err:
+        K.build(tables)
+    assert "safety.toml: acute.hours has no source" in str(err.value)
+    assert "recent_injury_days" in str(err.value)
+    tables = {n: copy.deepcopy(K.raw(n)) for n in K.FILES}
+    tables["stretches"]["stretches"]["press_up"]["targets"].append("no_such_muscle")
+    with pytest.raises(K.KnowledgeError, match="press_up targets unknown muscle no_such_muscle"):
+        K.build(tables)
 
 
 def test_mdc_is_the_larger_of_clinical_and_camera(monkeypatch):
@@ -300,9 +401,9 @@ def test_mdc_is_the_larger_of_clinical_and_camera(monkeypatch):
     real = engine.knowledge
 
     def tiny_clinical():
-        k = copy.deepcopy(real())
-        k.error["motions"]["flexion"]["mdc_deg"] = 1.0
-        return k
+        k = real()
+        motions = {**k.error.motions, "flexion": K.MotionError(1.0, "test")}
+        return dataclasses.replace(k, error=dataclasses.replace(k.error, motions=motions))
 
     monkeypatch.setattr(engine, "knowledge", tiny_clinical)
     mdc, src = engine.mdc_for("flexion")

@@ -1,6 +1,9 @@
 """History storage against a real SQLite file: create, reopen, migrate, concurrency, kill -9."""
 
+import json
+import math
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -8,6 +11,7 @@ import sys
 import textwrap
 import threading
 import time
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,8 +19,11 @@ import numpy as np
 import pytest
 from alembic import command
 
-from lumbar_rom.clinical.engine import Profile, Screening, assess
+from lumbar_rom.clinical.engine import SCHEMA_VERSION, Profile, Screening, assess
+from lumbar_rom.history.progress import points_from_sessions
 from lumbar_rom.history.store import Store, alembic_config, pack_series, unpack_series
+from lumbar_rom.report.pdf import write_report
+from lumbar_rom.serialize import json_safe
 from tests.unit.test_clinical import restricted_set
 
 NOW = datetime(2026, 11, 25, 9, 30)
@@ -37,7 +44,7 @@ def save(store, person="ana", when=NOW, trials=None, pain=5):
 
 def test_create_save_reopen(tmp_path):
     s = Store(url(tmp_path))
-    assert s.revision() == "0002"
+    assert s.revision() == "0003"
     sid = save(s)
     s.close()
     again = Store(url(tmp_path))
@@ -97,10 +104,58 @@ def test_migrate_from_the_first_schema(tmp_path):
                   "'{}', '{}', 'kept', '0.0.1', '')")
     old.close()
     new = Store(url(tmp_path))  # migrates to head on open
-    assert new.revision() == "0002"
+    assert new.revision() == "0003"
     assert new.sessions("old")[0].notes == "kept"
     new.record_stall_answers("old", "flexion", {"walking": False})
     assert new.stall_answers("old")[0].answers == {"walking": False}
+
+
+def test_a_row_stored_before_schema_versions_still_loads(tmp_path):
+    """A session written at revision 0002 (no schema_version column), its assessment JSON as the
+    code before typed reading wrote it (here even without the inner schema_version)."""
+    old = Store(url(tmp_path), migrate=False)
+    old.migrate("0002")
+    prof, scr = Profile(age=40), Screening(pain_before=5, pain_limited=("extension",))
+    trials = restricted_set()
+    a = assess(prof, scr, trials, now=NOW)
+    stored = {k: v for k, v in a.to_dict().items() if k != "schema_version"}
+    with sqlite3.connect(tmp_path / "h.db") as c:
+        c.execute("INSERT INTO people (id, name, created_at) VALUES (1, 'old', '2026-01-01')")
+        c.execute("INSERT INTO sessions (id, person_id, started_at, pain_before, screening, "
+                  "assessment, notes, software_version, model_sha256) VALUES (1, 1, "
+                  "'2026-01-02 10:00:00.000000', 5, ?, ?, '', '0.0.1', '')",
+                  (json.dumps(json_safe(asdict(scr))), json.dumps(stored)))
+        c.execute("INSERT INTO trials (session_id, movement, protocol, value_deg, "
+                  "uncertainty_deg, status, decision, flags, result, series, software_version, "
+                  "model_sha256) VALUES (1, 'flexion', 'side:v1', 40.0, 3.0, 'ok', 'restricted', "
+                  "?, ?, x'', '0.0.1', '')",
+                  (json.dumps([{"code": "knees_bent", "message": "knees bent",
+                                "blocking": False}]),
+                   json.dumps({"posture": {"pelvic_obliquity_deg": 6.5,
+                                           "forward_head_deg": None}})))
+    old.close()
+    new = Store(url(tmp_path))
+    assert new.revision() == "0003"
+    row = new.sessions("old")[0]
+    assert row.schema_version == 1
+    back = row.read_assessment()
+    assert back.to_dict() == a.to_dict()
+    assert [d.status for d in back.decisions][:2] == ["restricted", "pain-limited"]
+    assert row.read_screening() == scr
+    assert row.trials[0].read_flags()[0].code == "knees_bent"
+    posture = row.trials[0].read_posture()
+    assert posture.pelvic_obliquity_deg == 6.5 and math.isnan(posture.forward_head_deg)
+    (p,) = points_from_sessions([row], "flexion")
+    assert p.value == 40.0 and p.norm == pytest.approx(a.decisions[0].norm_deg, abs=1e-3)
+    sid = save(new, "old", when=NOW)  # new rows carry the version
+    assert new.get_session(sid).schema_version == SCHEMA_VERSION
+    pdf = write_report(row, new.sessions("old"), tmp_path / "old.pdf")  # the PDF reads it too
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        assert "Forward bending (flexion)" in text and "knees bent" in text
+        assert "stopped because of pain: extension" in text
+    assert pdf.read_bytes()[:4] == b"%PDF"
 
 
 def test_concurrent_writes_from_two_app_sessions(tmp_path):
@@ -151,7 +206,8 @@ def test_writer_killed_mid_save_loses_no_committed_session(tmp_path):
     Store(db).close()
     proc = subprocess.Popen([sys.executable, "-c", WRITER, db], cwd=ROOT,
                             stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            env={**os.environ,
+                                 "PYTHONPATH": os.pathsep.join((str(ROOT / "src"), str(ROOT)))})
     committed: list[int] = []
     deadline = time.time() + 60
     while len(committed) < 25 and time.time() < deadline:

@@ -2,8 +2,9 @@
 
 One entry point, :func:`assess`. Rules (sources in ``clinical/data``):
 
-- Safety first: any red flag stops everything (guidance only); an injury under 72 hours blocks
-  end-range results and all stretching and offers a re-test after 72 hours.
+- Safety first: any red flag stops everything (guidance only); an injury more recent than
+  ``safety.toml``'s ``acute.hours`` (72 h) blocks end-range results and all stretching and offers a
+  re-test after it.
 - Norm: the whole-trunk norm, age-adjusted by the Troke ratio (see ``norms.toml``).
 - Decision per motion with value ``v`` and 95 % uncertainty ``u``; ``T = norm - MDC``:
   ``restricted`` when ``v + u < T``; ``inconclusive`` when the band straddles ``T`` or the trial
@@ -19,6 +20,7 @@ One entry point, :func:`assess`. Rules (sources in ``clinical/data``):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -27,8 +29,8 @@ import numpy as np
 
 from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
 from lumbar_rom.assessment.trial import TrialResult
-from lumbar_rom.clinical.knowledge import knowledge
-from lumbar_rom.serialize import json_safe
+from lumbar_rom.clinical.knowledge import Limit, MeasuredFactor, Muscles, knowledge
+from lumbar_rom.serialize import from_mapping, json_safe
 
 SCHEMA_VERSION = 1
 DecisionStatus = Literal["normal", "restricted", "inconclusive", "above normal", "pain-limited",
@@ -60,6 +62,11 @@ class Screening:
     pain_limited: tuple[str, ...] = ()
     factors: dict[str, bool] = field(default_factory=dict)
     checks: dict[str, float | bool] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Screening:
+        """The Screening a stored session kept (``json_safe(asdict(screening))``)."""
+        return from_mapping(cls, d)
 
 
 @dataclass(frozen=True)
@@ -144,6 +151,17 @@ class Assessment:
         d["schema_version"] = SCHEMA_VERSION
         return json_safe(d, ndigits=3)
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Assessment:
+        """The Assessment that :meth:`to_dict` wrote (a stored session's ``assessment``): nulls
+        back to NaN, lists back to tuples. A dict without ``schema_version`` is version 1 (rows
+        stored before it was written); a newer version than this code knows is an error."""
+        version = int(d.get("schema_version") or 1)
+        if version > SCHEMA_VERSION:
+            raise ValueError(f"This assessment was stored by a newer lumbar-rom (schema {version}, "
+                             f"this one reads up to {SCHEMA_VERSION}); update lumbar-rom.")
+        return from_mapping(cls, {"status": "complete", **d})
+
 
 # ---- norms and decisions ------------------------------------------------------------------------
 
@@ -151,34 +169,35 @@ class Assessment:
 def age_factor(movement: str, age: float | None) -> float:
     """Troke ratio for ``age`` (1.0 at the youngest band or without an age)."""
     k = knowledge().norms
-    m = k["motions"][movement]
+    m = k.motions[movement]
     if age is None:
         return 1.0
-    a0, a1 = k["age_bands"]["young_age"], k["age_bands"]["old_age"]
-    y0, y1 = m["troke_young_deg"], m["troke_old_deg"]
-    return float(np.interp(age, [a0, a1], [y0, y1]) / y0)
+    y0, y1 = m.troke_young_deg, m.troke_old_deg
+    return float(np.interp(age, [k.young_age, k.old_age], [y0, y1]) / y0)
 
 
 def norm_for(movement: str, age: float | None) -> tuple[float, str, float]:
     """(age-adjusted whole-trunk norm in deg, its source text, the age factor)."""
-    m = knowledge().norms["motions"][movement]
+    m = knowledge().norms.motions[movement]
     f = age_factor(movement, age)
-    src = m["trunk_source"] + ("" if f == 1.0 else f"; age-adjusted by {m['troke_source']} "
-                                                  "(DERIVED)")
-    return m["trunk_deg"] * f, src, f
+    src = m.trunk_source + ("" if f == 1.0 else f"; age-adjusted by {m.troke_source} (DERIVED)")
+    return m.trunk_deg * f, src, f
 
 
 def mdc_for(movement: str) -> tuple[float, str]:
     """The MDC95 a decision uses: the larger of the clinical method's between-session figure
-    (error.toml) and the camera's own, 2.77 x its error (data/camera_error.toml: 1.96 * sqrt(2))."""
+    (error.toml) and the camera's own, 2.77 x its error (data/camera_error.toml: 1.96 * sqrt(2),
+    ``error.toml``'s ``camera.mdc_factor``)."""
     from lumbar_rom.data import load_toml
 
-    err = knowledge().error["motions"][movement]
+    k = knowledge().error
+    err = k.motions[movement]
     cam = load_toml("camera_error.toml")[movement]
-    camera_mdc = 2.77 * float(cam["sd_deg"])
-    if camera_mdc > float(err["mdc_deg"]):
-        return camera_mdc, f"camera: 2.77 x {cam['sd_deg']} deg ({cam['source']})"
-    return float(err["mdc_deg"]), err["source"]
+    camera_mdc = k.camera_mdc_factor * float(cam["sd_deg"])
+    if camera_mdc > err.mdc_deg:
+        return camera_mdc, (f"camera: {k.camera_mdc_factor:g} x {cam['sd_deg']} deg "
+                            f"({cam['source']})")
+    return err.mdc_deg, err.source
 
 
 def decide(trial: TrialResult | None, movement: str, profile: Profile,
@@ -225,6 +244,7 @@ def decide(trial: TrialResult | None, movement: str, profile: Profile,
 
 def asymmetries(decisions: dict[str, Decision]) -> list[Advice]:
     out = []
+    why = knowledge().error.asymmetry_source
     for a, b, name in (("side-bend-left", "side-bend-right", "side bending"),
                        ("rotation-left", "rotation-right", "rotation")):
         da, db = decisions.get(a), decisions.get(b)
@@ -239,8 +259,7 @@ def asymmetries(decisions: dict[str, Decision]) -> list[Advice]:
                               f"{abs(diff):.0f} deg less than to the other side, more than the "
                               f"measurement error ({mdc:.1f} deg). Confirm it in a second "
                               "session before acting on it.",
-                              f"{da.mdc_source}; clinical-facts 2 (no validated asymmetry "
-                              "cut-off: confirm across two sessions)"))
+                              f"{da.mdc_source}; {why}"))
     return out
 
 
@@ -251,58 +270,75 @@ def _muscle_findings(movement: str, trial: TrialResult | None, screening: Screen
                      ) -> list[MuscleFinding]:
     k = knowledge().muscles
     findings = []
-    checks = k["checks"]
-    slr = screening.checks.get("straight_leg_raise_deg")
-    thomas = screening.checks.get("thomas_test_positive")
-    for entry in k["limits"][movement]:
-        mid = entry["muscle"]
-        name = k["muscles"][mid]["name"]
-        side = entry["side"]
+    for entry in k.limits[movement]:
         status: Literal["likely", "ruled out"] = "likely"
         reason = "a candidate for this restricted motion"
-        source = entry["source"]
-        if entry.get("standing_only"):
+        source = entry.source
+        if entry.standing_only:
             status, reason = "ruled out", ("the rotation test is done seated, which keeps the "
                                            "pelvis and hips still")
-        elif movement == "flexion":
-            c = checks["straight_leg_raise"]
-            lumbar = trial.extras.get("lumbar_estimate_deg", float("nan")) if trial else np.nan
-            hip_used = (trial.value_deg - lumbar) if trial else float("nan")
-            if isinstance(slr, int | float) and np.isfinite(hip_used):
-                at_limit = slr - hip_used <= c["margin_deg"]
-                source = f"{entry['source']}; {c['source']}"
-                if mid in c["likely_if_limit"]:
-                    status = "likely" if at_limit else "ruled out"
-                    reason = (f"your straight-leg raise ({slr:.0f} deg) is within "
-                              f"{c['margin_deg']:.0f} deg of the hip motion used in bending "
-                              f"({hip_used:.0f} deg, an estimate): the hamstrings are at their "
-                              "limit" if at_limit else
-                              f"your straight-leg raise ({slr:.0f} deg) leaves more than "
-                              f"{c['margin_deg']:.0f} deg beyond the hip motion used in bending "
-                              f"({hip_used:.0f} deg, an estimate): the hamstrings are not what "
-                              "stops you")
-                elif mid in c["otherwise_likely"]:
-                    reason = ("the hamstrings are not the limit, so the lower-back muscles are"
-                              if not at_limit else "a candidate; the hamstrings are at their "
-                              "limit too")
-            else:
-                reason += " (not narrowed: do the straight-leg raise check to tell hamstrings " \
-                          "from back muscles)"
-            if trial is not None and any(f.code == "knees_bent" for f in trial.flags) \
-                    and mid == "hamstrings" and status == "likely":
-                reason += "; your knees bent while bending forward, which tight hamstrings cause"
-        elif movement == "extension":
-            c = checks["thomas_test"]
-            if isinstance(thomas, bool) and mid in c["likely_if_yes"]:
-                source = f"{entry['source']}; {c['source']}"
-                if thomas:
-                    reason = "your Thomas test was positive (the thigh lifted)"
-                else:
-                    status, reason = "ruled out", "your Thomas test was negative"
-            elif mid in c["likely_if_yes"]:
-                reason += " (not narrowed: do the Thomas test to check the hip flexors)"
-        findings.append(MuscleFinding(mid, name, side, movement, status, reason, source))
+        elif movement in k.straight_leg_raise.applies_to:
+            status, reason, source = _straight_leg_raise(entry, trial, screening, k)
+        elif movement in k.thomas_test.applies_to:
+            status, reason, source = _thomas_test(entry, screening, k)
+        findings.append(MuscleFinding(entry.muscle, k.muscles[entry.muscle].name, entry.side,
+                                      movement, status, reason, source))
     return findings
+
+
+Finding = tuple[Literal["likely", "ruled out"], str, str]  # status, reason, source
+
+
+def _straight_leg_raise(entry: Limit, trial: TrialResult | None, screening: Screening,
+                        k: Muscles) -> Finding:
+    """A flexion candidate narrowed by the straight-leg raise (muscles.toml ``checks``)."""
+    c = k.straight_leg_raise
+    mid = entry.muscle
+    status: Literal["likely", "ruled out"] = "likely"
+    reason, source = "a candidate for this restricted motion", entry.source
+    slr = screening.checks.get("straight_leg_raise_deg")
+    lumbar = trial.extras.get("lumbar_estimate_deg", float("nan")) if trial else np.nan
+    hip_used = (trial.value_deg - lumbar) if trial else float("nan")
+    if isinstance(slr, int | float) and np.isfinite(hip_used):
+        at_limit = slr - hip_used <= c.margin_deg
+        source = f"{entry.source}; {c.source}"
+        if mid in c.likely_if_limit:
+            status = "likely" if at_limit else "ruled out"
+            reason = (f"your straight-leg raise ({slr:.0f} deg) is within "
+                      f"{c.margin_deg:.0f} deg of the hip motion used in bending "
+                      f"({hip_used:.0f} deg, an estimate): the hamstrings are at their "
+                      "limit" if at_limit else
+                      f"your straight-leg raise ({slr:.0f} deg) leaves more than "
+                      f"{c.margin_deg:.0f} deg beyond the hip motion used in bending "
+                      f"({hip_used:.0f} deg, an estimate): the hamstrings are not what "
+                      "stops you")
+        elif mid in c.otherwise_likely:
+            reason = ("the hamstrings are not the limit, so the lower-back muscles are"
+                      if not at_limit else "a candidate; the hamstrings are at their "
+                      "limit too")
+    else:
+        reason += " (not narrowed: do the straight-leg raise check to tell hamstrings " \
+                  "from back muscles)"
+    if trial is not None and any(f.code == "knees_bent" for f in trial.flags) \
+            and mid in c.likely_if_limit and status == "likely":
+        reason += "; your knees bent while bending forward, which tight hamstrings cause"
+    return status, reason, source
+
+
+def _thomas_test(entry: Limit, screening: Screening, k: Muscles) -> Finding:
+    """An extension candidate narrowed by the Thomas test (muscles.toml ``checks``)."""
+    c = k.thomas_test
+    thomas = screening.checks.get("thomas_test_positive")
+    reason = "a candidate for this restricted motion"
+    if entry.muscle not in c.likely_if_yes:
+        return "likely", reason, entry.source
+    if not isinstance(thomas, bool):
+        return "likely", reason + " (not narrowed: do the Thomas test to check the hip " \
+            "flexors)", entry.source
+    source = f"{entry.source}; {c.source}"
+    if thomas:
+        return "likely", "your Thomas test was positive (the thigh lifted)", source
+    return "ruled out", "your Thomas test was negative", source
 
 
 def _side_text(side: str) -> str:
@@ -313,23 +349,23 @@ def _plan(findings: list[MuscleFinding]) -> list[PlanItem]:
     k = knowledge().stretches
     likely = [f for f in findings if f.status == "likely"]
     items: list[PlanItem] = []
-    for sid, s in k["stretches"].items():
-        hits = [f for f in likely if f.muscle in s["targets"] and f.movement in s["movements"]]
+    for sid, s in k.stretches.items():
+        hits = [f for f in likely if f.muscle in s.targets and f.movement in s.movements]
         if not hits:
             continue
         moves = tuple(dict.fromkeys(f.movement for f in hits))
         how = ""
-        if s["side_rule"] == "away_from_tight":
+        if s.side_rule == "away_from_tight":
             tight = sorted({f.side for f in hits if f.side != "both"})
             how = "; ".join(f"bend to the {'left' if t == 'right' else 'right'} to stretch the "
                             f"{t} side" for t in tight)
-        elif s["side_rule"] == "opposite_of_limited":
+        elif s.side_rule == "opposite_of_limited":
             how = "; ".join(f"roll the knees to the {'right' if m.endswith('left') else 'left'} "
                             f"(limited {movement_spec(m).label.lower()})" for m in moves
                             if m.startswith("rotation")) or "both sides"
         names = tuple(dict.fromkeys(f"{_side_text(f.side)}{f.name}" for f in hits))
-        items.append(PlanItem(sid, s["name"], names, moves, how, s["cues"], s["dose"],
-                              s["contraindications"], s["source"]))
+        items.append(PlanItem(sid, s.name, names, moves, how, s.cues, s.dose,
+                              s.contraindications, s.source))
     return items
 
 
@@ -339,34 +375,36 @@ def _plan(findings: list[MuscleFinding]) -> list[PlanItem]:
 def _factors(screening: Screening, trials: list[TrialResult]) -> list[Advice]:
     k = knowledge().factors
     out = []
-    for q in k["questions"]:
-        ans = screening.factors.get(q["id"])
-        if ans is True and "advice_if_yes" in q:
-            out.append(Advice(q["id"], q["advice_if_yes"], q["source"]))
-        if ans is False and "advice_if_no" in q:
-            out.append(Advice(q["id"], q["advice_if_no"], q["source"]))
+    for q in k.questions:
+        ans = screening.factors.get(q.id)
+        if ans is True and q.advice_if_yes is not None:
+            out.append(Advice(q.id, q.advice_if_yes, q.source))
+        if ans is False and q.advice_if_no is not None:
+            out.append(Advice(q.id, q.advice_if_no, q.source))
     front = [t for t in trials if t.view.view == "front" and
              np.isfinite(t.posture.pelvic_obliquity_deg)]
     side = [t for t in trials if t.view.view == "side" and
             np.isfinite(t.posture.forward_head_deg)]
     if front:
         obl = float(np.median([t.posture.pelvic_obliquity_deg for t in front]))
-        m = k["measured"]["pelvic_obliquity"]
-        if abs(obl) > m["threshold_deg"]:
-            out.append(Advice("pelvic_obliquity", m["advice"].format(value=abs(obl)),
-                              m["source"]))
         sh = float(np.median([t.posture.shoulder_obliquity_deg for t in front]))
-        m = k["measured"]["shoulder_obliquity"]
-        out.append(Advice("shoulder_obliquity", m["advice"].format(value=abs(sh)), m["source"]))
+        out += _measured(k.measured["pelvic_obliquity"], "pelvic_obliquity", abs(obl))
+        out += _measured(k.measured["shoulder_obliquity"], "shoulder_obliquity", abs(sh))
     if side:
         fh = float(np.median([t.posture.forward_head_deg for t in side]))
-        m = k["measured"]["forward_head"]
-        out.append(Advice("forward_head", m["advice"].format(value=fh), m["source"]))
+        out += _measured(k.measured["forward_head"], "forward_head", fh)
     return out
 
 
+def _measured(m: MeasuredFactor, topic: str, value: float) -> list[Advice]:
+    """The advice of a measured factor: always, or only beyond its threshold when it has one."""
+    if m.threshold_deg is not None and not abs(value) > m.threshold_deg:
+        return []
+    return [Advice(topic, m.advice.format(value=value), m.source)]
+
+
 def is_chronic(profile: Profile, now: datetime) -> bool:
-    days = knowledge().goals["chronic"]["recent_injury_days"]
+    days = knowledge().goals.recent_injury_days
     return profile.injury is None or (now - profile.injury) > timedelta(days=days)
 
 
@@ -379,16 +417,16 @@ def _goals(decisions: list[Decision], screening: Screening, chronic: bool, today
             continue
         gap = d.norm_deg - d.value_deg
         ms = tuple(((today + timedelta(days=int(day))).isoformat(),
-                    round(d.value_deg + frac * gap, 1)) for day, frac in g["rom"]["milestones"])
+                    round(d.value_deg + frac * gap, 1)) for day, frac in g.rom_milestones)
         out.append(Goal("rom", d.movement, round(d.value_deg, 1), round(d.norm_deg, 1), ms,
-                        g["rom"]["text"], g["rom"]["evidence"], g["rom"]["source"]))
+                        g.rom_text, g.rom_evidence, g.rom_source))
     if screening.pain_before is not None and screening.pain_before > 0:
-        sched = g["pain"]["chronic" if chronic else "recent"]
+        sched = g.pain_chronic if chronic else g.pain_recent
         p0 = float(screening.pain_before)
         ms = tuple(((today + timedelta(days=int(day))).isoformat(), round(p0 * (1 - frac), 1))
                    for day, frac in sched)
-        out.append(Goal("pain", "pain", p0, 0.0, ms, g["pain"]["text"], g["pain"]["evidence"],
-                        g["pain"]["source"]))
+        out.append(Goal("pain", "pain", p0, 0.0, ms, g.pain_text, g.pain_evidence,
+                        g.pain_source))
     return out
 
 
@@ -398,20 +436,21 @@ def _goals(decisions: list[Decision], screening: Screening, chronic: bool, today
 def screen(screening: Screening, profile: Profile, now: datetime) -> Assessment | None:
     """The safety gate alone: an Assessment that stops the test, or None to go on."""
     s = knowledge().safety
-    yes = [q for q in s["red_flags"] if screening.red_flags.get(q["id"])]
+    yes = [q for q in s.red_flags if screening.red_flags.get(q.id)]
     if yes:
-        category = "emergency" if any(q["category"] == "emergency" for q in yes) else "urgent"
-        msgs = [Advice("red_flag", s["guidance"][category], s["guidance"]["source"])]
-        msgs += [Advice(q["id"], f"You answered yes to: {q['question']}", q["source"])
-                 for q in yes]
+        category = "emergency" if any(q.category == "emergency" for q in yes) else "urgent"
+        msgs = [Advice("red_flag", s.guidance[category], s.guidance_source)]
+        msgs += [Advice(q.id, f"You answered yes to: {q.question}", q.source) for q in yes]
         return Assessment("stopped-red-flag", safety=tuple(msgs),
                           warnings=("No measurement or stretching advice is given.",))
-    if profile.injury is not None and now - profile.injury < timedelta(hours=s["acute"]["hours"]):
-        retest = profile.injury + timedelta(hours=s["acute"]["hours"])
+    acute = s.acute
+    if profile.injury is not None and now - profile.injury < timedelta(hours=acute.hours):
+        retest = profile.injury + timedelta(hours=acute.hours)
         return Assessment("acute-injury", safety=(
-            Advice("acute", s["acute"]["message"], s["acute"]["source"]),
-            Advice("acute_care", s["acute"]["care"], s["acute"]["source"])),
-            warnings=("No end-range test and no stretching until 72 hours after the injury.",),
+            Advice("acute", acute.message, acute.source),
+            Advice("acute_care", acute.care, acute.source)),
+            warnings=(f"No end-range test and no stretching until {acute.hours:g} hours after "
+                      "the injury.",),
             retest_after=retest.isoformat(timespec="minutes"), chronic=False)
     return None
 
@@ -419,7 +458,8 @@ def screen(screening: Screening, profile: Profile, now: datetime) -> Assessment 
 def assess(profile: Profile, screening: Screening, trials: list[TrialResult],
            now: datetime | None = None) -> Assessment:
     """Profile + screening answers + trial results -> :class:`Assessment` (JSON via
-    ``to_dict()``). Never gives stretching advice after a red flag or within 72 h of an injury."""
+    ``to_dict()``). Never gives stretching advice after a red flag or within the acute hours
+    (safety.toml, 72 h) of an injury."""
     now = now or datetime.now()
     gate = screen(screening, profile, now)
     if gate is not None:
@@ -439,19 +479,18 @@ def assess(profile: Profile, screening: Screening, trials: list[TrialResult],
             findings += _muscle_findings(d.movement, by_move.get(d.movement), screening)
     plan = _plan(findings)
     st = knowledge().stretches
-    general = [Advice("how_to_stretch", " ".join((st["general"]["intensity"],
-                                                  st["general"]["hold"],
-                                                  st["general"]["frequency"])),
-                      st["general"]["source"]),
-               Advice("stop_rules", st["general"]["stop_rules"], st["general"]["stop_source"])]
-    general += [Advice(key, a["text"], a["source"]) for key, a in st["advice"].items()]
+    g = st.general
+    general = [Advice("how_to_stretch", " ".join((g.intensity, g.hold, g.frequency)), g.source),
+               Advice("stop_rules", g.stop_rules, g.stop_source)]
+    general += [Advice(key, a.text, a.source) for key, a in st.advice.items()]
     chronic = is_chronic(profile, now)
     warnings = []
+    sdc = knowledge().error.pain_sdc_points
     if screening.pain_after is not None and screening.pain_before is not None and \
-            screening.pain_after - screening.pain_before >= knowledge().error["pain"]["sdc_points"]:
+            screening.pain_after - screening.pain_before >= sdc:
         warnings.append(f"Your pain rose from {screening.pain_before} to {screening.pain_after} "
-                        "during the test (a real change: 2 points or more). Go gently; seek care "
-                        "if it does not settle.")
+                        f"during the test (a real change: {sdc:g} points or more). Go gently; "
+                        "seek care if it does not settle.")
     return Assessment(
         "complete", tuple(decisions), tuple(asymmetries(dmap)), tuple(findings), tuple(plan),
         tuple(general) if plan else tuple(general[2:]),

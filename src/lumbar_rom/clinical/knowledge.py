@@ -1,94 +1,385 @@
-"""The clinical knowledge base: TOML files in ``clinical/data`` loaded with importlib.resources
-and validated at load (every threshold, muscle, stretch, question and advice carries a source)."""
+"""The clinical knowledge base: the TOML files in ``clinical/data``, read by the one loader
+(:func:`lumbar_rom.data.load_toml`) into frozen dataclasses and validated at load (every
+threshold, muscle, stretch, question and advice carries a source; every name it refers to exists).
+"""
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from functools import cache
-from importlib.resources import files
+from types import MappingProxyType
 from typing import Any
 
 from lumbar_rom.assessment.protocol import MOVEMENTS
+from lumbar_rom.data import CLINICAL, DataError, file_problems, load_toml, missing_sources
+
+__all__ = ["FILES", "Knowledge", "KnowledgeError", "citations", "knowledge", "missing_sources",
+           "raw", "validate"]
 
 FILES = ("norms", "error", "muscles", "stretches", "safety", "factors", "goals")
+Schedule = tuple[tuple[int, float], ...]  # (day, fraction)
 
 
-class KnowledgeError(ValueError):
+class KnowledgeError(DataError):
     """A knowledge file is malformed (a developer error, caught by the tests)."""
+
+
+class _ReadOnly:
+    """Dict fields become read-only views (the knowledge is frozen all the way down)."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):  # type: ignore[arg-type]
+            v = getattr(self, f.name)
+            if isinstance(v, dict):
+                object.__setattr__(self, f.name, MappingProxyType(v))
+
+
+class _ByKey:
+    """``entry["field"]`` reads ``entry.field``: kept only for callers written against the old
+    dict knowledge (app/pages.py, cli.py); new code reads attributes."""
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+
+# ---- norms.toml, error.toml ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MotionNorm:
+    trunk_deg: float
+    trunk_source: str
+    lumbar_deg: float
+    lumbar_source: str
+    troke_young_deg: float
+    troke_old_deg: float
+    troke_source: str
+
+
+@dataclass(frozen=True)
+class Norms(_ReadOnly):
+    young_age: float
+    old_age: float
+    age_source: str
+    motions: Mapping[str, MotionNorm]
+
+
+@dataclass(frozen=True)
+class MotionError:
+    mdc_deg: float
+    source: str
+
+
+@dataclass(frozen=True)
+class ErrorKnowledge(_ReadOnly):
+    motions: Mapping[str, MotionError]
+    pain_sdc_points: float  # the smallest real change of an NRS pain score
+    pain_source: str
+    camera_mdc_factor: float  # MDC95 = factor x the camera's error SD
+    camera_mdc_source: str
+    asymmetry_source: str  # why an asymmetry beyond the MDC is only "confirm it"
+
+
+# ---- muscles.toml, stretches.toml ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Muscle:
+    id: str
+    name: str
+    region: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A muscle that may limit a motion; ``side`` is the side of the body it is on."""
+
+    muscle: str
+    side: str  # "left" | "right" | "both"
+    source: str
+    standing_only: bool = False
+
+
+@dataclass(frozen=True)
+class Check:
+    """A differential check (straight-leg raise, Thomas test) that narrows the candidates."""
+
+    label: str
+    question: str
+    applies_to: tuple[str, ...]
+    source: str
+    margin_deg: float = float("nan")
+    likely_if_limit: tuple[str, ...] = ()
+    otherwise_likely: tuple[str, ...] = ()
+    likely_if_yes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Muscles(_ReadOnly):
+    muscles: Mapping[str, Muscle]
+    limits: Mapping[str, tuple[Limit, ...]]
+    straight_leg_raise: Check
+    thomas_test: Check
+
+
+@dataclass(frozen=True)
+class Stretch:
+    id: str
+    name: str
+    movements: tuple[str, ...]
+    targets: tuple[str, ...]
+    cues: str
+    dose: str
+    side_rule: str  # "both" | "away_from_tight" | "opposite_of_limited"
+    contraindications: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Sourced:
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class StretchGeneral:
+    intensity: str
+    hold: str
+    frequency: str
+    source: str
+    stop_rules: str
+    stop_source: str
+
+
+@dataclass(frozen=True)
+class Stretches(_ReadOnly):
+    general: StretchGeneral
+    stretches: Mapping[str, Stretch]
+    advice: Mapping[str, Sourced]
+
+
+# ---- safety.toml, factors.toml, goals.toml ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RedFlag(_ByKey):
+    id: str
+    question: str
+    category: str  # "emergency" | "urgent"
+    source: str
+
+
+@dataclass(frozen=True)
+class Acute:
+    hours: float  # no end-range test and no stretching before this
+    message: str
+    care: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Safety(_ReadOnly, _ByKey):
+    red_flags: tuple[RedFlag, ...]
+    guidance: Mapping[str, str]  # category -> what to do
+    guidance_source: str
+    acute: Acute
+    pain_scale: str
+    pain_stop_rule: str
+    pain_source: str
+
+
+@dataclass(frozen=True)
+class FactorQuestion(_ByKey):
+    id: str
+    question: str
+    source: str
+    advice_if_yes: str | None = None
+    advice_if_no: str | None = None
+
+
+@dataclass(frozen=True)
+class MeasuredFactor:
+    advice: str  # a format string with ``{value}``
+    source: str
+    threshold_deg: float | None = None  # advice only beyond it (None: always shown)
+
+
+@dataclass(frozen=True)
+class Factors(_ReadOnly, _ByKey):
+    questions: tuple[FactorQuestion, ...]
+    measured: Mapping[str, MeasuredFactor]
+    stall_checklist: tuple[str, ...]
+    stall_after_days: float  # behind this long after the start: stalled
+    stall_source: str
+
+
+@dataclass(frozen=True)
+class Goals:
+    rom_milestones: Schedule
+    rom_text: str
+    rom_evidence: str
+    rom_source: str
+    pain_chronic: Schedule
+    pain_recent: Schedule
+    pain_text: str
+    pain_evidence: str
+    pain_source: str
+    recent_injury_days: float
+    maintenance_text: str
+    maintenance_reminder_days: tuple[int, ...]
+    maintenance_source: str
 
 
 @dataclass(frozen=True)
 class Knowledge:
-    norms: dict[str, Any]
-    error: dict[str, Any]
-    muscles: dict[str, Any]
-    stretches: dict[str, Any]
-    safety: dict[str, Any]
-    factors: dict[str, Any]
-    goals: dict[str, Any]
+    norms: Norms
+    error: ErrorKnowledge
+    muscles: Muscles
+    stretches: Stretches
+    safety: Safety
+    factors: Factors
+    goals: Goals
 
 
-def _read(name: str) -> dict[str, Any]:
-    text = files("lumbar_rom.clinical").joinpath("data").joinpath(f"{name}.toml").read_text("utf-8")
-    return tomllib.loads(text)
+# ---- building -----------------------------------------------------------------------------------
 
 
-LABEL_KEYS = {"name", "label", "region", "id", "note", "category", "question", "text"}
+def raw(name: str) -> dict[str, Any]:
+    """The parsed clinical file ``name`` ("norms", ...), as the TOML has it."""
+    return load_toml(f"{name}.toml", package=CLINICAL)
 
 
-def missing_sources(node: Any, path: str = "") -> list[str]:
-    """Paths of tables that state facts without a source.
+def _schedule(rows: list[list[float]]) -> Schedule:
+    return tuple((int(d), float(f)) for d, f in rows)
 
-    A table with any value that is not a label (numbers, lists, advice, cues...) needs a non-empty
-    ``source``; a ``<prefix>_deg`` value may instead have its own ``<prefix>_source``
-    (``trunk_deg`` / ``trunk_source``).
+
+def _norms(t: dict[str, Any]) -> Norms:
+    a = t["age_bands"]
+    return Norms(float(a["young_age"]), float(a["old_age"]), a["source"], {
+        m: MotionNorm(float(e["trunk_deg"]), e["trunk_source"], float(e["lumbar_deg"]),
+                      e["lumbar_source"], float(e["troke_young_deg"]), float(e["troke_old_deg"]),
+                      e["troke_source"])
+        for m, e in t["motions"].items()})
+
+
+def _error(t: dict[str, Any]) -> ErrorKnowledge:
+    return ErrorKnowledge(
+        {m: MotionError(float(e["mdc_deg"]), e["source"]) for m, e in t["motions"].items()},
+        float(t["pain"]["sdc_points"]), t["pain"]["source"],
+        float(t["camera"]["mdc_factor"]), t["camera"]["source"], t["asymmetry"]["source"])
+
+
+def _check(c: dict[str, Any]) -> Check:
+    return Check(c["label"], c["question"], tuple(c["applies_to"]), c["source"],
+                 float(c.get("margin_deg", float("nan"))), tuple(c.get("likely_if_limit", ())),
+                 tuple(c.get("otherwise_likely", ())), tuple(c.get("likely_if_yes", ())))
+
+
+def _muscles(t: dict[str, Any]) -> Muscles:
+    return Muscles(
+        {i: Muscle(i, m["name"], m["region"], m["source"]) for i, m in t["muscles"].items()},
+        {m: tuple(Limit(e["muscle"], e["side"], e["source"], bool(e.get("standing_only", False)))
+                  for e in entries) for m, entries in t["limits"].items()},
+        _check(t["checks"]["straight_leg_raise"]), _check(t["checks"]["thomas_test"]))
+
+
+def _stretches(t: dict[str, Any]) -> Stretches:
+    g = t["general"]
+    return Stretches(
+        StretchGeneral(g["intensity"], g["hold"], g["frequency"], g["source"], g["stop_rules"],
+                       g["stop_source"]),
+        {i: Stretch(i, s["name"], tuple(s["movements"]), tuple(s["targets"]), s["cues"],
+                    s["dose"], s["side_rule"], s["contraindications"], s["source"])
+         for i, s in t["stretches"].items()},
+        {i: Sourced(a["text"], a["source"]) for i, a in t["advice"].items()})
+
+
+def _safety(t: dict[str, Any]) -> Safety:
+    g, a, p = t["guidance"], t["acute"], t["pain"]
+    return Safety(
+        tuple(RedFlag(q["id"], q["question"], q["category"], q["source"])
+              for q in t["red_flags"]),
+        {k: v for k, v in g.items() if k != "source"}, g["source"],
+        Acute(float(a["hours"]), a["message"], a["care"], a["source"]),
+        p["scale"], p["stop_rule"], p["source"])
+
+
+def _factors(t: dict[str, Any]) -> Factors:
+    s = t["stall_checklist"]
+    return Factors(
+        tuple(FactorQuestion(q["id"], q["question"], q["source"], q.get("advice_if_yes"),
+                             q.get("advice_if_no")) for q in t["questions"]),
+        {k: MeasuredFactor(m["advice"], m["source"],
+                           float(m["threshold_deg"]) if "threshold_deg" in m else None)
+         for k, m in t["measured"].items()},
+        tuple(s["items"]), float(s["after_days"]), s["source"])
+
+
+def _goals(t: dict[str, Any]) -> Goals:
+    r, p, m = t["rom"], t["pain"], t["maintenance"]
+    return Goals(
+        _schedule(r["milestones"]), r["text"], r["evidence"], r["source"],
+        _schedule(p["chronic"]), _schedule(p["recent"]), p["text"], p["evidence"], p["source"],
+        float(t["chronic"]["recent_injury_days"]),
+        m["text"], tuple(int(d) for d in m["reminder_days"]), m["source"])
+
+
+BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "norms": _norms, "error": _error, "muscles": _muscles, "stretches": _stretches,
+    "safety": _safety, "factors": _factors, "goals": _goals}
+
+
+def build(tables: Mapping[str, dict[str, Any]]) -> Knowledge:
+    """Parsed TOML tables (one per name in :data:`FILES`) -> validated :class:`Knowledge`.
+
+    Raises :class:`KnowledgeError` listing every missing source, missing key and dangling name.
     """
-    out: list[str] = []
-    if isinstance(node, dict):
-        has_source = bool(str(node.get("source", "")).strip())
-        facts = [k for k, v in node.items()
-                 if not isinstance(v, dict) and k != "source" and not k.endswith("_source")
-                 and k not in LABEL_KEYS and not (isinstance(v, list) and v
-                                                  and isinstance(v[0], dict))]
-        for k in facts:
-            own = f"{k.split('_')[0]}_source"
-            if not has_source and not str(node.get(own, "")).strip():
-                out.append(f"{path}.{k}" if path else k)
-        for k, v in node.items():
-            out += missing_sources(v, f"{path}.{k}" if path else k)
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            if isinstance(v, dict):
-                out += missing_sources(v, f"{path}[{i}]")
-    return out
+    problems: list[str] = []
+    for name in FILES:
+        problems += file_problems(f"{name}.toml", tables[name])
+    parts: dict[str, Any] = {}
+    for name in FILES:
+        try:
+            parts[name] = BUILDERS[name](tables[name])
+        except (KeyError, TypeError, ValueError) as exc:
+            problems.append(f"{name}.toml: missing or malformed entry {exc}")
+    if problems:
+        raise KnowledgeError("; ".join(problems))
+    k = Knowledge(**parts)
+    validate(k)
+    return k
 
 
 def validate(k: Knowledge) -> None:
-    """Raise :class:`KnowledgeError` listing every problem found."""
+    """Raise :class:`KnowledgeError` listing every cross-reference problem found."""
     problems: list[str] = []
-    for name in FILES:
-        problems += [f"{name}: {p} has no source" for p in missing_sources(getattr(k, name))]
     for m in MOVEMENTS:
-        if m not in k.norms["motions"]:
+        if m not in k.norms.motions:
             problems.append(f"norms: no norm for {m}")
-        if m not in k.error["motions"]:
+        if m not in k.error.motions:
             problems.append(f"error: no MDC for {m}")
-        for entry in k.muscles["limits"].get(m, []):
-            if entry["muscle"] not in k.muscles["muscles"]:
-                problems.append(f"muscles: {m} names unknown muscle {entry['muscle']}")
-            if entry["side"] not in ("left", "right", "both"):
-                problems.append(f"muscles: {m} {entry['muscle']} has side {entry['side']!r}")
-    for sid, s in k.stretches["stretches"].items():
-        for t in s["targets"]:
-            if t not in k.muscles["muscles"]:
+        for entry in k.muscles.limits.get(m, ()):
+            if entry.muscle not in k.muscles.muscles:
+                problems.append(f"muscles: {m} names unknown muscle {entry.muscle}")
+            if entry.side not in ("left", "right", "both"):
+                problems.append(f"muscles: {m} {entry.muscle} has side {entry.side!r}")
+    for sid, s in k.stretches.stretches.items():
+        for t in s.targets:
+            if t not in k.muscles.muscles:
                 problems.append(f"stretches: {sid} targets unknown muscle {t}")
-    covered = {(m, t) for s in k.stretches["stretches"].values() for t in s["targets"]
-               for m in s["movements"]}
-    for m, entries in k.muscles["limits"].items():
+    covered = {(m, t) for s in k.stretches.stretches.values() for t in s.targets
+               for m in s.movements}
+    for motion, entries in k.muscles.limits.items():
         for e in entries:
-            if (m, e["muscle"]) not in covered and not e.get("standing_only"):
-                problems.append(f"stretches: no stretch for {e['muscle']} limiting {m}")
+            if (motion, e.muscle) not in covered and not e.standing_only:
+                problems.append(f"stretches: no stretch for {e.muscle} limiting {motion}")
+    for q in k.safety.red_flags:
+        if q.category not in k.safety.guidance:
+            problems.append(f"safety: red flag {q.id} has category {q.category!r} without "
+                            "guidance")
     if problems:
         raise KnowledgeError("; ".join(problems))
 
@@ -96,23 +387,12 @@ def validate(k: Knowledge) -> None:
 @cache
 def knowledge() -> Knowledge:
     """The validated knowledge base (cached)."""
-    k = Knowledge(**{name: _read(name) for name in FILES})
-    validate(k)
-    return k
-
-
-@cache
-def _sources() -> dict[str, str]:
-    text = files("lumbar_rom.clinical").joinpath("data").joinpath("sources.toml").read_text(
-        "utf-8")
-    return tomllib.loads(text)["sources"]
+    return build({name: raw(name) for name in FILES})
 
 
 def citations(source_text: str) -> list[tuple[str, str]]:
     """The citations of the source keys named in ``source_text`` ("S11, S49-S51; seed ...")."""
-    import re
-
-    table = _sources()
+    table = load_toml("sources.toml", package=CLINICAL)["sources"]
     keys: list[str] = []
     for a, b in re.findall(r"\bS(\d+)(?:-S(\d+))?[a-z]?\b", source_text):  # S28-S30 too
         if b:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from lumbar_rom.clinical.engine import Assessment
+from lumbar_rom.clinical.knowledge import knowledge
 
 DISCLAIMER = ("lumbar-rom measures range of motion; it does not diagnose. If in doubt, see a "
               "physiotherapist or doctor.")
@@ -17,8 +18,9 @@ def _num(x: float, fmt: str = ".0f") -> str:
 def summary_text(a: Assessment) -> str:
     lines: list[str] = []
     if a.status != "complete":
+        hours = knowledge().safety.acute.hours
         lines.append("ASSESSMENT STOPPED" if a.status == "stopped-red-flag"
-                     else "NO END-RANGE TEST YET (injury under 72 hours)")
+                     else f"NO END-RANGE TEST YET (injury under {hours:g} hours)")
         lines += [f"- {s.text} [{s.source}]" for s in a.safety]
         if a.retest_after:
             lines.append(f"Re-test after: {a.retest_after}")

@@ -8,6 +8,10 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from lumbar_rom.assessment.trial import Flag, Posture
+from lumbar_rom.clinical.engine import SCHEMA_VERSION, Assessment, Screening
+from lumbar_rom.serialize import from_mapping
+
 
 class Base(DeclarativeBase):
     pass
@@ -29,7 +33,10 @@ class Person(Base):
 
 
 class SessionRow(Base):
-    """One assessment session."""
+    """One assessment session. ``screening`` and ``assessment`` are the JSON of
+    :class:`~lumbar_rom.clinical.engine.Screening` / ``Assessment`` in the layout of
+    ``schema_version`` (revision 0003; rows stored before it are version 1); read them back typed
+    with :meth:`read_assessment` / :meth:`read_screening`."""
 
     __tablename__ = "sessions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -44,11 +51,20 @@ class SessionRow(Base):
     software_version: Mapped[str] = mapped_column(String(40), default="")
     model_sha256: Mapped[str] = mapped_column(String(64), default="")
     video_path: Mapped[str | None] = mapped_column(Text)  # only when the person opts in
+    schema_version: Mapped[int] = mapped_column(Integer, default=SCHEMA_VERSION)
     person: Mapped[Person] = relationship(back_populates="sessions")
     trials: Mapped[list[TrialRow]] = relationship(back_populates="session",
                                                   cascade="all, delete-orphan")
     plan: Mapped[PlanRow | None] = relationship(back_populates="session",
                                                 cascade="all, delete-orphan", uselist=False)
+
+    def read_assessment(self) -> Assessment:
+        """The stored assessment as the typed object the engine made."""
+        return Assessment.from_dict({"schema_version": self.schema_version or 1,
+                                     **(self.assessment or {})})
+
+    def read_screening(self) -> Screening:
+        return Screening.from_dict(self.screening or {})
 
 
 class TrialRow(Base):
@@ -70,6 +86,14 @@ class TrialRow(Base):
     software_version: Mapped[str] = mapped_column(String(40), default="")
     model_sha256: Mapped[str] = mapped_column(String(64), default="")
     session: Mapped[SessionRow] = relationship(back_populates="trials")
+
+    def read_flags(self) -> tuple[Flag, ...]:
+        """The stored quality flags as :class:`~lumbar_rom.assessment.trial.Flag` s."""
+        return tuple(from_mapping(Flag, f) for f in self.flags or [])
+
+    def read_posture(self) -> Posture:
+        """The neutral-phase posture the trial measured (NaN where not seen or not stored)."""
+        return from_mapping(Posture, (self.result or {}).get("posture") or {})
 
 
 class PlanRow(Base):

@@ -5,13 +5,15 @@ Rules (stated once, shown on the Progress page):
 - Only comparable measurements are compared: the same movement measured with the same view and
   protocol version (``protocol``); inconclusive trials are shown but not used.
 - The goal starts at the first session where the motion was restricted: baseline ``b`` (that
-  value), target ``n`` (the norm then). For a recent injury the clock starts no earlier than 72 h
-  after the injury. The goal line follows the founding document: ``b + gap * f(day)`` with
-  ``f`` rising linearly to 0.75 at day 30 and 1.0 at day 42, flat after (goals.toml).
+  value), target ``n`` (the norm then). For a recent injury the clock starts no earlier than the
+  acute hours (safety.toml, 72 h) after the injury. The goal line follows the founding
+  document: ``b + gap * f(day)`` with ``f`` rising linearly to 0.75 at day 30 and 1.0 at day 42,
+  flat after (goals.toml).
 - Status of the latest measurement ``v +/- u`` on day ``d``:
   ``reached`` when its decision is no longer "restricted" (normal or above) or ``v >= n``;
   ``behind`` when ``v + u`` is below the goal line; otherwise ``on track``.
-- Stalled: ``behind`` 28 days or more after the start: show the seed's stall checklist.
+- Stalled: ``behind`` 28 days or more after the start (factors.toml ``stall_checklist``): show
+  the seed's stall checklist.
 - Reached: the motion switches to maintenance ("keep doing what got you here") with reminders on
   the days listed in goals.toml, exportable as an iCalendar file.
 """
@@ -20,14 +22,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from lumbar_rom.clinical.engine import Assessment
 from lumbar_rom.clinical.knowledge import knowledge
 
+if TYPE_CHECKING:
+    from lumbar_rom.history.models import SessionRow
+
 Status = Literal["on track", "behind", "reached", "no goal"]
-STALL_DAYS = 28
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,7 @@ class MotionProgress:
 
 def goal_fraction(day: float) -> float:
     """Share of the gap closed by ``day`` (piecewise linear through goals.toml milestones)."""
-    ms = knowledge().goals["rom"]["milestones"]
+    ms = knowledge().goals.rom_milestones
     days = [0.0] + [float(d) for d, _ in ms]
     fr = [0.0] + [float(f) for _, f in ms]
     return float(np.interp(day, days, fr))
@@ -73,28 +78,33 @@ def goal_value(baseline: float, target: float, day: float) -> float:
     return baseline + (target - baseline) * goal_fraction(day)
 
 
-RULE = ("Goal line: 75 % of the gap to the norm closed at 1 month, 100 % at 6 weeks (the founding "
-        "document's schedule). On track: the latest value (+ its uncertainty) is at or above the "
-        "line; behind: below it; reached: the motion is no longer restricted. Only measurements "
-        "taken the same way (same view and protocol) are compared.")
+def progress_rule() -> str:
+    """The rule shown beside each progress chart (the schedule from goals.toml)."""
+    steps = ", ".join(f"{frac * 100:.0f} % by day {day}"
+                      for day, frac in knowledge().goals.rom_milestones)
+    return (f"Goal line: the gap to the norm closed {steps} (the founding document's "
+            "schedule). On track: the latest value (+ its uncertainty) is at or above the line; "
+            "behind: below it; reached: the motion is no longer restricted. Only measurements "
+            "taken the same way (same view and protocol) are compared.")
 
 
 def motion_progress(movement: str, points: list[Point], injury: datetime | None = None,
                     now: datetime | None = None) -> MotionProgress:
     """Progress of one motion from its stored points (any order)."""
+    rule = progress_rule()
     pts = sorted((p for p in points if p.status == "ok" and np.isfinite(p.value)),
                  key=lambda p: p.when)
     if not pts:
-        return MotionProgress(movement, "", tuple(), None, np.nan, np.nan, "no goal", False, RULE)
+        return MotionProgress(movement, "", tuple(), None, np.nan, np.nan, "no goal", False, rule)
     first_restricted = next((p for p in pts if p.decision == "restricted"), None)
     protocol = first_restricted.protocol if first_restricted else pts[-1].protocol
     same = tuple(p for p in pts if p.protocol == protocol)
     if first_restricted is None:
         return MotionProgress(movement, protocol, same, None, np.nan, np.nan, "no goal", False,
-                              RULE)
+                              rule)
     start = first_restricted.when
     if injury is not None:
-        start = max(start, injury + timedelta(hours=72))
+        start = max(start, injury + timedelta(hours=knowledge().safety.acute.hours))
     b, n = first_restricted.value, first_restricted.norm
     last = same[-1]
     day = (last.when - start).total_seconds() / 86400
@@ -106,8 +116,8 @@ def motion_progress(movement: str, points: list[Point], injury: datetime | None 
         status = "behind"
     else:
         status = "on track"
-    stalled = status == "behind" and day >= STALL_DAYS
-    return MotionProgress(movement, protocol, same, start, b, n, status, stalled, RULE)
+    stalled = status == "behind" and day >= knowledge().factors.stall_after_days
+    return MotionProgress(movement, protocol, same, start, b, n, status, stalled, rule)
 
 
 @dataclass(frozen=True)
@@ -122,7 +132,8 @@ def pain_status(points: list[PainPoint], chronic: bool) -> tuple[str, list[tuple
     pts = sorted(points, key=lambda p: p.when)
     if not pts or pts[0].nrs <= 0:
         return "no goal", []
-    sched = knowledge().goals["pain"]["chronic" if chronic else "recent"]
+    g = knowledge().goals
+    sched = g.pain_chronic if chronic else g.pain_recent
     p0, t0 = pts[0].nrs, pts[0].when
     line = [(t0, float(p0))] + [(t0 + timedelta(days=int(d)), p0 * (1 - f)) for d, f in sched]
     last = pts[-1]
@@ -131,15 +142,15 @@ def pain_status(points: list[PainPoint], chronic: bool) -> tuple[str, list[tuple
     day = (last.when - t0).total_seconds() / 86400
     days = [0.0] + [float(d) for d, _ in sched]
     target = float(np.interp(day, days, [float(p0)] + [p0 * (1 - f) for _, f in sched]))
-    sdc = knowledge().error["pain"]["sdc_points"]
+    sdc = knowledge().error.pain_sdc_points
     return ("behind" if last.nrs > target + sdc else "on track"), line
 
 
 def maintenance_reminders(movement: str, since: datetime) -> list[tuple[datetime, str]]:
     """Reminder dates after a goal is reached, with their text."""
-    g = knowledge().goals["maintenance"]
-    return [(since + timedelta(days=int(d)), f"{g['text']} ({movement})")
-            for d in g["reminder_days"]]
+    g = knowledge().goals
+    return [(since + timedelta(days=int(d)), f"{g.maintenance_text} ({movement})")
+            for d in g.maintenance_reminder_days]
 
 
 def reminders_ics(items: list[tuple[datetime, str]], name: str = "lumbar-rom") -> bytes:
@@ -164,17 +175,17 @@ def reminders_ics(items: list[tuple[datetime, str]], name: str = "lumbar-rom") -
 
 
 def stall_checklist() -> list[str]:
-    return list(knowledge().factors["stall_checklist"]["items"])
+    return list(knowledge().factors.stall_checklist)
 
 
-def points_from_sessions(sessions: list, movement: str) -> list[Point]:
+def points_from_sessions(sessions: list[SessionRow], movement: str) -> list[Point]:
     """Points of ``movement`` from stored :class:`~lumbar_rom.history.models.SessionRow` s."""
     out = []
     for s in sessions:
-        norms = {d["movement"]: d["norm_deg"] for d in s.assessment.get("decisions", [])}
+        norms = {d.movement: d.norm_deg for d in Assessment.from_dict(s.assessment).decisions}
         for t in s.trials:
             if t.movement != movement or t.value_deg is None:
                 continue
             out.append(Point(s.started_at, t.value_deg, t.uncertainty_deg or 0.0, t.decision,
-                             norms.get(movement) or np.nan, t.protocol, t.status))
+                             norms.get(movement, np.nan), t.protocol, t.status))
     return out
