@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import platform
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lumbar_rom import __version__
+from lumbar_rom.assessment.protocol import MOVEMENTS, MovementSpec, parse_movement
 from lumbar_rom.errors import LumbarRomError
+
+if TYPE_CHECKING:
+    from lumbar_rom.assessment.trial import TrialResult
 
 app = typer.Typer(
     name="lumbar-rom",
@@ -95,20 +100,29 @@ def landmarks(
     (out / "landmarks.json").write_text(json.dumps(summary, indent=2))
 
 
-MOVEMENT_CHOICES = ("auto", "flexion", "extension", "side-bend-left", "side-bend-right",
-                    "rotation-left", "rotation-right")
+MOVEMENT_CHOICES: tuple[str, ...] = ("auto", *MOVEMENTS)  # from data/protocol.toml
 
 
-def _print_trial(trial: object) -> None:
-    t = trial  # TrialResult
-    label = t.movement  # type: ignore[attr-defined]
-    if t.status == "ok":  # type: ignore[attr-defined]
-        typer.echo(f"{label}: {t.value_deg:.1f} deg +/- {t.uncertainty_deg:.1f} "  # type: ignore[attr-defined]
-                   f"({len(t.used_repetitions)} repetitions used; "  # type: ignore[attr-defined]
-                   f"view {t.view.view})")  # type: ignore[attr-defined]
+def _parse_movement_option(text: str) -> MovementSpec | str:
+    """``--movement``: ``"auto"`` or the movement's spec (parsed once, here)."""
+    if text == "auto":
+        return text
+    try:
+        return parse_movement(text)
+    except ValueError:
+        raise _fail(ValueError(f"--movement must be one of {', '.join(MOVEMENT_CHOICES)}."
+                               )) from None
+
+
+def _print_trial(t: TrialResult) -> None:
+    label = t.movement
+    if t.status == "ok":
+        typer.echo(f"{label}: {t.value_deg:.1f} deg +/- {t.uncertainty_deg:.1f} "
+                   f"({len(t.used_repetitions)} repetitions used; "
+                   f"view {t.view.view})")
     else:
-        typer.echo(f"{label}: inconclusive - " + " ".join(t.reasons))  # type: ignore[attr-defined]
-    for f in t.flags:  # type: ignore[attr-defined]
+        typer.echo(f"{label}: inconclusive - " + " ".join(t.reasons))
+    for f in t.flags:
         if not f.blocking:
             typer.echo(f"  note: {f.message}")
 
@@ -126,10 +140,9 @@ def analyze(
     """Measure a movement: result.json, per-frame angles.csv and an annotated MP4."""
     from lumbar_rom.pipeline import analyze_video
 
-    if movement not in MOVEMENT_CHOICES:
-        raise _fail(ValueError(f"--movement must be one of {', '.join(MOVEMENT_CHOICES)}."))
+    spec = _parse_movement_option(movement)
     try:
-        result = analyze_video(video, movement, out_dir=out, model_path=model, height_cm=height,
+        result = analyze_video(video, spec, out_dir=out, model_path=model, height_cm=height,
                                progress=True)
     except LumbarRomError as err:
         raise _fail(err) from None
@@ -141,9 +154,7 @@ def analyze(
     typer.echo(f"results -> {out / 'result.json'}, {out / 'angles.csv'}, {out / 'annotated.mp4'}")
 
 
-def _parse_injury(text: str | None) -> object:
-    from datetime import datetime
-
+def _parse_injury(text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
@@ -183,7 +194,7 @@ def assess(
     if pain is not None and not 0 <= pain <= 10:
         raise _fail(LumbarRomError("--pain must be a whole number from 0 to 10."))
     profile = Profile(age=age, sex=sex, height_cm=height,
-                      injury=_parse_injury(injury_date))  # type: ignore[arg-type]
+                      injury=_parse_injury(injury_date))
     checks: dict[str, float | bool] = {}
     if slr is not None:
         checks["straight_leg_raise_deg"] = slr
@@ -191,8 +202,6 @@ def assess(
         checks["thomas_test_positive"] = thomas
     screening = Screening(red_flags={k: True for k in red_flag or []}, pain_before=pain,
                           checks=checks)
-    from datetime import datetime
-
     from lumbar_rom.clinical.engine import screen
 
     gate = screen(screening, profile, datetime.now())

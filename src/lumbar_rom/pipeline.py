@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from lumbar_rom import __version__
-from lumbar_rom.assessment.protocol import movement_spec
+from lumbar_rom.assessment.protocol import MovementSpec, movement_spec
 from lumbar_rom.assessment.segment import segment_movements
 from lumbar_rom.assessment.trial import (
     DEFAULT_ANALYSIS,
@@ -27,12 +27,13 @@ from lumbar_rom.assessment.trial import (
     AnalysisSettings,
     Flag,
     TrialResult,
+    analyze_cleaned,
     analyze_trial,
 )
 from lumbar_rom.errors import NoPersonError
 from lumbar_rom.kinematics.angles import trunk_image_angle
+from lumbar_rom.kinematics.cleaned import CleanedPose
 from lumbar_rom.pose.estimator import FramePose, MediaPipeEstimator, PoseEstimator
-from lumbar_rom.pose.landmarks import N_LANDMARKS
 from lumbar_rom.pose.sequence import PoseSequence
 from lumbar_rom.video.draw import draw_pose
 from lumbar_rom.video.reader import iter_frames, probe
@@ -137,8 +138,10 @@ def track_video(
                     if writer is None:
                         aw, ah = _fit((frame.rgb.shape[1], frame.rgb.shape[0]), annotate_max_side)
                         writer = VideoWriter(annotate_to, aw, ah, fps=info.fps)
-                    writer.write(frame.rgb, frame.time_s,
-                                 _live_annotation(pose, writer.width, writer.height, info.width))
+                    xy = None if pose is None else pose.image[:, :2] * (writer.width / info.width)
+                    writer.write(frame.rgb, frame.time_s, frame_drawer(
+                        xy, None if pose is None else pose.visibility, trunk_label(pose),
+                        False, writer.width, writer.height))
                 if bar is not None:
                     bar.update(1)
                 if on_progress is not None:
@@ -148,7 +151,7 @@ def track_video(
             bar.close()
         if writer is not None:
             writer.close()
-    seq = _assemble(times, poses, (info.width, info.height), str(path))
+    seq = PoseSequence.from_frames(times, poses, (info.width, info.height), str(path))
     if not np.any(seq.detected):
         raise NoPersonError(
             f"No person was found in {Path(path).name}; film the whole body, well lit, "
@@ -168,30 +171,33 @@ def fit_to(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
     return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
-def _live_annotation(pose: FramePose | None, width: int, height: int, display_width: int
-                     ) -> Callable[[np.ndarray], np.ndarray]:
-    """Drawing for one frame of ``track_video``'s annotated output (runs on the writer thread):
-    skeleton, trunk line and the raw image trunk angle."""
+# ---- annotation: one drawing function and its labels (tracking pass and analysis pass) ----------
+
+
+def frame_drawer(xy: np.ndarray | None, visibility: np.ndarray | None, label: str | None,
+                 highlight: bool, width: int, height: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Drawing of one annotated frame (runs on the writer thread): the frame fitted to
+    ``width x height``, the skeleton ``xy (33, 2)`` (pixels of that size; None: no person) with
+    its ``visibility (33,)``, the ``label`` and, with ``highlight``, the trunk line in green."""
     def draw(rgb: np.ndarray) -> np.ndarray:
-        small = fit_to(rgb, width, height)
-        if pose is None:
-            return draw_pose(small, None, "No person found")
-        angle = float(trunk_image_angle(pose.image[None])[0])
-        return draw_pose(small, pose.image[:, :2] * (width / display_width),
-                         f"Trunk {angle:+.0f} deg", visibility=pose.visibility)
+        return draw_pose(fit_to(rgb, width, height), xy, label or None, highlight=highlight,
+                         visibility=visibility)
     return draw
 
 
-def _assemble(times: list[float], poses: list[FramePose | None], size: tuple[int, int],
-              source: str) -> PoseSequence:
-    n = len(times)
-    image = np.full((n, N_LANDMARKS, 3), np.nan)
-    world = np.full((n, N_LANDMARKS, 3), np.nan)
-    vis = np.full((n, N_LANDMARKS), np.nan)
-    for i, p in enumerate(poses):
-        if p is not None:
-            image[i], world[i], vis[i] = p.image, p.world, p.visibility
-    return PoseSequence(np.asarray(times), image, world, vis, size, source)
+def trunk_label(pose: FramePose | None) -> str:
+    """Tracking-pass label: the raw image trunk angle, or "No person found"."""
+    if pose is None:
+        return "No person found"
+    return f"Trunk {float(trunk_image_angle(pose.image[None])[0]):+.0f} deg"
+
+
+def excursion_labels(table: dict[str, list]) -> list[str]:
+    """Analysis-pass labels, one per frame of :func:`angle_table`: the movement's short name and
+    its excursion from neutral ("" outside the trials)."""
+    return [f"{movement_spec(mv).label.split(' (')[0]}: {ex:.0f} deg"
+            if mv and np.isfinite(ex) else "" for mv, ex in
+            zip(table["movement"], table["excursion_deg"], strict=True)]
 
 
 # ---- analysis of movement videos ----------------------------------------------------------------
@@ -206,37 +212,47 @@ class VideoAnalysis:
     offsets: tuple[int, ...]  # first frame of each trial within ``seq``
 
 
-def analyze_sequence(seq: PoseSequence, movement: str = "auto", *,
+def _spec_or_auto(movement: MovementSpec | str) -> MovementSpec | None:
+    """``None`` for ``"auto"``, else the movement's spec (``ValueError`` for an unknown name)."""
+    return None if movement == "auto" else movement_spec(movement)
+
+
+def analyze_sequence(seq: PoseSequence, movement: MovementSpec | str = "auto", *,
                      height_cm: float | None = None,
                      settings: AnalysisSettings = DEFAULT_ANALYSIS) -> VideoAnalysis:
-    """Analyse a pose sequence as one ``movement`` or, with ``"auto"``, detect and split it.
+    """Analyse a pose sequence as one ``movement`` (its spec or name) or, with ``"auto"``,
+    detect and split it. The landmarks are cleaned once; each trial analyses its slice.
 
     ``auto`` with nothing recognisable gives one inconclusive "unknown" trial explaining why.
     """
-    if movement != "auto":
-        movement_spec(movement)  # ValueError for an unknown name
-        return VideoAnalysis(seq, (analyze_trial(seq, movement, height_cm=height_cm,  # type: ignore[arg-type]
+    spec = _spec_or_auto(movement)
+    if spec is not None:
+        return VideoAnalysis(seq, (analyze_trial(seq, spec, height_cm=height_cm,
                                                  settings=settings),), (0,))
-    segments = segment_movements(seq, settings)
+    if seq.detected.sum() < settings.min_detected_frames:
+        return VideoAnalysis(seq, (unrecognised_trial(seq),), (0,))
+    kin = CleanedPose.from_sequence(seq, settings.cleaning)
+    segments = segment_movements(kin, settings)
     if not segments:
         return VideoAnalysis(seq, (unrecognised_trial(seq),), (0,))
-    trials = tuple(analyze_trial(seq.slice(s.start, s.stop), s.movement, height_cm=height_cm,
-                                 settings=settings) for s in segments)
+    trials = tuple(analyze_cleaned(kin.slice(s.start, s.stop), s.movement, height_cm=height_cm,
+                                   settings=settings) for s in segments)
     return VideoAnalysis(seq, trials, tuple(s.start for s in segments))
 
 
-def analyze_video(path: str | Path, movement: str = "auto", *, out_dir: str | Path | None = None,
+def analyze_video(path: str | Path, movement: MovementSpec | str = "auto", *,
+                  out_dir: str | Path | None = None,
                   estimator: PoseEstimator | None = None, model_path: str | Path | None = None,
                   height_cm: float | None = None, progress: bool = False,
                   on_progress: Callable[[int, int], None] | None = None,
                   settings: AnalysisSettings = DEFAULT_ANALYSIS) -> VideoAnalysis:
-    """Video file -> trials. With ``out_dir``: ``result.json``, ``angles.csv`` and
+    """Video file -> trials. ``movement``: a spec, a movement's name or ``"auto"`` (checked
+    before the video is read). With ``out_dir``: ``result.json``, ``angles.csv`` and
     ``annotated.mp4`` (trunk line, live excursion, end-range frames marked) are written there."""
-    if movement != "auto":
-        movement_spec(movement)
+    spec = _spec_or_auto(movement)
     seq = track_video(path, estimator=estimator, model_path=model_path, progress=progress,
                       on_progress=on_progress)
-    analysis = analyze_sequence(seq, movement, height_cm=height_cm, settings=settings)
+    analysis = analyze_sequence(seq, spec or "auto", height_cm=height_cm, settings=settings)
     if out_dir is not None:
         write_outputs(analysis, path, Path(out_dir))
     return analysis
@@ -264,7 +280,7 @@ def write_outputs(analysis: VideoAnalysis, video: str | Path, out_dir: Path) -> 
         for row in zip(*table.values(), strict=True):
             writer.writerow(["" if (isinstance(v, float) and not np.isfinite(v)) else
                              (f"{v:.3f}" if isinstance(v, float) else v) for v in row])
-    render_annotated(video, analysis, paths["video"])
+    render_annotated(video, analysis, paths["video"], table=table)
     return paths
 
 
@@ -292,15 +308,14 @@ def angle_table(analysis: VideoAnalysis) -> dict[str, list]:
 
 
 def render_annotated(video: str | Path, analysis: VideoAnalysis, out: Path,
-                     max_side: int = DEFAULT_ANNOTATE_SIDE) -> Path:
+                     max_side: int = DEFAULT_ANNOTATE_SIDE,
+                     table: dict[str, list] | None = None) -> Path:
     """Second pass over the video (no inference): skeleton, trunk line, the movement's live
-    excursion from neutral, and the trunk line in green on the repetitions' end-range frames."""
+    excursion from neutral, and the trunk line in green on the repetitions' end-range frames.
+    ``table``: the analysis' :func:`angle_table` when already computed."""
     seq = analysis.seq
-    table = angle_table(analysis)
-    labels = []
-    for mv, ex in zip(table["movement"], table["excursion_deg"], strict=True):
-        labels.append(f"{movement_spec(mv).label.split(' (')[0]}: {ex:.0f} deg"
-                      if mv and np.isfinite(ex) else "")
+    table = angle_table(analysis) if table is None else table
+    labels = excursion_labels(table)
     peaks = np.array(table["peak"], bool)
     near_peak = np.convolve(peaks, np.ones(7), mode="same") > 0  # show the mark ~0.1-0.2 s
     w, h = _fit(seq.frame_size, max_side)
@@ -310,10 +325,8 @@ def render_annotated(video: str | Path, analysis: VideoAnalysis, out: Path,
             if i >= seq.n_frames:
                 break
             xy = seq.image[i, :, :2] * k if seq.detected[i] else None
-            label, hl, vis = labels[i], bool(near_peak[i]), seq.visibility[i]
-            writer.write(frame.rgb, frame.time_s,
-                         lambda rgb, xy=xy, label=label, hl=hl, vis=vis: draw_pose(
-                             fit_to(rgb, w, h), xy, label or None, highlight=hl, visibility=vis))
+            writer.write(frame.rgb, frame.time_s, frame_drawer(
+                xy, seq.visibility[i], labels[i], bool(near_peak[i]), w, h))
     return out
 
 

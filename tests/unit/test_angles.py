@@ -124,3 +124,30 @@ def test_nan_in_nan_out_and_zero_is_valid():
     img[1] = np.nan
     a = A.trunk_image_angle(img)
     assert a[0] == pytest.approx(0.0) and np.isnan(a[1])
+
+
+def test_excursion_from_neutral_in_the_movements_direction():
+    from lumbar_rom.kinematics.angles import excursion
+
+    raw = np.array([10.0, 40.0, -20.0])
+    # sagittal, person facing the image left (sign -1), flexion (+1): forward lean is -image angle
+    np.testing.assert_allclose(excursion(raw, "sagittal", 10.0, -1.0, 1), [0.0, -30.0, 30.0])
+    # the same curve read as extension (direction -1)
+    np.testing.assert_allclose(excursion(raw, "sagittal", 10.0, -1.0, -1), [0.0, 30.0, -30.0])
+    # rotation: arccos of the span over the neutral span, sign and direction unused
+    np.testing.assert_allclose(excursion(np.array([100.0, 50.0, 120.0]), "rotation", 100.0,
+                                         -1.0, -1), [0.0, 60.0, 0.0], atol=1e-9)
+    assert np.isnan(excursion(np.array([np.nan]), "frontal", 0.0)).all()
+
+
+def test_movement_signal_is_the_trunk_angle_or_the_wrist_span():
+    from lumbar_rom.kinematics.angles import movement_signal
+    from lumbar_rom.pose.landmarks import Landmark as L
+
+    p = np.full((1, 33, 3), np.nan)
+    p[0, L.LEFT_HIP, :2], p[0, L.RIGHT_HIP, :2] = (10, 100), (-10, 100)
+    p[0, L.LEFT_SHOULDER, :2], p[0, L.RIGHT_SHOULDER, :2] = (110, 0), (90, 0)
+    p[0, L.LEFT_WRIST, :2], p[0, L.RIGHT_WRIST, :2] = (30, 50), (0, 10)
+    assert movement_signal(p, "sagittal")[0] == pytest.approx(45.0)
+    assert movement_signal(p, "frontal")[0] == pytest.approx(45.0)
+    assert movement_signal(p, "rotation")[0] == pytest.approx(50.0)

@@ -90,3 +90,40 @@ def test_view_classifier(yaw, expect):
 def test_wrap_90():
     np.testing.assert_allclose(wrap_90(np.array([0, 90.0, 100, -100, 180, 270])),
                                [0, -90, -80, 80, 0, -90])
+
+
+def test_runs_gives_start_stop_pairs():
+    from lumbar_rom.kinematics.cleaning import runs
+
+    assert runs(np.array([0, 1, 1, 0, 1], bool)) == [(1, 3), (4, 5)]
+    assert runs(np.zeros(4, bool)) == []
+    assert runs(np.ones(3, bool)) == [(0, 3)]
+
+
+def test_cleaning_touches_only_the_landmarks_the_analysis_reads(monkeypatch):
+    from lumbar_rom.kinematics import cleaned as C
+    from lumbar_rom.kinematics.cleaning import clean
+    from tests.fixtures.skeleton import make_trial
+
+    seq = make_trial("flexion", [60, 60, 60], "side", noise_px=1.0)
+    shapes = []
+
+    def spy(points, time_s, visibility=None, settings=C.DEFAULT_CLEANING):
+        shapes.append(points.shape)
+        return clean(points, time_s, visibility, settings)
+
+    monkeypatch.setattr(C, "clean", spy)
+    kin = C.CleanedPose.from_sequence(seq)
+    used = list(C.CLEANED_LANDMARKS)
+    unused = [j for j in range(33) if j not in used]
+    assert len(used) == 21 and len(unused) == 12
+    # only the used landmarks are handed to the cleaning, image and world once each
+    assert shapes == [(seq.n_frames, len(used), 3)] * 2
+    assert np.isnan(kin.image[:, unused]).all() and np.isnan(kin.world[:, unused]).all()
+    # each landmark is cleaned on its own: the same numbers as cleaning all 33
+    full = clean(seq.image, seq.time_s, seq.visibility)
+    np.testing.assert_array_equal(kin.image[:, used], full[:, used])
+    assert not kin.image.flags.writeable
+    part = kin.slice(10, 40)
+    assert part.n_frames == 30 and part.seq.n_frames == 30
+    np.testing.assert_array_equal(part.image, kin.image[10:40])

@@ -45,3 +45,19 @@ def test_landmarks_rejects_unknown_format(tmp_path):
     result = runner.invoke(app, ["landmarks", "x.mp4", "--format", "xlsx"])
     assert result.exit_code == 1
     assert "--format" in result.output
+
+
+def test_movement_choices_come_from_the_protocol_file():
+    from lumbar_rom.cli import MOVEMENT_CHOICES
+    from lumbar_rom.data import load_toml
+
+    expected = ("auto", *load_toml("protocol.toml")["movements"])
+    assert expected == MOVEMENT_CHOICES
+
+
+def test_analyze_rejects_an_unknown_movement_in_one_sentence(tmp_path):
+    result = runner.invoke(app, ["analyze", "x.mp4", "-m", "twist", "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    assert ("--movement must be one of auto, flexion, extension, side-bend-left, "
+            "side-bend-right, rotation-left, rotation-right.") in result.output
+    assert "Traceback" not in result.output

@@ -101,3 +101,14 @@ def test_pause_redo_and_stop_for_pain():
     g.command("stop_pain")
     run(g, clock, 5)
     assert g.snapshot().phase == "stopped" and "pain" in g.snapshot().cue
+
+
+def test_the_movement_is_given_as_its_spec_or_name():
+    from lumbar_rom.assessment.protocol import parse_movement
+
+    seq = make_trial("flexion", [60], "side")
+    by_spec = GuidedTrial(parse_movement("extension"), Replay(seq), clock=Clock())
+    assert by_spec.movement == "extension" and by_spec.spec.direction == -1
+    assert GuidedTrial("extension", Replay(seq), clock=Clock()).spec == by_spec.spec
+    with pytest.raises(ValueError, match="Unknown movement 'twist'"):
+        GuidedTrial("twist", Replay(seq), clock=Clock())

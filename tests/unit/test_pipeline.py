@@ -58,3 +58,43 @@ def test_progress_callback(tmp_path):
     seen = []
     track_video(path, estimator=FakeEstimator(), on_progress=lambda d, t: seen.append((d, t)))
     assert [d for d, _ in seen] == [1, 2, 3, 4, 5]
+
+
+def test_write_outputs_builds_the_angle_table_once(tmp_path, monkeypatch):
+    import json
+
+    from lumbar_rom import pipeline
+
+    path = make_video(tmp_path / "v.mp4", n_frames=12, width=160, height=120)
+    analysis = pipeline.analyze_sequence(track_video(path, estimator=FakeEstimator()), "auto")
+    calls = []
+    real = pipeline.angle_table
+    monkeypatch.setattr(pipeline, "angle_table", lambda a: calls.append(1) or real(a))
+    paths = pipeline.write_outputs(analysis, path, tmp_path / "out")
+    assert len(calls) == 1
+    assert len(list(iter_frames(paths["video"]))) == 12
+    trials = json.loads(paths["result"].read_text())["trials"]
+    assert [t["movement"] for t in trials] == ["unknown"]
+
+
+def test_annotation_labels():
+    from lumbar_rom.pipeline import excursion_labels, trunk_label
+
+    table = {"movement": ["", "flexion", "rotation-left", "flexion"],
+             "excursion_deg": [float("nan"), 42.4, 30.6, float("nan")]}
+    assert excursion_labels(table) == ["", "Forward bending: 42 deg",
+                                       "Turning to the left: 31 deg", ""]
+    assert trunk_label(None) == "No person found"
+    fake = FakeEstimator()
+    pose = fake.process(np.zeros((100, 100, 3), np.uint8), 0)
+    assert trunk_label(pose).startswith("Trunk ") and trunk_label(pose).endswith(" deg")
+
+
+def test_frame_drawer_fits_the_frame_and_draws():
+    from lumbar_rom.pipeline import frame_drawer
+
+    rgb = np.zeros((240, 320, 3), np.uint8)
+    blank = frame_drawer(None, None, None, False, 160, 120)(rgb)
+    assert blank.shape == (120, 160, 3) and not blank.any()
+    labelled = frame_drawer(None, None, "No person found", False, 160, 120)(rgb)
+    assert labelled.any()

@@ -70,3 +70,19 @@ def test_landmark_enum_matches_the_names():
 
     assert [m.name.lower() for m in Landmark] == list(LANDMARK_NAMES)
     assert Landmark.LEFT_HIP == 23 and Landmark.RIGHT_FOOT_INDEX == 32
+
+
+def test_from_frames_stores_missing_frames_as_nan():
+    from lumbar_rom.pose.estimator import FramePose
+
+    rng = np.random.default_rng(1)
+    pose = FramePose(rng.uniform(0, 500, (33, 3)), rng.uniform(-1, 1, (33, 3)),
+                     rng.uniform(0, 1, 33), 0)
+    seq = PoseSequence.from_frames([0.0, 0.04, 0.08], [pose, None, pose], (640, 480), "cam")
+    assert seq.detected.tolist() == [True, False, True]
+    np.testing.assert_array_equal(seq.image[2], pose.image)
+    np.testing.assert_array_equal(seq.visibility[0], pose.visibility)
+    assert np.isnan(seq.world[1]).all() and np.isnan(seq.visibility[1]).all()
+    assert seq.frame_size == (640, 480) and seq.source == "cam"
+    with pytest.raises(ValueError, match="3 times but 2 poses"):
+        PoseSequence.from_frames([0.0, 0.1, 0.2], [pose, None], (640, 480))

@@ -209,3 +209,66 @@ def test_auto_with_nothing_recognisable():
     result = analyze_sequence(make_trial("flexion", [2, 2, 2], "side"), "auto")
     assert result.trials[0].status == "inconclusive"
     assert result.trials[0].flags[0].code == "not_recognised"
+
+
+@pytest.mark.parametrize(("movement", "seq", "kw"), [
+    ("flexion", lambda: make_trial("flexion", [60, 61, 60], "side", knee_bend=20, noise_px=1),
+     {"height_cm": 175}),
+    ("extension", lambda: make_trial("flexion", [-25, -24, -26], "side", noise_px=1), {}),
+    ("side-bend-left", lambda: make_trial("side_bend", [30, 30, 30], "front", lean=12,
+                                          twist=12, pelvic_tilt=3, noise_px=1), {}),
+    ("rotation-right", lambda: make_trial("rotation", [-40, -40, -40], "front", arms="dowel",
+                                          pelvis=15, noise_px=1), {}),
+])
+def test_cleaning_only_the_used_landmarks_changes_no_result(monkeypatch, movement, seq, kw):
+    from lumbar_rom.kinematics import cleaned
+
+    s = seq()
+    subset = analyze_trial(s, movement, **kw).to_dict()
+    monkeypatch.setattr(cleaned, "CLEANED_LANDMARKS", tuple(range(33)))
+    assert analyze_trial(s, movement, **kw).to_dict() == subset
+
+
+def test_auto_cleans_the_sequence_once(monkeypatch):
+    from lumbar_rom.kinematics import cleaned
+
+    calls = []
+    real = cleaned.clean
+    monkeypatch.setattr(cleaned, "clean", lambda *a, **k: calls.append(1) or real(*a, **k))
+    seq = concat(make_trial("flexion", [60, 62, 61], "side"),
+                 make_trial("flexion", [-25, -24, -26], "side"))
+    result = analyze_sequence(seq, "auto")
+    assert [t.movement for t in result.trials] == ["flexion", "extension"]
+    assert len(calls) == 2  # image and world, once for the whole sequence
+
+
+def test_movement_is_parsed_once_into_its_spec():
+    from lumbar_rom.assessment.protocol import MOVEMENTS, Movement, parse_movement
+    from lumbar_rom.data import load_toml
+
+    assert [str(m) for m in MOVEMENTS] == list(load_toml("protocol.toml")["movements"])
+    spec = parse_movement("side-bend-right")
+    assert spec.id is Movement("side-bend-right") and spec.id == "side-bend-right"
+    assert spec.signal == "frontal" and spec.direction == -1
+    with pytest.raises(ValueError, match=r"^Unknown movement 'twist'; choose one of flexion, "
+                       r"extension, .*rotation-right\.$"):
+        parse_movement("twist")
+    seq = make_trial("flexion", [60, 61, 60], "side")
+    by_spec, by_name = analyze_trial(seq, spec), analyze_trial(seq, "side-bend-right")
+    assert by_spec.to_dict() == by_name.to_dict() and by_spec.movement == "side-bend-right"
+    with pytest.raises(ValueError, match="Unknown movement"):
+        analyze_trial(seq, "twist")
+
+
+def test_thresholds_come_from_the_protocol_file():
+    from lumbar_rom.data import load_toml
+
+    proto = load_toml("protocol.toml")["analysis"]
+    assert S.consistency_deg == proto["consistency_deg"] == 10.0
+    assert S.min_peak_deg == proto["trial"]["min_peak_deg"]
+    assert proto["trial"]["source"] and load_toml("protocol.toml")["live"]["source"]
+    # a stricter rule from the settings is the one applied
+    r = analyze_trial(make_trial("flexion", [60, 64, 60], "side"), "flexion",
+                      settings=AnalysisSettings(consistency_deg=1.0))
+    assert r.status == "inconclusive" and "inconsistent" in [f.code for f in r.flags]
+    assert "within 1 deg" in r.rule

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lumbar_rom.assessment.protocol import movement_spec
-from lumbar_rom.assessment.trial import TrialResult, analyze_trial
+from lumbar_rom.assessment.protocol import MovementSpec, movement_spec
+from lumbar_rom.assessment.trial import DEFAULT_ANALYSIS, TrialResult, analyze_trial
+from lumbar_rom.data import load_toml
 from lumbar_rom.kinematics import angles as A
 from lumbar_rom.kinematics.cleaning import OneEuroFilter
 from lumbar_rom.kinematics.view import classify_view
@@ -28,11 +29,14 @@ from lumbar_rom.pose.landmarks import Landmark as L
 from lumbar_rom.pose.sequence import PoseSequence
 from lumbar_rom.video.draw import draw_pose
 
-FRAMING_HOLD_S = 1.0
-COUNTDOWN_S = 3.0
-NEUTRAL_S = 1.5
-MAX_MOVING_S = 60.0
-LEVEL_MAX_DEG = 5.0
+# the live test's thresholds: data/protocol.toml [live] (explained there, with their source);
+# stillness and the camera's off-front limit are the offline analysis' own (AnalysisSettings)
+_LIVE = load_toml("protocol.toml")["live"]
+FRAMING_HOLD_S = float(_LIVE["framing_hold_s"])
+COUNTDOWN_S = float(_LIVE["countdown_s"])
+NEUTRAL_S = float(_LIVE["neutral_s"])
+MAX_MOVING_S = float(_LIVE["max_moving_s"])
+LEVEL_MAX_DEG = float(_LIVE["level_max_deg"])
 KEY_POINTS = [L.NOSE, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP,
               L.LEFT_ANKLE, L.RIGHT_ANKLE]
 
@@ -56,10 +60,10 @@ class Snapshot:
 class GuidedTrial:
     """One motion of the guided test. ``estimator`` is a live-mode pose estimator."""
 
-    def __init__(self, movement: str, estimator: PoseEstimator, height_cm: float | None = None,
-                 clock=time.monotonic) -> None:
+    def __init__(self, movement: MovementSpec | str, estimator: PoseEstimator,
+                 height_cm: float | None = None, clock=time.monotonic) -> None:
         self.spec = movement_spec(movement)
-        self.movement = movement
+        self.movement = self.spec.id
         self.estimator = estimator
         self.height_cm = height_cm
         self.clock = clock
@@ -137,7 +141,8 @@ class GuidedTrial:
     def _reset_recording(self) -> None:
         self._rec_t: list[float] = []
         self._rec: list[FramePose | None] = []
-        self._filter = OneEuroFilter(min_cutoff=1.0, beta=0.02)
+        self._filter = OneEuroFilter(min_cutoff=float(_LIVE["one_euro_min_cutoff_hz"]),
+                                     beta=float(_LIVE["one_euro_beta"]))
         self._neutral: float | None = None
         self._neutral_vals: list[float] = []
         self._rep_state = "rest"
@@ -159,14 +164,16 @@ class GuidedTrial:
         w, h = self._frame_size
         xy, vis = pose.image[KEY_POINTS, :2], pose.visibility[KEY_POINTS]
         inside = (xy[:, 0] >= 0) & (xy[:, 0] <= w) & (xy[:, 1] >= 0) & (xy[:, 1] <= h)
-        checks["whole body"] = bool(np.all(inside) and np.mean(vis >= 0.5) >= 0.7)
+        seen = np.mean(vis >= _LIVE["visibility_threshold"])
+        checks["whole body"] = bool(np.all(inside) and seen >= _LIVE["visible_fraction_min"])
         recent = list(self._recent)
         img = np.stack([p.image for p in recent])
         world = np.stack([p.world for p in recent])
         view = classify_view(img, world)
         want = self.spec.view
         checks["view"] = view.view == want and (
-            self.spec.signal != "rotation" or view.off_front_deg <= 8.0)
+            self.spec.signal != "rotation"
+            or view.off_front_deg <= DEFAULT_ANALYSIS.rotation_off_front_max_deg)
         if want == "front":
             left = A.left_side_sign(img)
             tilt = 0.5 * (np.nanmedian(A.pelvic_obliquity(img, left)) +
@@ -177,17 +184,13 @@ class GuidedTrial:
         return checks
 
     def _raw(self, pose: FramePose) -> float:
-        p = pose.image[None]
-        if self.spec.signal == "rotation":
-            return float(A.span_2d(p, L.LEFT_WRIST, L.RIGHT_WRIST)[0])
-        return float(A.trunk_image_angle(p)[0])
+        return float(A.movement_signal(pose.image[None], self.spec.signal)[0])
 
     def _excursion(self, raw: float) -> float:
         assert self._neutral is not None
-        if self.spec.signal == "rotation":
-            return float(A.rotation_from_span(np.array([raw]), self._neutral)[0])
         sign = self._facing if self.spec.signal == "sagittal" else self._left
-        return self.spec.direction * (raw * sign - self._neutral * sign)
+        return float(A.excursion(np.array([raw]), self.spec.signal, self._neutral, sign,
+                                 self.spec.direction)[0])
 
     def _step(self, pose: FramePose | None, t: float) -> None:
         phase = self._snap.phase
@@ -232,8 +235,9 @@ class GuidedTrial:
             self._neutral_vals.append(raw)
             if now - self._phase_since >= NEUTRAL_S:
                 vals = np.array(self._neutral_vals)
-                still = (np.ptp(vals) / np.median(vals) <= 0.04) if self.spec.signal == \
-                    "rotation" else np.ptp(vals) <= 3.0
+                s = DEFAULT_ANALYSIS
+                still = (np.ptp(vals) / np.median(vals) <= s.neutral_max_rel_span_range) \
+                    if self.spec.signal == "rotation" else np.ptp(vals) <= s.neutral_max_range_deg
                 if not still:
                     self._neutral_vals = []
                     self._set_phase("neutral", "Please stand still for a moment.")
@@ -248,10 +252,11 @@ class GuidedTrial:
         # moving
         ex = float(self._filter(np.array([self._excursion(raw)]), t)[0])
         self._snap.angle_deg = ex
-        thr = 8.0
+        thr = float(_LIVE["rep_start_deg"])
+        rest = float(_LIVE["rest_fraction"]) * thr
         if self._rep_state == "down":  # counted: wait for the return before the next one
             self._holding = False
-            if ex < thr / 2:
+            if ex < rest:
                 self._rep_state = "rest"
         elif self._rep_state == "rest":
             self._holding = False
@@ -259,18 +264,18 @@ class GuidedTrial:
                 self._rep_state, self._rep_max = "up", ex
         else:
             self._rep_max = max(self._rep_max, ex)
-            self._holding = ex >= self._rep_max - 2.0
+            self._holding = ex >= self._rep_max - float(_LIVE["hold_band_deg"])
             self._snap.peak_deg = self._rep_max
-            if ex < 0.5 * self._rep_max:
+            if ex < float(_LIVE["rep_done_fraction"]) * self._rep_max:
                 self._peaks.append(self._rep_max)
                 self._snap.reps = len(self._peaks)
                 self._rep_state, self._holding = "down", False
                 self._snap.cue = (f"Repetition {len(self._peaks)} done. " +
                                   ("Once more: " + self.spec.cue if len(self._peaks) < 3 else
                                    "Well done: come back to your start position and stand still."))
-        if len(self._peaks) >= 3 and self._rep_state == "rest" and ex < thr / 2:
+        if len(self._peaks) >= 3 and self._rep_state == "rest" and ex < rest:
             self._rest_since = self._rest_since or now
-            if now - self._rest_since >= 0.5:
+            if now - self._rest_since >= float(_LIVE["rest_hold_s"]):
                 self._finish()
         elif now - self._phase_since > MAX_MOVING_S:
             self._finish()
@@ -280,15 +285,9 @@ class GuidedTrial:
         times = np.array(self._rec_t)
         keep = np.concatenate([[True], np.diff(times) > 0]) if len(times) else np.array([], bool)
         poses = [p for p, k in zip(self._rec, keep, strict=True) if k]
-        n = len(poses)
-        image = np.full((n, 33, 3), np.nan)
-        world = np.full((n, 33, 3), np.nan)
-        vis = np.full((n, 33), np.nan)
-        for i, p in enumerate(poses):
-            if p is not None:
-                image[i], world[i], vis[i] = p.image, p.world, p.visibility
-        seq = PoseSequence(times[keep] - times[0], image, world, vis, self._frame_size, "camera")
-        result = analyze_trial(seq, self.movement, height_cm=self.height_cm)  # type: ignore[arg-type]
+        seq = PoseSequence.from_frames(times[keep] - times[0] if len(times) else times, poses,
+                                       self._frame_size, "camera")
+        result = analyze_trial(seq, self.spec, height_cm=self.height_cm)
         self._snap.result = result
         if result.status == "ok":
             self._set_phase("done", f"{self.spec.label}: {result.value_deg:.0f} degrees.")

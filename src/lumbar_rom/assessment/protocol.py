@@ -1,16 +1,32 @@
-"""The six lumbar motions (data/protocol.toml): view, measured signal, direction, cues."""
+"""The six lumbar motions (data/protocol.toml): view, measured signal, direction, cues.
+
+:class:`Movement` is built from protocol.toml's ``[movements]`` keys (the one list of the
+movements); text from the user is parsed once at the edge with :func:`parse_movement`, and the
+:class:`MovementSpec` is passed down from there.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Any
 
 from lumbar_rom.data import load_toml
 
-Movement = Literal["flexion", "extension", "side-bend-left", "side-bend-right",
-                   "rotation-left", "rotation-right"]
-MOVEMENTS: tuple[Movement, ...] = get_args(Movement)
+
+def _table() -> dict[str, Any]:
+    return load_toml("protocol.toml")["movements"]
+
+
+if TYPE_CHECKING:
+    class Movement(StrEnum):
+        """A movement of the test; the members are protocol.toml's ``[movements]`` keys."""
+else:  # built at run time from the data file (a type checker cannot read it)
+    Movement = StrEnum("Movement", {k.upper().replace("-", "_"): k for k in _table()})
+    Movement.__doc__ = "A movement of the test; the members are protocol.toml's [movements] keys."
+
+MOVEMENTS: tuple[Movement, ...] = tuple(Movement)
 
 
 @dataclass(frozen=True)
@@ -27,11 +43,20 @@ class MovementSpec:
 
 
 @cache
-def movement_spec(movement: str) -> MovementSpec:
-    """The protocol entry of ``movement``; ``ValueError`` naming the valid ones otherwise."""
-    table = load_toml("protocol.toml")["movements"]
-    if movement not in table:
-        raise ValueError(f"unknown movement {movement!r}; choose one of {', '.join(MOVEMENTS)}")
-    e = table[movement]
-    return MovementSpec(movement, e["label"], e["view"], e["signal"], int(e["direction"]),  # type: ignore[arg-type]
+def parse_movement(text: str) -> MovementSpec:
+    """The protocol entry of the movement named ``text`` (a :class:`Movement` or its string);
+    ``ValueError`` naming the valid ones otherwise."""
+    try:
+        movement = Movement(text)
+    except ValueError:
+        raise ValueError(f"Unknown movement {text!r}; choose one of "
+                         f"{', '.join(MOVEMENTS)}.") from None
+    e = _table()[movement]
+    return MovementSpec(movement, e["label"], e["view"], e["signal"], int(e["direction"]),
                         e["camera"], e["start"], e["cue"], e["source"])
+
+
+def movement_spec(movement: str | MovementSpec) -> MovementSpec:
+    """``movement`` as its :class:`MovementSpec` (a spec passes through; a name is parsed with
+    :func:`parse_movement`)."""
+    return movement if isinstance(movement, MovementSpec) else parse_movement(movement)

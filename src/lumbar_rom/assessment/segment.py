@@ -19,9 +19,9 @@ import numpy as np
 from lumbar_rom.assessment.protocol import Movement
 from lumbar_rom.assessment.trial import DEFAULT_ANALYSIS, AnalysisSettings, find_neutral
 from lumbar_rom.kinematics import angles as A
-from lumbar_rom.kinematics.cleaning import clean
+from lumbar_rom.kinematics.cleaned import CleanedPose
+from lumbar_rom.kinematics.cleaning import runs
 from lumbar_rom.kinematics.view import classify_view
-from lumbar_rom.pose.landmarks import Landmark as L
 from lumbar_rom.pose.sequence import PoseSequence
 
 
@@ -32,54 +32,54 @@ class Segment:
     stop: int  # frame index (exclusive)
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
-
-
-def segment_movements(seq: PoseSequence, settings: AnalysisSettings = DEFAULT_ANALYSIS
-                      ) -> list[Segment]:
-    """Split ``seq`` into single-movement trials (empty list: nothing recognisable)."""
-    if seq.detected.sum() < 10:
+def segment_movements(seq: PoseSequence | CleanedPose,
+                      settings: AnalysisSettings = DEFAULT_ANALYSIS) -> list[Segment]:
+    """Split ``seq`` (raw, or already cleaned: a :class:`CleanedPose`) into single-movement
+    trials (empty list: nothing recognisable)."""
+    raw_seq = seq.seq if isinstance(seq, CleanedPose) else seq
+    if raw_seq.detected.sum() < settings.min_detected_frames:
         return []
-    t = seq.time_s
-    pts = clean(seq.image, t, seq.visibility, settings.cleaning)
-    world = clean(seq.world, t, seq.visibility, settings.cleaning)
-    trunk = A.trunk_image_angle(pts)
+    kin = seq if isinstance(seq, CleanedPose) else CleanedPose.from_sequence(seq,
+                                                                             settings.cleaning)
+    t = kin.time_s
+    pts, world = kin.image, kin.world
+    trunk = A.movement_signal(pts, "sagittal")
     nb = find_neutral(trunk, t, rel=False, settings=settings)
     if nb is None:
         return []
     n0, n1 = nb
     view = classify_view(pts[n0:n1], world[n0:n1]).view
-    labelled: dict[str, np.ndarray] = {}
+    neutral_trunk = float(A.nanmedian(trunk[n0:n1]))
+    labelled: dict[Movement, np.ndarray] = {}
     if view == "side":
         facing = A.facing_sign(pts[n0:n1])
         facing = facing if np.isfinite(facing) else 1.0
-        sag = trunk * facing - A.nanmedian(trunk[n0:n1]) * facing
-        labelled = {"flexion": sag, "extension": -sag}
+        sag = A.excursion(trunk, "sagittal", neutral_trunk, facing)
+        labelled = {Movement("flexion"): sag, Movement("extension"): -sag}
     elif view in ("front", "back"):
         left = A.left_side_sign(pts[n0:n1])
-        fro = (trunk - A.nanmedian(trunk[n0:n1])) * left
-        span = A.span_2d(pts, L.LEFT_WRIST, L.RIGHT_WRIST)
-        rot = A.rotation_from_span(span, float(A.nanmedian(span[n0:n1])))
+        fro = A.excursion(trunk, "frontal", neutral_trunk, left)
+        span = A.movement_signal(pts, "rotation")
+        rot = A.excursion(span, "rotation", float(A.nanmedian(span[n0:n1])))
         yaw = A.shoulder_yaw(world)
         turn = np.sign(yaw - A.nanmedian(yaw[n0:n1]))
         # rotation only where the trunk stays upright in the frontal plane
-        rot = np.where(np.abs(fro) < 0.5 * rot, rot, 0.0)
-        labelled = {"side-bend-left": fro, "side-bend-right": -fro,
-                    "rotation-left": rot * (turn > 0), "rotation-right": rot * (turn < 0)}
+        rot = np.where(np.abs(fro) < settings.segment_upright_fraction * rot, rot, 0.0)
+        labelled = {Movement("side-bend-left"): fro, Movement("side-bend-right"): -fro,
+                    Movement("rotation-left"): rot * (turn > 0),
+                    Movement("rotation-right"): rot * (turn < 0)}
     if not labelled:
         return []
     names = list(labelled)
     stack = np.nan_to_num(np.stack([labelled[k] for k in names]), nan=0.0)
     best = np.argmax(stack, axis=0)
     level = stack[best, np.arange(len(t))]
-    active = level > 0.5 * settings.min_peak_deg
+    active = level > settings.segment_active_fraction * settings.min_peak_deg
     bouts = [(a, b, names[int(np.bincount(best[a:b]).argmax())])
-             for a, b in _runs(active) if np.max(level[a:b]) >= settings.min_peak_deg]
+             for a, b in runs(active) if np.max(level[a:b]) >= settings.min_peak_deg]
     if not bouts:
         return []
-    groups: list[list[tuple[int, int, str]]] = [[bouts[0]]]
+    groups: list[list[tuple[int, int, Movement]]] = [[bouts[0]]]
     for bout in bouts[1:]:
         if bout[2] == groups[-1][-1][2]:
             groups[-1].append(bout)
@@ -90,5 +90,5 @@ def segment_movements(seq: PoseSequence, settings: AnalysisSettings = DEFAULT_AN
         # each trial keeps the whole rest before it (its neutral) and after it
         start = 0 if k == 0 else groups[k - 1][-1][1]
         stop = len(t) if k == len(groups) - 1 else groups[k + 1][0][0]
-        segments.append(Segment(g[0][2], int(start), int(stop)))  # type: ignore[arg-type]
+        segments.append(Segment(g[0][2], int(start), int(stop)))
     return segments

@@ -1,11 +1,13 @@
 """Trial analysis: from a pose sequence of one movement to one trustworthy number.
 
-Steps: clean the landmarks -> check the camera view -> find the neutral (still, upright) phase ->
-excursion from neutral -> repetitions and their end-range peaks -> the reported value with its
-uncertainty -> compensation and quality flags -> "ok" or "inconclusive" with the reasons.
+Steps: clean the landmarks (once per video: :class:`CleanedPose`) -> check the camera view ->
+find the neutral (still, upright) phase -> excursion from neutral -> repetitions and their
+end-range peaks -> the reported value with its uncertainty -> compensation and quality flags ->
+"ok" or "inconclusive" with the reasons.
 
 Reported value (the rule, stated once): the mean of the peaks of three consecutive repetitions that
-each lie within 10 deg of their mean (AMA Guides validity rule, S31); when several such triplets
+each lie within ``consistency_deg`` (10 deg, data/protocol.toml) of their mean (AMA Guides
+validity rule, S31); when several such triplets
 exist, the one with the largest mean (later repetitions are usually freer). With fewer than three
 repetitions the mean of those done is reported with a warning and a wider uncertainty; when no
 three consecutive repetitions agree the trial is inconclusive.
@@ -26,10 +28,11 @@ from typing import Any, Literal
 import numpy as np
 from scipy.signal import find_peaks
 
-from lumbar_rom.assessment.protocol import MOVEMENTS, Movement, movement_spec
+from lumbar_rom.assessment.protocol import MOVEMENTS, Movement, MovementSpec, movement_spec
 from lumbar_rom.data import load_toml
 from lumbar_rom.kinematics import angles as A
-from lumbar_rom.kinematics.cleaning import CleaningSettings, clean
+from lumbar_rom.kinematics.cleaned import CleanedPose
+from lumbar_rom.kinematics.cleaning import CleaningSettings, runs
 from lumbar_rom.kinematics.view import ViewEstimate, classify_view
 from lumbar_rom.pose.landmarks import Landmark as L
 from lumbar_rom.pose.sequence import PoseSequence
@@ -37,33 +40,47 @@ from lumbar_rom.serialize import json_safe
 
 SCHEMA_VERSION = 1
 Status = Literal["ok", "inconclusive"]
+MovementId = Movement | Literal["unknown"]  # "unknown": nothing recognised (auto-detection)
 
 TRUNK = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]
 LIMBS = [L.NOSE, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE]
 
 
+_PROTOCOL = load_toml("protocol.toml")["analysis"]
+_T = _PROTOCOL["trial"]  # each default below is explained (with its source) in protocol.toml
+
+
 @dataclass(frozen=True)
 class AnalysisSettings:
-    """Every threshold of the trial analysis, in one place (degrees, seconds, fractions)."""
+    """Every threshold of the trial analysis and the segmentation, in one place (degrees,
+    seconds, fractions); the defaults are data/protocol.toml's ``[analysis]``."""
 
     cleaning: CleaningSettings = CleaningSettings()
-    neutral_window_s: float = 0.5
-    neutral_max_range_deg: float = 3.0  # still: the angle varies by at most this in the window
-    neutral_max_rel_span_range: float = 0.04  # rotation: the wrist span within 4 %
-    neutral_search_fraction: float = 0.6  # look for the neutral in the first 60 % of the trial
-    min_peak_deg: float = 8.0
-    min_prominence_fraction: float = 0.4  # of the largest excursion
-    min_rep_interval_s: float = 0.8
-    plateau_tol_deg: float = 1.0
-    consistency_deg: float = 10.0  # S31
-    out_of_frame_fraction: float = 0.10
-    low_visibility_fraction: float = 0.30
-    knee_bend_max_deg: float = 15.0
-    side_bend_lean_max_deg: float = 10.0
-    side_bend_twist_max_deg: float = 10.0
-    pelvis_turn_max_deg: float = 10.0
-    rotation_off_front_max_deg: float = 8.0
-    rotation_crosscheck_max_deg: float = 25.0
+    min_detected_frames: int = int(_T["min_detected_frames"])
+    neutral_window_s: float = float(_T["neutral_window_s"])
+    neutral_max_range_deg: float = float(_T["neutral_max_range_deg"])
+    neutral_max_rel_span_range: float = float(_T["neutral_max_rel_span_range"])
+    neutral_search_fraction: float = float(_T["neutral_search_fraction"])
+    min_peak_deg: float = float(_T["min_peak_deg"])
+    min_prominence_fraction: float = float(_T["min_prominence_fraction"])
+    min_prominence_of_min_peak: float = float(_T["min_prominence_of_min_peak"])
+    min_rep_interval_s: float = float(_T["min_rep_interval_s"])
+    robust_top_s: float = float(_T["robust_top_s"])
+    plateau_tol_deg: float = float(_T["plateau_tol_deg"])
+    consistency_deg: float = float(_PROTOCOL["consistency_deg"])  # S31
+    out_of_frame_fraction: float = float(_T["out_of_frame_fraction"])
+    limbs_out_of_frame_fraction: float = float(_T["limbs_out_of_frame_fraction"])
+    low_visibility_fraction: float = float(_T["low_visibility_fraction"])
+    trunk_visibility_min: float = float(_T["trunk_visibility_min"])
+    knee_bend_max_deg: float = float(_T["knee_bend_max_deg"])
+    side_bend_lean_max_deg: float = float(_T["side_bend_lean_max_deg"])
+    side_bend_twist_max_deg: float = float(_T["side_bend_twist_max_deg"])
+    pelvis_turn_max_deg: float = float(_T["pelvis_turn_max_deg"])
+    rotation_off_front_max_deg: float = float(_T["rotation_off_front_max_deg"])
+    rotation_crosscheck_max_deg: float = float(_T["rotation_crosscheck_max_deg"])
+    rotation_wrong_way_min_deg: float = float(_T["rotation_wrong_way_min_deg"])
+    segment_active_fraction: float = float(_T["segment_active_fraction"])
+    segment_upright_fraction: float = float(_T["segment_upright_fraction"])
 
 
 DEFAULT_ANALYSIS = AnalysisSettings()
@@ -105,7 +122,7 @@ class TrialResult:
     """Everything known about one movement trial. ``time_s`` and ``excursion_deg`` (T,) are the
     cleaned curve (excursion from neutral in the movement's direction, deg) for plotting."""
 
-    movement: Movement
+    movement: MovementId
     status: Status
     value_deg: float
     uncertainty_deg: float
@@ -124,10 +141,10 @@ class TrialResult:
     source: str = ""
 
     @classmethod
-    def unmeasured(cls, movement: str, flags: list[Flag], source: str = "") -> TrialResult:
+    def unmeasured(cls, movement: MovementId, flags: list[Flag], source: str = "") -> TrialResult:
         """An inconclusive trial with nothing measured, carrying the reasons in ``flags``."""
         nan = float("nan")
-        return cls(movement, "inconclusive", nan, nan, "", (), (), nan,  # type: ignore[arg-type]
+        return cls(movement, "inconclusive", nan, nan, "", (), (), nan,
                    ViewEstimate("unknown", nan, nan), (nan, nan), nan, Posture(), tuple(flags),
                    source=source)
 
@@ -162,11 +179,6 @@ def _rolling_range(x: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
-
-
 def _fraction(mask: np.ndarray) -> float:
     return float(np.mean(mask)) if mask.size else 0.0
 
@@ -187,7 +199,7 @@ def find_neutral(signal: np.ndarray, time_s: np.ndarray, *, rel: bool,
     else:
         still = spread <= settings.neutral_max_range_deg
     limit = settings.neutral_search_fraction * len(signal)
-    for start, stop in _runs(np.nan_to_num(still, nan=0).astype(bool)):
+    for start, stop in runs(np.nan_to_num(still, nan=0).astype(bool)):
         if start > limit:
             break
         lo, hi = max(0, start - n // 2), min(len(signal), stop + n // 2)
@@ -207,13 +219,14 @@ def detect_repetitions(excursion: np.ndarray, time_s: np.ndarray,
     if top < settings.min_peak_deg:
         return []
     fps = 1.0 / float(np.median(np.diff(time_s)))
-    prominence = max(0.6 * settings.min_peak_deg, settings.min_prominence_fraction * top)
+    prominence = max(settings.min_prominence_of_min_peak * settings.min_peak_deg,
+                     settings.min_prominence_fraction * top)
     peaks, _ = find_peaks(e, height=settings.min_peak_deg, prominence=prominence,
                           distance=max(1, int(settings.min_rep_interval_s * fps)))
     reps: list[Repetition] = []
     bounds = [0, *[int(np.argmin(e[a:b])) + a for a, b in zip(peaks[:-1], peaks[1:],
                                                               strict=True)], len(e) - 1]
-    k_top = max(3, int(round(0.1 * fps)))
+    k_top = max(3, int(round(settings.robust_top_s * fps)))
     for k, p in enumerate(peaks):
         # robust top: the median of the repetition's k highest frames (one wild frame cannot
         # set it), then the plateau: the frames around the peak within tol of that top
@@ -261,19 +274,39 @@ def choose_repetitions(peaks: list[float], tol: float) -> tuple[tuple[int, ...],
 # ---- the analysis -------------------------------------------------------------------------------
 
 
-def analyze_trial(seq: PoseSequence, movement: Movement, *, height_cm: float | None = None,
+def _too_short(seq: PoseSequence, spec: MovementSpec, s: AnalysisSettings) -> TrialResult | None:
+    if seq.n_frames >= s.min_detected_frames and seq.detected.sum() >= s.min_detected_frames:
+        return None
+    too_short = Flag("too_short", "The clip is too short or the person was found in fewer "
+                     f"than {s.min_detected_frames} frames; record the whole movement.", True)
+    return TrialResult.unmeasured(spec.id, [too_short], seq.source)
+
+
+def analyze_trial(seq: PoseSequence, movement: MovementSpec | str, *,
+                  height_cm: float | None = None,
                   settings: AnalysisSettings = DEFAULT_ANALYSIS) -> TrialResult:
-    """Analyse one trial of ``movement`` in ``seq``. Never raises for bad trials: it returns an
-    "inconclusive" result with the reasons."""
+    """Analyse one trial of ``movement`` (its spec, or its name: ``ValueError`` if unknown) in
+    ``seq``: cleans the landmarks, then :func:`analyze_cleaned`. Never raises for bad trials: it
+    returns an "inconclusive" result with the reasons."""
     spec = movement_spec(movement)
+    return _too_short(seq, spec, settings) or analyze_cleaned(
+        CleanedPose.from_sequence(seq, settings.cleaning), spec, height_cm=height_cm,
+        settings=settings)
+
+
+def analyze_cleaned(kin: CleanedPose, movement: MovementSpec | str, *,
+                    height_cm: float | None = None,
+                    settings: AnalysisSettings = DEFAULT_ANALYSIS) -> TrialResult:
+    """:func:`analyze_trial` on landmarks already cleaned (a slice of a video's
+    :class:`CleanedPose`)."""
+    spec = movement_spec(movement)
+    seq = kin.seq
     flags: list[Flag] = []
     t = seq.time_s
-    if seq.n_frames < 10 or seq.detected.sum() < 10:
-        too_short = Flag("too_short", "The clip is too short or the person was found in fewer "
-                         "than 10 frames; record the whole movement.", True)
-        return TrialResult.unmeasured(movement, [too_short], seq.source)
-    pts = clean(seq.image, t, seq.visibility, settings.cleaning)
-    world = clean(seq.world, t, seq.visibility, settings.cleaning)
+    short = _too_short(seq, spec, settings)
+    if short is not None:
+        return short
+    pts, world = kin.image, kin.world
 
     # -- quality: framing and visibility over the whole trial
     w, h = seq.frame_size
@@ -285,21 +318,22 @@ def analyze_trial(seq: PoseSequence, movement: Movement, *, height_cm: float | N
         flags.append(Flag("out_of_frame", "Your hips or shoulders were out of the picture for "
                           f"{_fraction(trunk_out):.0%} of the clip; step back so the camera "
                           "sees your whole body.", True))
-    elif _fraction(~np.all(inside[:, LIMBS], axis=1)) > 0.3:  # (side views hide a leg: normal)
+    elif _fraction(~np.all(inside[:, LIMBS], axis=1)) > settings.limbs_out_of_frame_fraction:
+        # (side views hide a leg: normal)
         flags.append(Flag("limbs_out_of_frame", "Your head, knees or feet were partly out of "
                           "view; the trunk angle is still measured.", False))
     vis_trunk = np.mean(seq.visibility[:, TRUNK], axis=1)  # NaN (no person) counts as unseen
-    if _fraction(~(vis_trunk >= 0.5)) > settings.low_visibility_fraction:
+    if _fraction(~(vis_trunk >= settings.trunk_visibility_min)) > settings.low_visibility_fraction:
         flags.append(Flag("low_visibility", "The body was hard to see in much of the clip; use "
                           "more light, a plain background and fitted clothes.", True))
 
     # -- neutral phase and the movement's signal
-    raw, rel = _signal_raw(pts, spec.signal)
-    nb = find_neutral(raw, t, rel=rel, settings=settings)
+    raw = A.movement_signal(pts, spec.signal)
+    nb = find_neutral(raw, t, rel=spec.signal == "rotation", settings=settings)
     if nb is None:
         no_neutral = Flag("no_neutral", "No still, upright start was found; stand still for "
                           "a second before moving.", True)
-        return TrialResult.unmeasured(movement, [*flags, no_neutral], seq.source)
+        return TrialResult.unmeasured(spec.id, [*flags, no_neutral], seq.source)
     n0, n1 = nb
     neutral_pts, neutral_world = pts[n0:n1], world[n0:n1]
     view = classify_view(neutral_pts, neutral_world)
@@ -311,16 +345,12 @@ def analyze_trial(seq: PoseSequence, movement: Movement, *, height_cm: float | N
     left = A.left_side_sign(neutral_pts)
     extras: dict[str, float] = {"off_front_deg": view.off_front_deg}
 
-    if spec.signal == "rotation":
-        neutral_span = float(A.nanmedian(raw[n0:n1]))
-        excursion = A.rotation_from_span(raw, neutral_span)
-        neutral_angle = 0.0
-    else:
-        sign = facing if spec.signal == "sagittal" else left
-        if not np.isfinite(sign):
-            sign = 1.0
-        neutral_angle = float(A.nanmedian(raw[n0:n1])) * sign
-        excursion = spec.direction * (raw * sign - neutral_angle)
+    sign = facing if spec.signal == "sagittal" else left
+    if not np.isfinite(sign):
+        sign = 1.0
+    neutral_raw = float(A.nanmedian(raw[n0:n1]))
+    excursion = A.excursion(raw, spec.signal, neutral_raw, sign, spec.direction)
+    neutral_angle = 0.0 if spec.signal == "rotation" else neutral_raw * sign
 
     # wrong direction: the biggest excursion went the other way (flexion/extension, side bends)
     if spec.signal != "rotation":
@@ -351,17 +381,17 @@ def analyze_trial(seq: PoseSequence, movement: Movement, *, height_cm: float | N
     used_peaks = np.array([peaks[i] for i in used]) if used else np.array([])
     value = float(np.mean(used_peaks)) if used_peaks.size else float("nan")
     spread = float(np.ptp(used_peaks)) if used_peaks.size else float("nan")
-    sd_cam = float(load_toml("camera_error.toml")[movement]["sd_deg"])
+    sd_cam = float(load_toml("camera_error.toml")[spec.id]["sd_deg"])
     sd_reps = float(np.std(used_peaks, ddof=1)) if used_peaks.size > 1 else sd_cam
     n_used = max(1, used_peaks.size)
     uncertainty = 1.96 * float(np.sqrt(sd_cam ** 2 + sd_reps ** 2 / n_used))
 
     peak_idx = [int(np.argmin(np.abs(t - reps[i].peak_s))) for i in used] if reps else []
-    flags += _compensation(spec.signal, movement, pts, world, n0, n1, peak_idx, facing, left,
+    flags += _compensation(spec.signal, spec.id, pts, world, n0, n1, peak_idx, facing, left,
                            raw, extras, settings, height_cm, value)
     posture = _posture(neutral_pts, view)
     status: Status = "inconclusive" if any(f.blocking for f in flags) else "ok"
-    return TrialResult(movement, status, value, uncertainty,
+    return TrialResult(spec.id, status, value, uncertainty,
                        RULE.format(tol=settings.consistency_deg), tuple(reps), used, spread, view,
                        (float(t[n0]), float(t[n1 - 1])), neutral_angle, posture, tuple(flags),
                        extras, t.copy(), excursion, seq.source)
@@ -369,13 +399,6 @@ def analyze_trial(seq: PoseSequence, movement: Movement, *, height_cm: float | N
 
 def _view_instruction(view: str) -> str:
     return str(load_toml("protocol.toml")["views"].get(view, ""))
-
-
-def _signal_raw(pts: np.ndarray, signal: str) -> tuple[np.ndarray, bool]:
-    """The raw per-frame measure of a movement family: image trunk angle (deg) or wrist span."""
-    if signal == "rotation":
-        return A.span_2d(pts, L.LEFT_WRIST, L.RIGHT_WRIST), True
-    return A.trunk_image_angle(pts), False
 
 
 def _at(x: np.ndarray, idx: list[int]) -> float:
@@ -439,7 +462,7 @@ def _compensation(signal: str, movement: str, pts: np.ndarray, world: np.ndarray
         extras["shoulder_yaw_change_deg"] = yaw_change
         want = 1.0 if movement == "rotation-left" else -1.0
         if peak_idx and np.isfinite(yaw_change) and np.sign(yaw_change) == -want \
-                and abs(yaw_change) > 3.0:
+                and abs(yaw_change) > s.rotation_wrong_way_min_deg:
             flags.append(Flag("wrong_direction", "The shoulders turned the other way from the "
                               "movement chosen; check left and right.", True))
         if extras["pelvis_turn_deg"] > s.pelvis_turn_max_deg:
@@ -474,4 +497,5 @@ def _posture(neutral_pts: np.ndarray, view: ViewEstimate) -> Posture:
 
 
 __all__ = ["MOVEMENTS", "AnalysisSettings", "Flag", "Posture", "Repetition", "TrialResult",
-           "analyze_trial", "choose_repetitions", "detect_repetitions", "find_neutral"]
+           "analyze_cleaned", "analyze_trial", "choose_repetitions", "detect_repetitions",
+           "find_neutral"]

@@ -284,3 +284,31 @@ def fingertip_to_floor(image: np.ndarray, neutral: np.ndarray, height_cm: float 
                                       - anth["ankle_height"]["fraction"]) * height_cm)
     floor_y = ankle_y + anth["ankle_height"]["fraction"] * height_cm * px_per_cm
     return (floor_y - tip_y) / px_per_cm, "cm"
+
+
+# ---- a movement's signal and its excursion from neutral ----------------------------------------
+
+
+def movement_signal(image: np.ndarray, signal: str) -> np.ndarray:
+    """The raw per-frame measure of a movement family (protocol.toml's ``signal``): the wrist
+    span for ``"rotation"`` (pixels), else the image trunk angle (deg).
+    ``image (T, 33, >=2) -> (T,)``."""
+    if signal == "rotation":
+        return span_2d(image, L.LEFT_WRIST, L.RIGHT_WRIST)
+    return trunk_image_angle(image)
+
+
+def excursion(raw: np.ndarray, signal: str, neutral: float, sign: float = 1.0,
+              direction: int = 1) -> np.ndarray:
+    """Excursion from neutral (deg, positive = more of the movement) of a raw signal.
+
+    ``raw (T,)`` from :func:`movement_signal`; ``neutral``: its value at neutral (deg, or the
+    neutral wrist span for ``"rotation"``). Rotation: ``rotation_from_span`` (unsigned, 0..90;
+    ``sign`` and ``direction`` unused). Angles: ``direction * (raw * sign - neutral * sign)``
+    with ``sign`` = :func:`facing_sign` (sagittal) or :func:`left_side_sign` (frontal) and
+    ``direction`` = protocol.toml's +1 / -1. ``-> (T,)``.
+    """
+    raw = np.asarray(raw, dtype=float)
+    if signal == "rotation":
+        return rotation_from_span(raw, neutral)
+    return direction * (raw * sign - neutral * sign)

@@ -28,10 +28,14 @@ def mask_low_visibility(points: np.ndarray, visibility: np.ndarray,
     return out
 
 
-def _runs(valid: np.ndarray) -> list[tuple[int, int]]:
-    """Start/stop index pairs of True runs in a 1-D bool array."""
-    d = np.diff(np.concatenate([[0], valid.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``(start, stop)`` index pairs (stop exclusive) of the True runs of a 1-D bool array.
+
+    ``mask (T,) -> [(start, stop), ...]`` in order; ``runs([0, 1, 1, 0, 1]) == [(1, 3), (4, 5)]``.
+    """
+    d = np.diff(np.concatenate([[0], np.asarray(mask).astype(np.int8), [0]]))
+    return [(int(a), int(b)) for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1),
+                                             strict=True)]
 
 
 def interpolate_gaps(x: np.ndarray, time_s: np.ndarray, max_gap_s: float = 0.25) -> np.ndarray:
@@ -46,7 +50,7 @@ def interpolate_gaps(x: np.ndarray, time_s: np.ndarray, max_gap_s: float = 0.25)
         bad = np.isnan(col)
         if not bad.any() or bad.all():
             continue
-        for start, stop in _runs(bad):
+        for start, stop in runs(bad):
             if start == 0 or stop == len(col):
                 continue
             if time_s[stop] - time_s[start - 1] <= max_gap_s + 1e-9:
@@ -95,7 +99,7 @@ def lowpass(x: np.ndarray, fps: float, cutoff_hz: float = 6.0, order: int = 4) -
     flat = x.reshape(len(x), -1).copy()
     for j in range(flat.shape[1]):
         col = flat[:, j]
-        for start, stop in _runs(~np.isnan(col)):
+        for start, stop in runs(~np.isnan(col)):
             if stop - start > padlen:
                 col[start:stop] = sosfiltfilt(sos, col[start:stop], padlen=padlen)
     return flat.reshape(x.shape)

@@ -18,13 +18,18 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lumbar_rom.errors import LumbarRomError
 from lumbar_rom.pose.landmarks import LANDMARK_NAMES, N_LANDMARKS
+
+if TYPE_CHECKING:
+    from lumbar_rom.pose.estimator import FramePose
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -76,6 +81,22 @@ class PoseSequence:
             raise ValueError("PoseSequence.time_s must be strictly increasing")
         object.__setattr__(self, "time_s", t)
         object.__setattr__(self, "frame_size", (int(self.frame_size[0]), int(self.frame_size[1])))
+
+    @classmethod
+    def from_frames(cls, times: Sequence[float] | np.ndarray, poses: Sequence[FramePose | None],
+                    frame_size: tuple[int, int], source: str = "") -> PoseSequence:
+        """One sequence from per-frame estimator results: ``times (T,)`` seconds and ``T`` poses
+        (``None``: no person in that frame, stored as NaN)."""
+        n = len(times)
+        if len(poses) != n:
+            raise ValueError(f"PoseSequence.from_frames got {n} times but {len(poses)} poses")
+        image = np.full((n, N_LANDMARKS, 3), np.nan)
+        world = np.full((n, N_LANDMARKS, 3), np.nan)
+        vis = np.full((n, N_LANDMARKS), np.nan)
+        for i, p in enumerate(poses):
+            if p is not None:
+                image[i], world[i], vis[i] = p.image, p.world, p.visibility
+        return cls(np.asarray(times, dtype=float), image, world, vis, frame_size, source)
 
     @property
     def n_frames(self) -> int:
