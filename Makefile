@@ -1,5 +1,7 @@
 # Two commands on a fresh machine with Python 3.11: `make run` and `make test`.
-# Each creates .venv (if missing) and installs what it needs.
+# Each creates .venv (if missing) and installs what it needs. `make test` also installs the
+# Debian packages the tests need (scripts/system_deps.sh), then runs lint, types, the layer
+# contract and the suite, and stops at the first that fails.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -19,6 +21,10 @@ run: $(STAMP)
 	$(BIN)/streamlit run streamlit_app.py --server.headless true --browser.gatherUsageStats false
 
 test: $(STAMP)
+	bash scripts/system_deps.sh
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 model: $(STAMP)

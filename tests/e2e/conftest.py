@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import CHROMIUM, ROOT, launch, streamlit_server
-
-ARTIFACTS = ROOT / "test-artifacts"
+from tests.fixtures.browser import ARTIFACTS, CHROMIUM, launch, streamlit_server
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +36,3 @@ def browser_factory(tmp_path):
         for c in contexts:
             c.close()
 
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

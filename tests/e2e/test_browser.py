@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from lumbar_rom.studio.scenarios import Scenario, render_scenario
-from tests.e2e.conftest import shot
-from tests.e2e.harness import start_screening
+from tests.fixtures.browser import shot, start_screening
 from tests.fixtures.y4m import video_to_y4m
 
 pytestmark = pytest.mark.slow
@@ -74,9 +74,11 @@ def test_upload_sample_and_replay_plays(server, browser_factory):
     page.get_by_text("Upload movement videos").wait_for(timeout=60_000)
     page.locator("input[type=file]").set_input_files(
         str(ROOT / "sample_videos" / "flexion-restricted.mp4"))
-    time.sleep(3)
+    analyse = page.get_by_role("button", name="Analyse")
+    # the upload has reached the server once the app re-ran and enabled "Analyse"
+    expect(analyse).to_be_enabled(timeout=60_000)
     shot(page, "upload-selected")
-    page.get_by_role("button", name="Analyse").click()
+    analyse.click()
     page.get_by_text("Forward bending (flexion) measured").wait_for(timeout=180_000)
     page.get_by_role("link", name="See your results").click()
     page.get_by_text("Your results").wait_for(timeout=60_000)

@@ -200,7 +200,7 @@ def test_progress_page_stalled_and_reached(app, tmp_path):
 
     from lumbar_rom.clinical.engine import Profile, Screening, assess
     from lumbar_rom.history.store import Store
-    from tests.unit.test_clinical import trial
+    from tests.fixtures.clinical import trial
 
     store = Store(os.environ["LUMBAR_ROM_DB"])
     prof = Profile(age=40)

@@ -24,7 +24,7 @@ from lumbar_rom.history.progress import points_from_sessions
 from lumbar_rom.history.store import Store, alembic_config, pack_series, unpack_series
 from lumbar_rom.report.pdf import write_report
 from lumbar_rom.serialize import json_safe
-from tests.unit.test_clinical import restricted_set
+from tests.fixtures.clinical import restricted_set
 
 NOW = datetime(2026, 11, 25, 9, 30)
 ROOT = Path(__file__).resolve().parents[2]
@@ -189,7 +189,7 @@ WRITER = textwrap.dedent("""
     from datetime import datetime, timedelta
     from lumbar_rom.clinical.engine import Profile, Screening, assess
     from lumbar_rom.history.store import Store
-    from tests.unit.test_clinical import restricted_set
+    from tests.fixtures.clinical import restricted_set
     store = Store(sys.argv[1])
     trials = restricted_set()
     prof, scr = Profile(age=40), Screening(pain_before=3)

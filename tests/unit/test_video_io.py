@@ -93,17 +93,13 @@ def test_missing_path_and_folder(tmp_path):
 
 
 def test_truncated_video(tmp_path):
+    """An MP4 cut to a third loses its index (written last), so it cannot even be opened."""
     path = make_video(tmp_path / "t.mp4", n_frames=30, width=160, height=120)
     data = path.read_bytes()
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(data[: len(data) // 3])
-    # Either some frames come out (and a warning is logged) or one clear VideoError; never a crash
-    try:
-        frames = list(iter_frames(cut))
-    except VideoError as err:
-        assert "video" in str(err).lower()
-    else:
-        assert 0 < len(frames) < 30
+    with pytest.raises(VideoError, match="cut.mp4 is not a video file that can be read"):
+        list(iter_frames(cut))
 
 
 def test_zero_frame_video(tmp_path):
