@@ -304,11 +304,11 @@ def questions() -> None:
 
     k = knowledge()
     typer.echo("Red flags (answer yes with --red-flag ID):")
-    for q in k.safety["red_flags"]:
-        typer.echo(f"  {q['id']}: {q['question']}")
+    for q in k.safety.red_flags:
+        typer.echo(f"  {q.id}: {q.question}")
     typer.echo("Contributing factors:")
-    for q in k.factors["questions"]:
-        typer.echo(f"  {q['id']}: {q['question']}")
+    for q in k.factors.questions:
+        typer.echo(f"  {q.id}: {q.question}")
 
 
 def main() -> None:  # pragma: no cover - console script entry

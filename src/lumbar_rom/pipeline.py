@@ -33,9 +33,9 @@ from lumbar_rom.assessment.trial import (
 from lumbar_rom.errors import NoPersonError
 from lumbar_rom.kinematics.angles import trunk_image_angle
 from lumbar_rom.kinematics.cleaned import CleanedPose
+from lumbar_rom.pose.draw import draw_pose
 from lumbar_rom.pose.estimator import FramePose, MediaPipeEstimator, PoseEstimator
 from lumbar_rom.pose.sequence import PoseSequence
-from lumbar_rom.video.draw import draw_pose
 from lumbar_rom.video.reader import iter_frames, probe
 from lumbar_rom.video.writer import VideoWriter
 

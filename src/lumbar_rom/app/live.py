@@ -24,10 +24,10 @@ from lumbar_rom.data import load_toml
 from lumbar_rom.kinematics import angles as A
 from lumbar_rom.kinematics.cleaning import OneEuroFilter
 from lumbar_rom.kinematics.view import classify_view
+from lumbar_rom.pose.draw import draw_pose
 from lumbar_rom.pose.estimator import FramePose, PoseEstimator
 from lumbar_rom.pose.landmarks import Landmark as L
 from lumbar_rom.pose.sequence import PoseSequence
-from lumbar_rom.video.draw import draw_pose
 
 # the live test's thresholds: data/protocol.toml [live] (explained there, with their source);
 # stillness and the camera's off-front limit are the offline analysis' own (AnalysisSettings)

@@ -102,9 +102,9 @@ def _form(v: Visit, who: str, stored: Profile | None) -> Answers:
 def _safety_questions() -> dict[str, Any]:
     st.subheader("Safety questions")
     st.caption("Answer honestly: some back problems must be checked by a doctor first.")
-    flags = {q["id"]: st.radio(q["question"], ["No", "Yes"], horizontal=True,
-                               key=f"rf_{q['id']}") == "Yes"
-             for q in knowledge().safety["red_flags"]}
+    flags = {q.id: st.radio(q.question, ["No", "Yes"], horizontal=True,
+                               key=f"rf_{q.id}") == "Yes"
+             for q in knowledge().safety.red_flags}
     injured = st.radio("Did you injure your back recently (a strain, a fall, lifting)?",
                        ["No", "Yes"], horizontal=True) == "Yes"
     c1, c2 = st.columns(2)
@@ -118,11 +118,11 @@ def _safety_questions() -> dict[str, Any]:
 def _habits() -> dict[str, bool]:
     st.subheader("Habits (optional)")
     factors = {}
-    for q in knowledge().factors["questions"]:
-        ans = st.radio(q["question"], ["Not answered", "Yes", "No"], horizontal=True,
-                       key=f"f_{q['id']}")
+    for q in knowledge().factors.questions:
+        ans = st.radio(q.question, ["Not answered", "Yes", "No"], horizontal=True,
+                       key=f"f_{q.id}")
         if ans != "Not answered":
-            factors[q["id"]] = ans == "Yes"
+            factors[q.id] = ans == "Yes"
     return factors
 
 

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import MISSING, fields, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from lumbar_rom.app.state import Visit, file_estimator, store
@@ -90,27 +89,9 @@ def save(v: Visit, a: Assessment, pain_after: int, notes: str, keep_video: bool 
     return v.saved_session
 
 
-def _attrs(x: Any) -> Any:
-    """A stored dict read like the dataclasses it came from (``d["label"]`` as ``d.label``)."""
-    if isinstance(x, dict):
-        return SimpleNamespace(**{k: _attrs(val) for k, val in x.items()})
-    if isinstance(x, list):
-        return tuple(_attrs(val) for val in x)
-    return x
-
-
-def _read_like_assessment(d: dict[str, Any]) -> Any:
-    """``Assessment.to_dict()`` read back by attribute (a field missing in an older row takes
-    the dataclass's default). Stands in until ``Assessment.from_dict``."""
-    defaults = {f.name: f.default for f in fields(Assessment) if f.default is not MISSING}
-    return SimpleNamespace(**(defaults | vars(_attrs(d))))
-
-
-def stored_assessment(row: Any) -> Any:
-    """The assessment of a stored session, read like an :class:`Assessment`."""
-    # from_dict: this line becomes `return Assessment.from_dict(row.assessment)`; then delete
-    # _read_like_assessment and _attrs
-    return _read_like_assessment(row.assessment)
+def stored_assessment(row: Any) -> Assessment:
+    """The assessment of a stored session, rebuilt as the typed :class:`Assessment`."""
+    return row.read_assessment()
 
 
 def pain_is_chronic(profile: Profile | None, now: datetime | None = None) -> bool:
@@ -121,4 +102,4 @@ def pain_is_chronic(profile: Profile | None, now: datetime | None = None) -> boo
 
 def pelvic_tilt_limit_deg() -> float:
     """The pelvic obliquity above which a leg-length or foot check is advised (``factors.toml``)."""
-    return float(knowledge().factors["measured"]["pelvic_obliquity"]["threshold_deg"])
+    return float(knowledge().factors.measured["pelvic_obliquity"].threshold_deg)

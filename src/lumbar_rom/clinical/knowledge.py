@@ -36,14 +36,6 @@ class _ReadOnly:
                 object.__setattr__(self, f.name, MappingProxyType(v))
 
 
-class _ByKey:
-    """``entry["field"]`` reads ``entry.field``: kept only for callers written against the old
-    dict knowledge (app/pages.py, cli.py); new code reads attributes."""
-
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
-
-
 # ---- norms.toml, error.toml ---------------------------------------------------------------------
 
 
@@ -165,7 +157,7 @@ class Stretches(_ReadOnly):
 
 
 @dataclass(frozen=True)
-class RedFlag(_ByKey):
+class RedFlag:
     id: str
     question: str
     category: str  # "emergency" | "urgent"
@@ -181,7 +173,7 @@ class Acute:
 
 
 @dataclass(frozen=True)
-class Safety(_ReadOnly, _ByKey):
+class Safety(_ReadOnly):
     red_flags: tuple[RedFlag, ...]
     guidance: Mapping[str, str]  # category -> what to do
     guidance_source: str
@@ -192,7 +184,7 @@ class Safety(_ReadOnly, _ByKey):
 
 
 @dataclass(frozen=True)
-class FactorQuestion(_ByKey):
+class FactorQuestion:
     id: str
     question: str
     source: str
@@ -208,7 +200,7 @@ class MeasuredFactor:
 
 
 @dataclass(frozen=True)
-class Factors(_ReadOnly, _ByKey):
+class Factors(_ReadOnly):
     questions: tuple[FactorQuestion, ...]
     measured: Mapping[str, MeasuredFactor]
     stall_checklist: tuple[str, ...]
