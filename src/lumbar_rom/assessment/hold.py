@@ -336,6 +336,9 @@ def detect_hold(time_s: np.ndarray, value_deg: np.ndarray, spec: HoldSpec,
                 reason, end_index = "posture_dropped", i
                 break
         last_seen = i
+    else:
+        if t[-1] - t[last_seen] > spec.max_missing_s + 1e-9:  # gone to the end of the clip
+            reason, end, end_index = "out_of_frame", float(t[last_seen]), last_seen
     hold_vals = v[k:end_index if end_index is not None else t.size]
     noise = _noise(hold_vals[(np.abs(hold_vals - ref) <= spec.drop_deg)])
     noise_var = 0.0

@@ -59,12 +59,12 @@ class HoldClip:
     body: str = "male"
     setup_s: float = 1.0
     rise_s: float = 1.0
-    hold_s: float = 8.0
+    hold_s: float = 6.0
     drop_s: float = 1.0
     after_s: float = 1.5
     reach: float = 1.0
     drop: bool = True
-    fps: float = 15.0
+    fps: float = 10.0
     width: int = 480
     height: int = 270
     background: tuple[int, int, int] = (200, 200, 195)
@@ -214,11 +214,11 @@ def truth_times(c: HoldClip, t: np.ndarray, v: np.ndarray) -> dict[str, float | 
                 "end_reason": "never_in_position"}
     t_hold = c.setup_s + c.rise_s
     ref = float(np.median(v[(t >= t_hold) & (t <= t_hold + spec.reference_s)]))
-    start = float(t[np.argmax(np.abs(v - ref) <= spec.settle_deg)])
+    start = float(t[np.argmax((np.abs(v - ref) <= spec.settle_deg) & (t >= c.setup_s))])
     if not c.drop:
         end, reason = float(c.duration_s() - 1.0 / c.fps), "clip_ended"
     else:
-        beyond = (v - ref) * spec.fail_direction > spec.drop_deg
+        beyond = ((v - ref) * spec.fail_direction > spec.drop_deg) & (t > t_hold)
         end, reason = float(t[np.argmax(beyond)]), "posture_dropped"
     return {"start_s": round(start, 3), "end_s": round(end, 3), "held_s": round(end - start, 3),
             "end_reason": reason, "held_deg": round(ref, 2)}
