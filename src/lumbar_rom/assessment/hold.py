@@ -153,6 +153,7 @@ class HoldSpec:
     min_out_s: float
     max_missing_s: float
     visibility: float
+    camera_change_sd_deg: float
     source: str
     rule_source: str
 
@@ -171,7 +172,9 @@ def hold_spec(test: str) -> HoldSpec:
         min_in_position_s=float(r["min_in_position_s"]), reference_s=float(r["reference_s"]),
         settle_deg=float(r["settle_deg"]), drop_deg=float(r["drop_deg"]),
         min_out_s=float(r["min_out_s"]), max_missing_s=float(r["max_missing_s"]),
-        visibility=float(r["visibility"]), source=t["source"], rule_source=r["source"],
+        visibility=float(r["visibility"]),
+        camera_change_sd_deg=float(r.get("camera_change_sd_deg", 0.0)),
+        source=t["source"], rule_source=r["source"],
     )
 
 
@@ -184,8 +187,9 @@ class HoldResult:
 
     held_s : seconds from the start to the end of the hold (NaN if never in position); a lower
         bound when ``end_reason`` is "clip_ended".
-    uncertainty_s : 95 % half-width of ``held_s`` (frame timing and the timing of the tolerance
-        crossings given the measure's noise).
+    uncertainty_s : 95 % half-width of ``held_s``: frame timing, and the timing of the start and
+        end crossings given the measure's noise and the camera's error of a change
+        (angle SD / the measure's rate of change at the crossing).
     start_s, end_s : clip times of the start and the end (NaN if never in position).
     held_deg : the measure's held position (median over the first ``reference_s`` of the hold).
     time_s, measure_deg : ``(T,)`` the clip's times and the measure (NaN = missing).
@@ -254,6 +258,15 @@ def _crossing(t0: float, t1: float, x0: float, x1: float, level: float) -> tuple
     return t0 + frac * (t1 - t0), slope
 
 
+def _slope(t: np.ndarray, x: np.ndarray, i: int, half_s: float = 0.2) -> float:
+    """Rate of change (per s) of ``x`` around frame ``i``: a line fitted to the frames seen within
+    ``half_s`` either side (robust to one noisy frame)."""
+    sel = np.isfinite(x) & (np.abs(t - t[i]) <= half_s + 1e-9)
+    if sel.sum() < 2:
+        return 0.0
+    return float(np.polyfit(t[sel], x[sel], 1)[0])
+
+
 def _noise(values: np.ndarray) -> float:
     """Robust frame-to-frame noise SD of a held measure (MAD of first differences / sqrt 2)."""
     v = values[np.isfinite(values)]
@@ -311,7 +324,8 @@ def detect_hold(time_s: np.ndarray, value_deg: np.ndarray, spec: HoldSpec,
         if k == 0:
             flags.append("in position from the first frame")
     else:
-        start, slope_s = _crossing(t[prev], t[k], dist[prev], dist[k], spec.settle_deg)
+        start, _ = _crossing(t[prev], t[k], dist[prev], dist[k], spec.settle_deg)
+        slope_s = _slope(t, v, k)
         start_var = frame_sd ** 2
     # the end: a sustained excursion beyond the tolerance, a long gap, or the end of the clip
     x = (v - ref) * spec.fail_direction  # > 0: toward failure
@@ -342,21 +356,24 @@ def detect_hold(time_s: np.ndarray, value_deg: np.ndarray, spec: HoldSpec,
     hold_vals = v[k:end_index if end_index is not None else t.size]
     noise = _noise(hold_vals[(np.abs(hold_vals - ref) <= spec.drop_deg)])
     noise_var = 0.0
+    # angle error at a crossing: the measure's own noise and the camera's error of a change
+    angle_sd = math.hypot(noise if np.isfinite(noise) else 0.0, spec.camera_change_sd_deg)
     if reason == "posture_dropped":
         i = end_index
         j = i - 1
         while not seen[j]:
             j -= 1
-        end, slope = _crossing(t[j], t[i], x[j], x[i], spec.drop_deg)
-        if np.isfinite(noise) and abs(slope) > 0:
-            noise_var += (noise / abs(slope)) ** 2
+        end, _ = _crossing(t[j], t[i], x[j], x[i], spec.drop_deg)
+        slope = _slope(t, x, i)
+        if abs(slope) > 0:
+            noise_var += (angle_sd / abs(slope)) ** 2
     elif reason == "clip_ended":
         end = float(t[last_seen])
         flags.append("the clip ended while the position was held: the time is a lower bound")
     else:
         flags.append("the person left the view during the hold")
-    if prev >= 0 and np.isfinite(noise) and abs(slope_s) > 0:
-        noise_var += (noise / abs(slope_s)) ** 2
+    if prev >= 0 and abs(slope_s) > 0:
+        noise_var += (angle_sd / abs(slope_s)) ** 2
     held = max(0.0, end - start)
     unc = Z95 * math.sqrt(start_var + frame_sd ** 2 + noise_var)
     return result(reason, held, unc, start, end, ref, noise)
