@@ -72,10 +72,11 @@ def skeleton(test, v):
         else:  # thighs 30 deg up, shins down to the floor: knees at ~90 deg
             knee = hip + 120 * np.array([np.cos(r(30)), -np.sin(r(30))])
             ankle = knee + 110 * np.array([np.cos(r(60)), np.sin(r(60))])
-    for lm, p, dy in ((L.LEFT_HIP, hip, 3), (L.RIGHT_HIP, hip, -3),
-                      (L.LEFT_SHOULDER, shoulder, 3), (L.RIGHT_SHOULDER, shoulder, -3),
-                      (L.LEFT_KNEE, knee, 3), (L.RIGHT_KNEE, knee, -3),
-                      (L.LEFT_ANKLE, ankle, 3), (L.RIGHT_ANKLE, ankle, -3)):
+    low = -3.0 if test == "side-plank-right" else 3.0  # the supporting side is lower (y down)
+    for lm, p, dy in ((L.LEFT_HIP, hip, low), (L.RIGHT_HIP, hip, -low),
+                      (L.LEFT_SHOULDER, shoulder, low), (L.RIGHT_SHOULDER, shoulder, -low),
+                      (L.LEFT_KNEE, knee, low), (L.RIGHT_KNEE, knee, -low),
+                      (L.LEFT_ANKLE, ankle, low), (L.RIGHT_ANKLE, ankle, -low)):
         img[:, lm, :2] = p + [0.0, dy]  # the pair symmetric about the joint line
     return img
 
@@ -116,6 +117,14 @@ def test_a_dropped_hold_is_timed_from_position_to_the_tolerance(test):
     assert r.held_s == pytest.approx(end - start, abs=0.05)
     assert r.held_deg == pytest.approx(VALUES[test][1], abs=0.5)
     assert 0 < r.uncertainty_s < 0.1  # noise-free: frame timing only
+
+
+def test_a_side_plank_on_the_other_side_is_flagged():
+    t, v = profile("side-plank-left")
+    right = analyze_hold(sequence("side-plank-left", t, v), "side-plank-right")
+    left = analyze_hold(sequence("side-plank-left", t, v), "side-plank-left")
+    assert any("rest on the left side" in f for f in right.flags)
+    assert not any("side" in f for f in left.flags)
 
 
 def test_a_10_fps_clip_is_timed_within_a_frame():

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib.resources import files
 from typing import Any, Literal
@@ -178,7 +178,7 @@ def hold_spec(test: str) -> HoldSpec:
     )
 
 
-# ---- result ---------------------------------------------------------------------------------------
+# ---- result ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -249,13 +249,11 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
 
 
-def _crossing(t0: float, t1: float, x0: float, x1: float, level: float) -> tuple[float, float]:
-    """Time where a line through (t0, x0), (t1, x1) reaches ``level``, and its slope."""
-    slope = (x1 - x0) / (t1 - t0)
+def _crossing(t0: float, t1: float, x0: float, x1: float, level: float) -> float:
+    """Time where the line through (t0, x0), (t1, x1) reaches ``level`` (clipped to [t0, t1])."""
     if not np.isfinite(x0) or x1 == x0:
-        return t1, slope
-    frac = float(np.clip((level - x0) / (x1 - x0), 0.0, 1.0))
-    return t0 + frac * (t1 - t0), slope
+        return t1
+    return t0 + float(np.clip((level - x0) / (x1 - x0), 0.0, 1.0)) * (t1 - t0)
 
 
 def _slope(t: np.ndarray, x: np.ndarray, i: int, half_s: float = 0.2) -> float:
@@ -324,7 +322,7 @@ def detect_hold(time_s: np.ndarray, value_deg: np.ndarray, spec: HoldSpec,
         if k == 0:
             flags.append("in position from the first frame")
     else:
-        start, _ = _crossing(t[prev], t[k], dist[prev], dist[k], spec.settle_deg)
+        start = _crossing(t[prev], t[k], dist[prev], dist[k], spec.settle_deg)
         slope_s = _slope(t, v, k)
         start_var = frame_sd ** 2
     # the end: a sustained excursion beyond the tolerance, a long gap, or the end of the clip
@@ -363,7 +361,7 @@ def detect_hold(time_s: np.ndarray, value_deg: np.ndarray, spec: HoldSpec,
         j = i - 1
         while not seen[j]:
             j -= 1
-        end, _ = _crossing(t[j], t[i], x[j], x[i], spec.drop_deg)
+        end = _crossing(t[j], t[i], x[j], x[i], spec.drop_deg)
         slope = _slope(t, x, i)
         if abs(slope) > 0:
             noise_var += (angle_sd / abs(slope)) ** 2
@@ -399,10 +397,31 @@ def analyze_hold(seq: PoseSequence, test: str) -> HoldResult:
     if seq.n_frames < 2:
         raise ValueError("A hold needs a video of at least two frames.")
     value, ok = hold_measures(seq, spec)
-    return detect_hold(seq.time_s, value, spec, ok)
+    result = detect_hold(seq.time_s, value, spec, ok)
+    side = endurance_knowledge()["tests"][test].get("side")
+    if side and math.isfinite(result.held_s):
+        flag = _wrong_side(seq, side, result.start_s, result.end_s)
+        if flag:
+            result = replace(result, flags=(*result.flags, flag))
+    return result
 
 
-# ---- norms and ratios ------------------------------------------------------------------------------
+def _wrong_side(seq: PoseSequence, side: str, start_s: float, end_s: float) -> str | None:
+    """A flag when the supporting shoulder (the lower one in a side plank) is not ``side``."""
+    sel = (seq.time_s >= start_s) & (seq.time_s <= end_s)
+    vis = seq.visibility[sel][:, [L.LEFT_SHOULDER, L.RIGHT_SHOULDER]]
+    dy = seq.image[sel, L.LEFT_SHOULDER, 1] - seq.image[sel, L.RIGHT_SHOULDER, 1]
+    dy = dy[np.all(vis >= 0.5, axis=1) & np.isfinite(dy)]
+    if dy.size == 0:
+        return None
+    lower = "left" if np.median(dy) > 0 else "right"
+    if lower != side:
+        return (f"the body seems to rest on the {lower} side, not the {side}: check the test "
+                "chosen (or a mirrored video)")
+    return None
+
+
+# ---- norms and ratios ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
