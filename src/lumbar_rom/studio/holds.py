@@ -68,6 +68,7 @@ class HoldClip:
     width: int = 480
     height: int = 270
     background: tuple[int, int, int] = (200, 200, 195)
+    bench: bool = True  # extensor hold: a bench under the legs, its edge at the iliac crests
 
     def key(self) -> str:
         blob = json.dumps(asdict(self), sort_keys=True).encode()
@@ -142,6 +143,21 @@ def _local_pose(test: str, value: float) -> dict[str, np.ndarray]:
         rots[f"lowerarm01.{sup}"] = rot_z(s * 90.0) @ np.array(
             [[1.0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]])  # forearm forward along the floor
     return rots
+
+
+def box_mesh(lo: tuple[float, float, float], hi: tuple[float, float, float]
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """An axis-aligned box: ``(8, 3)`` vertices and ``(12, 3)`` outward-facing triangles."""
+    x = np.array([[lo[0], hi[0]][i & 1] for i in range(8)])
+    y = np.array([[lo[1], hi[1]][(i >> 1) & 1] for i in range(8)])
+    z = np.array([[lo[2], hi[2]][(i >> 2) & 1] for i in range(8)])
+    quads = [(0, 2, 3, 1), (4, 5, 7, 6), (0, 1, 5, 4), (2, 6, 7, 3), (0, 4, 6, 2), (1, 3, 7, 5)]
+    faces = [f for a, b, c, d in quads for f in ((a, b, c), (a, c, d))]
+    return np.stack([x, y, z], 1), np.array(faces)
+
+
+BENCH = box_mesh((-0.28, 0.0, -1.2), (0.28, 0.68, 0.10))  # top under the thighs, edge at +0.10 m
+BENCH_COLOR = (120, 95, 70)
 
 
 def _heads(body: Body, pose: BodyPose) -> np.ndarray:
@@ -246,7 +262,13 @@ def render_hold(c: HoldClip, out_dir: Path, backend: str = "auto",
             for ti, val in zip(t, values, strict=True):
                 verts, joints = _posed(c, body, float(val), with_mesh=True)
                 frame_truth.append(truth_measure(c, cam, joints))
-                w.write(renderer.render(verts, body.faces, body.colors), float(ti))
+                faces, colors = body.faces, body.colors
+                if c.bench and c.test == "extensor-hold":
+                    faces = np.concatenate([faces, BENCH[1] + len(verts)])
+                    verts = np.concatenate([verts, BENCH[0]])
+                    colors = np.concatenate([colors, np.tile(BENCH_COLOR, (8, 1)).astype(
+                        np.uint8)])
+                w.write(renderer.render(verts, faces, colors), float(ti))
     finally:
         renderer.close()
     tmp.replace(video)
@@ -271,3 +293,29 @@ def render_hold(c: HoldClip, out_dir: Path, backend: str = "auto",
     }
     sidecar.write_text(json.dumps(data, indent=1))
     return video, sidecar
+
+
+HOLD_SAMPLES: dict[str, HoldClip] = {
+    "extensor-hold": HoldClip("extensor-hold"),
+    "side-plank-left": HoldClip("side-plank-left", body="female"),
+    "side-plank-right": HoldClip("side-plank-right", body="female"),
+    "flexor-hold": HoldClip("flexor-hold"),
+    "extensor-hold-never": HoldClip("extensor-hold", reach=0.5, hold_s=3.0),
+    "flexor-hold-still-holding": HoldClip("flexor-hold", drop=False),
+}
+"""One clip per test, plus one never in position and one still held when the clip ends."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m lumbar_rom.studio.holds OUT_DIR``: render :data:`HOLD_SAMPLES`."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0]) if args else Path("hold_samples")
+    for name, clip in HOLD_SAMPLES.items():
+        video, _ = render_hold(clip, out, stem=name)
+        print(video)
+
+
+if __name__ == "__main__":
+    main()
