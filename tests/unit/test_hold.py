@@ -2,6 +2,9 @@
 
 import json
 import math
+import re
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -97,6 +100,14 @@ def test_the_knowledge_is_sourced_and_covers_the_four_tests():
     for test in HOLD_TESTS:
         assert {"male", "female"} <= set(k["norms"][test])
     assert {"flexor_extensor", "side_right_left", "side_extensor"} == set(k["ratios"])
+
+
+def test_every_source_key_is_cited():
+    root = Path(__file__).resolve().parents[2] / "src" / "lumbar_rom" / "clinical" / "data"
+    cited = tomllib.loads((root / "sources_endurance.toml").read_text())["sources"]
+    text = (root / "endurance.toml").read_text()
+    used = set(re.findall(r"\bS\d+\b", text))
+    assert used and used <= set(cited)
 
 
 def test_measures_read_the_built_angles():
