@@ -127,7 +127,7 @@ def test_a_dropped_hold_is_timed_from_position_to_the_tolerance(test):
     assert r.end_s == pytest.approx(end, abs=0.03)
     assert r.held_s == pytest.approx(end - start, abs=0.05)
     assert r.held_deg == pytest.approx(VALUES[test][1], abs=0.5)
-    assert 0 < r.uncertainty_s < 0.1  # noise-free: frame timing only
+    assert 0 < r.uncertainty_s < 0.25  # noise-free: frame timing and the camera's change error
 
 
 def test_a_side_plank_on_the_other_side_is_flagged():

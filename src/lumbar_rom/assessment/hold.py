@@ -173,7 +173,8 @@ def hold_spec(test: str) -> HoldSpec:
         settle_deg=float(r["settle_deg"]), drop_deg=float(r["drop_deg"]),
         min_out_s=float(r["min_out_s"]), max_missing_s=float(r["max_missing_s"]),
         visibility=float(r["visibility"]),
-        camera_change_sd_deg=float(r.get("camera_change_sd_deg", 0.0)),
+        camera_change_sd_deg=float(t.get("camera_change_sd_deg",
+                                         r.get("camera_change_sd_deg", 0.0))),
         source=t["source"], rule_source=r["source"],
     )
 
