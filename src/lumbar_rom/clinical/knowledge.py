@@ -382,9 +382,19 @@ def knowledge() -> Knowledge:
     return build({name: raw(name) for name in FILES})
 
 
-def citations(source_text: str) -> list[tuple[str, str]]:
-    """The citations of the source keys named in ``source_text`` ("S11, S49-S51; seed ...")."""
-    table = load_toml("sources.toml", package=CLINICAL)["sources"]
+@dataclass(frozen=True)
+class Source:
+    """One cited source: its key (``S13``), the citation text, a link (DOI / PubMed / the
+    guideline's page; empty only for the founding document) and its kind ("primary study",
+    "systematic review", "guideline", "textbook", "founding document")."""
+
+    key: str
+    text: str
+    url: str = ""
+    kind: str = ""
+
+
+def _source_keys(source_text: str) -> list[str]:
     keys: list[str] = []
     for a, b in re.findall(r"\bS(\d+)(?:-S(\d+))?[a-z]?\b", source_text):  # S28-S30 too
         if b:
@@ -395,9 +405,22 @@ def citations(source_text: str) -> list[tuple[str, str]]:
     keys += [m for m in re.findall(r"\bS\d+[a-z]\b", source_text)]
     if "seed" in source_text:
         keys.append("seed")
-    out, seen = [], set()
-    for k in keys:
-        if k in table and k not in seen:
-            seen.add(k)
-            out.append((k, table[k]))
+    return list(dict.fromkeys(keys))
+
+
+def sources_for(source_text: str) -> list[Source]:
+    """The sources named in ``source_text`` ("S11, S49-S51; seed ..."), in order, each once.
+    Renderers (app, PDF) show ``text`` linked to ``url``."""
+    table = load_toml("sources.toml", package=CLINICAL)["sources"]
+    out = []
+    for k in _source_keys(source_text):
+        if k in table:
+            e = table[k]
+            out.append(Source(k, e, "", "") if isinstance(e, str) else
+                       Source(k, e["text"], e.get("url", ""), e.get("kind", "")))
     return out
+
+
+def citations(source_text: str) -> list[tuple[str, str]]:
+    """``(key, citation text)`` of the sources named in ``source_text`` (see :func:`sources_for`)."""
+    return [(s.key, s.text) for s in sources_for(source_text)]
