@@ -422,5 +422,5 @@ def sources_for(source_text: str) -> list[Source]:
 
 
 def citations(source_text: str) -> list[tuple[str, str]]:
-    """``(key, citation text)`` of the sources named in ``source_text`` (see :func:`sources_for`)."""
+    """``(key, citation text)`` of the sources named in ``source_text`` (:func:`sources_for`)."""
     return [(s.key, s.text) for s in sources_for(source_text)]
