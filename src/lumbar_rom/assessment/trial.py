@@ -308,24 +308,7 @@ def analyze_cleaned(kin: CleanedPose, movement: MovementSpec | str, *,
         return short
     pts, world = kin.image, kin.world
 
-    # -- quality: framing and visibility over the whole trial
-    w, h = seq.frame_size
-    xy = seq.image[:, :, :2]
-    inside = (xy[..., 0] >= 0) & (xy[..., 0] <= w) & (xy[..., 1] >= 0) & (xy[..., 1] <= h)
-    seen = inside & (seq.visibility >= settings.cleaning.visibility_threshold)
-    trunk_out = ~np.all(seen[:, TRUNK], axis=1)
-    if _fraction(trunk_out) > settings.out_of_frame_fraction:
-        flags.append(Flag("out_of_frame", "Your hips or shoulders were out of the picture for "
-                          f"{_fraction(trunk_out):.0%} of the clip; step back so the camera "
-                          "sees your whole body.", True))
-    elif _fraction(~np.all(inside[:, LIMBS], axis=1)) > settings.limbs_out_of_frame_fraction:
-        # (side views hide a leg: normal)
-        flags.append(Flag("limbs_out_of_frame", "Your head, knees or feet were partly out of "
-                          "view; the trunk angle is still measured.", False))
-    vis_trunk = np.mean(seq.visibility[:, TRUNK], axis=1)  # NaN (no person) counts as unseen
-    if _fraction(~(vis_trunk >= settings.trunk_visibility_min)) > settings.low_visibility_fraction:
-        flags.append(Flag("low_visibility", "The body was hard to see in much of the clip; use "
-                          "more light, a plain background and fitted clothes.", True))
+    flags += _quality_flags(seq, settings)
 
     # -- neutral phase and the movement's signal
     raw = A.movement_signal(pts, spec.signal)
@@ -352,39 +335,17 @@ def analyze_cleaned(kin: CleanedPose, movement: MovementSpec | str, *,
     excursion = A.excursion(raw, spec.signal, neutral_raw, sign, spec.direction)
     neutral_angle = 0.0 if spec.signal == "rotation" else neutral_raw * sign
 
-    # wrong direction: the biggest excursion went the other way (flexion/extension, side bends)
-    if spec.signal != "rotation":
-        after = excursion[n1:] if n1 < len(excursion) else excursion
-        if np.isfinite(after).any() and -np.nanmin(after) > max(settings.min_peak_deg,
-                                                                2 * max(np.nanmax(after), 0)):
-            flags.append(Flag("wrong_direction", f"The movement went the other way from "
-                              f"{spec.label.lower()}; check the movement chosen.", True))
+    flags += _wrong_direction(spec, excursion, n1, settings)
 
     reps = detect_repetitions(excursion, t, settings)
-    if not reps:
-        flags.append(Flag("no_repetitions", "No repetition of the movement was found; move "
-                          f"at least {settings.min_peak_deg:.0f} degrees from the start "
-                          "position and come back.", True))
     peaks = [r.peak_deg for r in reps]
     used, consistent = choose_repetitions(peaks, settings.consistency_deg)
-    if reps and len(reps) < 3:
-        flags.append(Flag("fewer_than_3", f"Only {len(reps)} repetition(s) found; three give a "
-                          "more reliable value.", False))
-    if len(reps) >= 3 and not consistent:
-        flags.append(Flag("inconsistent", "No three consecutive repetitions were within "
-                          f"{settings.consistency_deg:.0f} degrees of their mean; repeat the "
-                          "movement at the same effort.", True))
-    if len(reps) < 3 and reps and not consistent:
-        flags.append(Flag("inconsistent", "The repetitions differ by more than "
-                          f"{settings.consistency_deg:.0f} degrees.", True))
+    flags += _repetition_flags(len(reps), consistent, settings)
 
     used_peaks = np.array([peaks[i] for i in used]) if used else np.array([])
     value = float(np.mean(used_peaks)) if used_peaks.size else float("nan")
     spread = float(np.ptp(used_peaks)) if used_peaks.size else float("nan")
-    sd_cam = float(load_toml("camera_error.toml")[spec.id]["sd_deg"])
-    sd_reps = float(np.std(used_peaks, ddof=1)) if used_peaks.size > 1 else sd_cam
-    n_used = max(1, used_peaks.size)
-    uncertainty = 1.96 * float(np.sqrt(sd_cam ** 2 + sd_reps ** 2 / n_used))
+    uncertainty = _uncertainty(spec, used_peaks)
 
     peak_idx = [int(np.argmin(np.abs(t - reps[i].peak_s))) for i in used] if reps else []
     flags += _compensation(spec.signal, spec.id, pts, world, n0, n1, peak_idx, facing, left,
@@ -397,6 +358,72 @@ def analyze_cleaned(kin: CleanedPose, movement: MovementSpec | str, *,
                        extras, t.copy(), excursion, seq.source)
 
 
+def _uncertainty(spec: MovementSpec, used_peaks: np.ndarray) -> float:
+    """95 % uncertainty of the reported value: ``1.96 * sqrt(camera^2 + spread^2 / n)``."""
+    sd_cam = float(load_toml("camera_error.toml")[spec.id]["sd_deg"])
+    sd_reps = float(np.std(used_peaks, ddof=1)) if used_peaks.size > 1 else sd_cam
+    n_used = max(1, used_peaks.size)
+    return 1.96 * float(np.sqrt(sd_cam ** 2 + sd_reps ** 2 / n_used))
+
+
+def _quality_flags(seq: PoseSequence, settings: AnalysisSettings) -> list[Flag]:
+    """Framing and visibility over the whole trial."""
+    flags: list[Flag] = []
+    w, h = seq.frame_size
+    xy = seq.image[:, :, :2]
+    inside = (xy[..., 0] >= 0) & (xy[..., 0] <= w) & (xy[..., 1] >= 0) & (xy[..., 1] <= h)
+    seen = inside & (seq.visibility >= settings.cleaning.visibility_threshold)
+    trunk_out = ~np.all(seen[:, TRUNK], axis=1)
+    if _fraction(trunk_out) > settings.out_of_frame_fraction:
+        flags.append(Flag("out_of_frame", "Your hips or shoulders were out of the picture for "
+                          f"{_fraction(trunk_out):.0%} of the clip; step back so the camera "
+                          "sees your whole body.", True))
+    elif _fraction(~np.all(inside[:, LIMBS], axis=1)) > settings.limbs_out_of_frame_fraction:
+        # (side views hide a leg: normal)
+        flags.append(Flag("limbs_out_of_frame", "Your head, knees or feet were partly out of "
+                          "view; the trunk angle is still measured.", False))
+    vis_trunk = np.mean(seq.visibility[:, TRUNK], axis=1)  # NaN (no person) counts as unseen
+    if _fraction(~(vis_trunk >= settings.trunk_visibility_min)) > settings.low_visibility_fraction:
+        flags.append(Flag("low_visibility", "The body was hard to see in much of the clip; use "
+                          "more light, a plain background and fitted clothes.", True))
+
+    return flags
+
+
+def _wrong_direction(spec: MovementSpec, excursion: np.ndarray, n1: int,
+                     settings: AnalysisSettings) -> list[Flag]:
+    """Flexion/extension and side bends: the biggest excursion went the other way."""
+    if spec.signal == "rotation":
+        return []
+    after = excursion[n1:] if n1 < len(excursion) else excursion
+    if np.isfinite(after).any() and -np.nanmin(after) > max(settings.min_peak_deg,
+                                                            2 * max(np.nanmax(after), 0)):
+        return [Flag("wrong_direction", f"The movement went the other way from "
+                     f"{spec.label.lower()}; check the movement chosen.", True)]
+    return []
+
+
+def _repetition_flags(n_reps: int, consistent: bool, settings: AnalysisSettings
+                      ) -> list[Flag]:
+    """How many repetitions were found and whether they agree (the AMA rule)."""
+    flags: list[Flag] = []
+    if n_reps == 0:
+        flags.append(Flag("no_repetitions", "No repetition of the movement was found; move "
+                          f"at least {settings.min_peak_deg:.0f} degrees from the start "
+                          "position and come back.", True))
+    if 0 < n_reps < 3:
+        flags.append(Flag("fewer_than_3", f"Only {n_reps} repetition(s) found; three give a "
+                          "more reliable value.", False))
+    if n_reps >= 3 and not consistent:
+        flags.append(Flag("inconsistent", "No three consecutive repetitions were within "
+                          f"{settings.consistency_deg:.0f} degrees of their mean; repeat the "
+                          "movement at the same effort.", True))
+    if 0 < n_reps < 3 and not consistent:
+        flags.append(Flag("inconsistent", "The repetitions differ by more than "
+                          f"{settings.consistency_deg:.0f} degrees.", True))
+    return flags
+
+
 def _view_instruction(view: str) -> str:
     return str(load_toml("protocol.toml")["views"].get(view, ""))
 
@@ -406,74 +433,110 @@ def _at(x: np.ndarray, idx: list[int]) -> float:
     return float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")  # quiet NaN
 
 
+@dataclass(frozen=True)
+class _Comp:
+    """What the compensation checks read: the trial's cleaned points ``pts`` / ``world``
+    ``(T, 33, 3)``, the neutral frames ``n0:n1``, the end-range frames, the view signs, the
+    reported value; ``extras`` collects the measured compensations (deg)."""
+
+    movement: str
+    pts: np.ndarray
+    world: np.ndarray
+    n0: int
+    n1: int
+    peak_idx: list[int]
+    facing: float
+    left: float
+    extras: dict[str, float]
+    s: AnalysisSettings
+    height_cm: float | None
+    value: float
+
+
 def _compensation(signal: str, movement: str, pts: np.ndarray, world: np.ndarray, n0: int,
                   n1: int, peak_idx: list[int], facing: float, left: float, raw: np.ndarray,
                   extras: dict[str, float], s: AnalysisSettings, height_cm: float | None,
                   value: float) -> list[Flag]:
+    c = _Comp(movement, pts, world, n0, n1, peak_idx, facing, left, extras, s, height_cm, value)
+    check = {"sagittal": _sagittal_checks, "frontal": _frontal_checks}.get(signal, _rotation_checks)
+    return check(c)
+
+
+def _sagittal_checks(c: _Comp) -> list[Flag]:
+    """Flexion/extension: knees, hip share, lumbar estimate, fingertip-to-floor."""
     flags: list[Flag] = []
-    if signal == "sagittal":
-        f = facing if np.isfinite(facing) else 1.0
-        knee = A.knee_flexion(pts)
-        knee_bend = _at(knee, peak_idx) - float(A.nanmedian(knee[n0:n1]))
-        hip = A.hip_flexion(pts, f)
-        extras["knee_bend_deg"] = knee_bend
-        extras["hip_flexion_deg"] = _at(hip, peak_idx) - float(A.nanmedian(hip[n0:n1]))
-        signed = value if movement == "flexion" else -value
-        lumbar = A.estimated_lumbar_flexion(np.array(signed))
-        extras["lumbar_estimate_deg"] = abs(float(lumbar))
-        if movement == "flexion" and knee_bend > s.knee_bend_max_deg:
-            flags.append(Flag("knees_bent", f"Your knees bent by about {knee_bend:.0f} degrees; "
-                              "keep them straight so the back does the bending.", False))
-        if movement == "flexion":
-            ftf, unit = A.fingertip_to_floor(pts, pts[n0:n1], height_cm)
-            tips = ftf[peak_idx] if peak_idx else np.array([np.nan])
-            extras[f"fingertip_to_floor_{unit}"] = float(np.nanmin(tips)) \
-                if np.isfinite(tips).any() else float("nan")
-    elif signal == "frontal":
-        # forward/backward lean and twist seen in 3D (world: y down, z away from the camera)
-        trunk3 = A.mid_shoulder(world) - A.mid_hip(world)
-        lean = np.degrees(np.arctan2(-trunk3[:, 2], -trunk3[:, 1]))  # + = toward the camera
-        lean_change = abs(_at(lean, peak_idx) - float(A.nanmedian(lean[n0:n1])))
-        yaw = A.shoulder_yaw(world)
-        twist = abs(_at(yaw, peak_idx) - float(A.nanmedian(yaw[n0:n1])))
-        extras["lean_deg"], extras["twist_deg"] = lean_change, twist
-        if lean_change > s.side_bend_lean_max_deg:
-            flags.append(Flag("leaning", f"You leaned forward or backward by about "
-                              f"{lean_change:.0f} degrees; bend straight to the side.", False))
-        if twist > s.side_bend_twist_max_deg:
-            flags.append(Flag("twisting", f"Your shoulders turned by about {twist:.0f} degrees; "
-                              "bend to the side without turning.", False))
-    else:  # rotation
-        if extras.get("off_front_deg", 0.0) > s.rotation_off_front_max_deg:
-            flags.append(Flag("camera_off_front", "The camera is not square to you (about "
-                              f"{extras['off_front_deg']:.0f} degrees off); sit facing it "
-                              "directly.", True))
-        # The pelvis turn is read from the knees' span: MediaPipe's hip landmarks turn with the
-        # shoulders even with the pelvis still (measurement-findings 3-4; seen on our rendered
-        # trials too), while the knees stay put unless the pelvis (and thighs) turn.
-        knees = A.span_2d(pts, L.LEFT_KNEE, L.RIGHT_KNEE)
-        pelvis = A.rotation_from_span(knees, float(A.nanmedian(knees[n0:n1])))
-        shoulders = A.span_2d(pts, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-        sh_rot = A.rotation_from_span(shoulders, float(A.nanmedian(shoulders[n0:n1])))
-        yaw = A.shoulder_yaw(world)
-        yaw_change = _at(yaw, peak_idx) - float(A.nanmedian(yaw[n0:n1]))
-        extras["pelvis_turn_deg"] = _at(pelvis, peak_idx)
-        extras["shoulder_span_rotation_deg"] = _at(sh_rot, peak_idx)
-        extras["shoulder_yaw_change_deg"] = yaw_change
-        want = 1.0 if movement == "rotation-left" else -1.0
-        if peak_idx and np.isfinite(yaw_change) and np.sign(yaw_change) == -want \
-                and abs(yaw_change) > s.rotation_wrong_way_min_deg:
-            flags.append(Flag("wrong_direction", "The shoulders turned the other way from the "
-                              "movement chosen; check left and right.", True))
-        if extras["pelvis_turn_deg"] > s.pelvis_turn_max_deg:
-            flags.append(Flag("pelvis_turning", f"Your hips turned by about "
-                              f"{extras['pelvis_turn_deg']:.0f} degrees; the value includes hip "
-                              "motion. Sit with knees together and hips still.", False))
-        if np.isfinite(value) and abs(value - extras["shoulder_span_rotation_deg"]) \
-                > s.rotation_crosscheck_max_deg:
-            flags.append(Flag("crosscheck", "The hands and the shoulders disagree on how far "
-                              "you turned; keep the broom handle (or arms) fixed to the chest.",
-                              False))
+    f = c.facing if np.isfinite(c.facing) else 1.0
+    knee = A.knee_flexion(c.pts)
+    knee_bend = _at(knee, c.peak_idx) - float(A.nanmedian(knee[c.n0:c.n1]))
+    hip = A.hip_flexion(c.pts, f)
+    c.extras["knee_bend_deg"] = knee_bend
+    c.extras["hip_flexion_deg"] = _at(hip, c.peak_idx) - float(A.nanmedian(hip[c.n0:c.n1]))
+    signed = c.value if c.movement == "flexion" else -c.value
+    lumbar = A.estimated_lumbar_flexion(np.array(signed))
+    c.extras["lumbar_estimate_deg"] = abs(float(lumbar))
+    if c.movement == "flexion" and knee_bend > c.s.knee_bend_max_deg:
+        flags.append(Flag("knees_bent", f"Your knees bent by about {knee_bend:.0f} degrees; "
+                          "keep them straight so the back does the bending.", False))
+    if c.movement == "flexion":
+        ftf, unit = A.fingertip_to_floor(c.pts, c.pts[c.n0:c.n1], c.height_cm)
+        tips = ftf[c.peak_idx] if c.peak_idx else np.array([np.nan])
+        c.extras[f"fingertip_to_floor_{unit}"] = float(np.nanmin(tips)) \
+            if np.isfinite(tips).any() else float("nan")
+    return flags
+
+
+def _frontal_checks(c: _Comp) -> list[Flag]:
+    """Side bends: forward/backward lean and twist seen in 3D."""
+    flags: list[Flag] = []
+    # forward/backward lean and twist seen in 3D (world: y down, z away from the camera)
+    trunk3 = A.mid_shoulder(c.world) - A.mid_hip(c.world)
+    lean = np.degrees(np.arctan2(-trunk3[:, 2], -trunk3[:, 1]))  # + = toward the camera
+    lean_change = abs(_at(lean, c.peak_idx) - float(A.nanmedian(lean[c.n0:c.n1])))
+    yaw = A.shoulder_yaw(c.world)
+    twist = abs(_at(yaw, c.peak_idx) - float(A.nanmedian(yaw[c.n0:c.n1])))
+    c.extras["lean_deg"], c.extras["twist_deg"] = lean_change, twist
+    if lean_change > c.s.side_bend_lean_max_deg:
+        flags.append(Flag("leaning", f"You leaned forward or backward by about "
+                          f"{lean_change:.0f} degrees; bend straight to the side.", False))
+    if twist > c.s.side_bend_twist_max_deg:
+        flags.append(Flag("twisting", f"Your shoulders turned by about {twist:.0f} degrees; "
+                          "bend to the side without turning.", False))
+    return flags
+
+
+def _rotation_checks(c: _Comp) -> list[Flag]:
+    """Rotation: camera square, pelvis turn, direction, hands vs shoulders."""
+    flags: list[Flag] = []
+    if c.extras.get("off_front_deg", 0.0) > c.s.rotation_off_front_max_deg:
+        flags.append(Flag("camera_off_front", "The camera is not square to you (about "
+                          f"{c.extras['off_front_deg']:.0f} degrees off); sit facing it "
+                          "directly.", True))
+    # The pelvis turn is read from the knees' span: MediaPipe's hip landmarks turn with the
+    # shoulders even with the pelvis still (measurement-findings 3-4; seen on our rendered
+    # trials too), while the knees stay put unless the pelvis (and thighs) turn.
+    knees = A.span_2d(c.pts, L.LEFT_KNEE, L.RIGHT_KNEE)
+    pelvis = A.rotation_from_span(knees, float(A.nanmedian(knees[c.n0:c.n1])))
+    shoulders = A.span_2d(c.pts, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    sh_rot = A.rotation_from_span(shoulders, float(A.nanmedian(shoulders[c.n0:c.n1])))
+    yaw = A.shoulder_yaw(c.world)
+    yaw_change = _at(yaw, c.peak_idx) - float(A.nanmedian(yaw[c.n0:c.n1]))
+    c.extras["pelvis_turn_deg"] = _at(pelvis, c.peak_idx)
+    c.extras["shoulder_span_rotation_deg"] = _at(sh_rot, c.peak_idx)
+    c.extras["shoulder_yaw_change_deg"] = yaw_change
+    want = 1.0 if c.movement == "rotation-left" else -1.0
+    if c.peak_idx and np.isfinite(yaw_change) and np.sign(yaw_change) == -want \
+            and abs(yaw_change) > c.s.rotation_wrong_way_min_deg:
+        flags.append(Flag("wrong_direction", "The shoulders turned the other way from the "
+                          "movement chosen; check left and right.", True))
+    if c.extras["pelvis_turn_deg"] > c.s.pelvis_turn_max_deg:
+        flags.append(Flag("pelvis_turning", f"Your hips turned by about "
+                          f"{c.extras['pelvis_turn_deg']:.0f} degrees; the value includes hip "
+                          "motion. Sit with knees together and hips still.", False))
+    if np.isfinite(c.value) and abs(c.value - c.extras["shoulder_span_rotation_deg"]) \
+            > c.s.rotation_crosscheck_max_deg:
+        flags.append(Flag("crosscheck", "The hands and the shoulders disagree on how far "
+                          "you turned; keep the broom handle (or arms) fixed to the chest.",
+                          False))
     return flags
 
 
