@@ -14,11 +14,13 @@ column         required    meaning
 
 Each video is analysed by :func:`lumbar_rom.pipeline.analyze_video` into its own folder
 ``OUT/<stem>-<key[:12]>/`` (``result.json``, ``angles.csv``, ``annotated.mp4`` and
-``provenance.json``). Every worker process opens ONE MediaPipe VIDEO-mode landmarker and keeps it
-for all its files (never shared between processes): ``executor="local"`` runs a
+``provenance.json``). Every worker process has ONE MediaPipe VIDEO-mode landmarker of its own
+(never shared), opened by the worker and renewed for each file so that no tracking state carries
+over from one clip to the next (see :func:`_renew`): ``executor="local"`` runs a
 ``ProcessPoolExecutor`` (spawn) on this machine, ``executor="ray"`` runs one Ray actor per worker
-on a local Ray cluster (``ray.init(num_cpus=workers)``, loopback only, no dashboard, usage stats
-off) or on an existing cluster (``address``). Only the parent process writes the database.
+on a local Ray cluster (``ray.init(num_cpus=workers)``, loopback only, dashboard UI off, usage stats
+off; Ray still runs its minimal head processes, bound to 127.0.0.1) or on an existing
+cluster (``address``). Only the parent process writes the database.
 
 Progress lives in the store's ``batch_items`` table (:mod:`lumbar_rom.history.batch_models`),
 keyed by the SHA-256 of the file's content plus the settings (movement, height, model checksum,
@@ -255,19 +257,29 @@ def _watch_parent(parent_pid: int) -> None:
 
 def _run_local_job(job: dict[str, Any]) -> dict[str, Any]:
     global _ESTIMATOR
-    result = analyse_job(job, _ESTIMATOR)
-    if result["status"] == "error":  # start the next file with a fresh landmarker
-        from lumbar_rom.pose.estimator import MediaPipeEstimator
+    try:
+        return analyse_job(job, _ESTIMATOR)
+    finally:
+        _ESTIMATOR = _renew(_ESTIMATOR, _MODEL_PATH)
 
-        try:
-            _ESTIMATOR.close()
-        finally:
-            _ESTIMATOR = MediaPipeEstimator(_MODEL_PATH, mode="video")
-    return result
+
+def _renew(estimator: Any, model_path: str | None) -> Any:
+    """Close the worker's landmarker and open a fresh one for its next file.
+
+    VIDEO mode tracks the person from frame to frame, and that state would carry over from one
+    clip into the first frames of the next: measured, the sample flexion clip analysed just before
+    side-bend-left makes ``auto`` find an extra 6 deg rotation-left trial there. A fresh landmarker
+    per file (0.1-0.3 s, the model file is checked once per process) makes each result depend on
+    the file and the settings only, which is what the resume key assumes."""
+    from lumbar_rom.pose.estimator import MediaPipeEstimator
+
+    estimator.close()
+    return MediaPipeEstimator(model_path, mode="video")
 
 
 class RayAnalyser:
-    """Ray actor body: one landmarker for the actor's life (``ray.remote`` is applied lazily)."""
+    """Ray actor body: the actor's one landmarker, renewed per file (``ray.remote`` is applied
+    lazily, so importing this module does not need Ray)."""
 
     def __init__(self, model_path: str | None) -> None:
         os.environ["LUMBAR_ROM_PIN_THREADS"] = "0"
@@ -277,13 +289,10 @@ class RayAnalyser:
         self.estimator = MediaPipeEstimator(model_path, mode="video")
 
     def run(self, job: dict[str, Any]) -> dict[str, Any]:
-        result = analyse_job(job, self.estimator)
-        if result["status"] == "error":
-            from lumbar_rom.pose.estimator import MediaPipeEstimator
-
-            self.estimator.close()
-            self.estimator = MediaPipeEstimator(self.model_path, mode="video")
-        return result
+        try:
+            return analyse_job(job, self.estimator)
+        finally:
+            self.estimator = _renew(self.estimator, self.model_path)
 
 
 # ---- executors (parent side) --------------------------------------------------------------------
