@@ -344,6 +344,11 @@ class _RayBackend:
     def __init__(self, workers: int | None, address: str | None, model_path: str | None,
                  n_jobs: int) -> None:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        if not address:
+            # Ray replaces a 127.0.0.1 node address by the machine's own address and then listens
+            # on all interfaces, except where "clusters" are off (its Windows/macOS default):
+            # then the local cluster's servers bind 127.0.0.1 only. Read when ray is imported.
+            os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
         try:
             import ray
         except ImportError:
