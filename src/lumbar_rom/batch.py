@@ -75,7 +75,8 @@ class BatchInput:
 @dataclass(frozen=True)
 class ItemOutcome:
     """One row of the summary. ``outcome``: ``done``, ``failed`` (``reason`` is a sentence for
-    the user) or ``error`` (internal error); ``earlier_run``: settled by a previous run, skipped."""
+    the user), ``error`` (internal error) or ``duplicate`` (the same content and settings as an
+    earlier input); ``earlier_run``: settled by a previous run, skipped."""
 
     path: str
     person: str | None
@@ -561,18 +562,10 @@ def run_batch(items: str | Path | Sequence[BatchInput], *, executor: Executor = 
             on_item(outcome)
 
     n_workers = 0
-    if jobs:
-        backend: Any = (_LocalBackend(min(workers or _cpu_count(), len(jobs)), model_arg)
-                        if executor == "local"
-                        else _RayBackend(workers, address, model_arg, len(jobs)))
-        n_workers = backend.workers
-        # local: a short queue per worker keeps the pool busy; ray: one job per actor at a time
-        limit = 2 * n_workers if executor == "local" else n_workers
-        try:
-            _schedule(jobs, backend, limit, record)
-        finally:
-            backend.close()
-    store.close()
+    try:
+        n_workers = _run_jobs(jobs, executor, workers, address, model_arg, record)
+    finally:
+        store.close()
     done = [r for r in rows if isinstance(r, ItemOutcome)]
     assert len(done) == len(rows)
     summary_csv = write_summary(done, out / "summary.csv")
@@ -583,6 +576,24 @@ def run_batch(items: str | Path | Sequence[BatchInput], *, executor: Executor = 
                         errors=sum(r.outcome == "error" for r in done),
                         elapsed_s=time.perf_counter() - t_start, workers=n_workers,
                         executor=executor)
+
+
+def _run_jobs(jobs: list[dict[str, Any]], executor: str, workers: int | None,
+              address: str | None, model_arg: str | None,
+              record: Callable[[dict[str, Any], dict[str, Any]], None]) -> int:
+    """Run the jobs on the executor; returns the number of workers used (0: nothing to do)."""
+    if not jobs:
+        return 0
+    backend: Any = (_LocalBackend(min(workers or _cpu_count(), len(jobs)), model_arg)
+                    if executor == "local"
+                    else _RayBackend(workers, address, model_arg, len(jobs)))
+    # local: a short queue per worker keeps the pool busy; ray: one job per actor at a time
+    limit = 2 * backend.workers if executor == "local" else backend.workers
+    try:
+        _schedule(jobs, backend, limit, record)
+    finally:
+        backend.close()
+    return int(backend.workers)
 
 
 def _safe_stem(path: Path) -> str:

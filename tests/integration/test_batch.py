@@ -63,6 +63,39 @@ def children(pid: int) -> list[int]:
     return out
 
 
+def descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        kids = children(todo.pop())
+        out += kids
+        todo += kids
+    return out
+
+
+LOOPBACK_HEX = {"0100007F", "0000000000000000FFFF00000100007F",
+                "00000000000000000000000001000000"}  # 127.0.0.1, ::ffff:127.0.0.1, ::1
+
+
+def listening(pids: list[int]) -> list[tuple[int, str]]:
+    """(pid, local address in /proc/net hex) of every TCP socket those processes listen on."""
+    inodes: dict[str, int] = {}
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").glob("*"):
+            try:
+                link = os.readlink(fd)
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                inodes[link[8:-1]] = pid
+    out = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            f = line.split()
+            if f[3] == "0A" and f[9] in inodes:  # LISTEN
+                out.append((inodes[f[9]], f[1].split(":")[0]))
+    return out
+
+
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -80,9 +113,10 @@ def cli_env() -> dict[str, str]:
 
 
 def kill_when_one_is_done(cmd: list[str], db_file: Path, log: Path, timeout_s: float = 400
-                          ) -> tuple[int, list[int]]:
+                          ) -> tuple[int, list[int], list[tuple[int, str]]]:
     """Start ``cmd``; ``kill -9`` it as soon as the store records one finished file. Returns
-    (files done at the kill, the killed process's children then)."""
+    (files done at the kill, the killed process's descendants then, the TCP addresses they and
+    it listened on)."""
     with log.open("w") as fh:
         proc = subprocess.Popen(cmd, env=cli_env(), stdout=fh, stderr=subprocess.STDOUT)
     kids: list[int] = []
@@ -91,15 +125,16 @@ def kill_when_one_is_done(cmd: list[str], db_file: Path, log: Path, timeout_s: f
         while count_done(db_file) < 1:
             assert proc.poll() is None, f"the batch ended before it was killed: {log.read_text()}"
             assert time.monotonic() - t0 < timeout_s, "no file finished in time"
-            kids = children(proc.pid) or kids
+            kids = descendants(proc.pid) or kids
             time.sleep(0.2)
-        kids = children(proc.pid) or kids
+        kids = descendants(proc.pid) or kids
+        ports = listening([proc.pid, *kids])
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
-    return count_done(db_file), kids
+    return count_done(db_file), kids, ports
 
 
 def wait_gone(pids: list[int], timeout_s: float = 30) -> list[int]:
@@ -202,7 +237,7 @@ def test_kill_9_mid_batch_then_rerun_completes(tmp_path):
     manifest.write_text("path\n" + "".join(f"{SAMPLES / f'{c}.mp4'}\n" for c in CLIPS[:2]))
     cmd = [sys.executable, "-m", "lumbar_rom.cli", "batch", str(manifest), "--workers", "1",
            "-o", str(tmp_path / "out"), "--db", f"sqlite:///{db_file}"]
-    done_at_kill, kids = kill_when_one_is_done(cmd, db_file, tmp_path / "log.txt")
+    done_at_kill, kids, _ = kill_when_one_is_done(cmd, db_file, tmp_path / "log.txt")
     assert kids, "the batch had started worker processes"
     assert wait_gone(kids) == [], "workers outlived the killed batch"
     assert done_at_kill == 1
@@ -219,8 +254,10 @@ def test_ray_batch_on_a_local_cluster_resumes_after_kill_9(tmp_path):
     n = len(list(SAMPLES.glob("*.mp4")))
     cmd = [sys.executable, "-m", "lumbar_rom.cli", "batch", str(SAMPLES), "--executor", "ray",
            "--workers", "2", "-o", str(tmp_path / "out"), "--db", f"sqlite:///{db_file}"]
-    done_at_kill, kids = kill_when_one_is_done(cmd, db_file, tmp_path / "log1.txt")
+    done_at_kill, kids, ports = kill_when_one_is_done(cmd, db_file, tmp_path / "log1.txt")
     assert 1 <= done_at_kill < n
+    assert len(ports) >= 3, "the local cluster's GCS, raylet and workers listen"
+    assert [p for p in ports if p[1] not in LOOPBACK_HEX] == [], "listening beyond loopback"
     left = wait_gone(kids)
     assert left == [], f"Ray processes outlived the killed driver: {left}"
     log = tmp_path / "log2.txt"
