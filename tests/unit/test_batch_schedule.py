@@ -85,3 +85,17 @@ def test_trials_text():
                         {"movement": "extension", "status": "inconclusive", "value_deg": None,
                          "uncertainty_deg": None}]
                        ) == "flexion 65.0 +/- 3.0; extension inconclusive"
+
+
+def test_cli_batch_bad_input_and_executor_get_one_sentence(tmp_path):
+    from typer.testing import CliRunner
+
+    from lumbar_rom.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["batch", str(tmp_path / "nothing"), "-o", str(tmp_path / "o"),
+                              "--db", f"sqlite:///{tmp_path}/s.db"])
+    assert res.exit_code == 1 and "neither a folder of videos nor a manifest" in res.output
+    res = runner.invoke(app, ["batch", str(tmp_path), "--executor", "spark"])
+    assert res.exit_code == 1 and "--executor must be local or ray" in res.output
+    assert "Traceback" not in res.output
