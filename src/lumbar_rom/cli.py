@@ -311,6 +311,47 @@ def questions() -> None:
         typer.echo(f"  {q.id}: {q.question}")
 
 
+@app.command()
+def batch(
+    source: Annotated[Path, typer.Argument(
+        help="A folder of videos, or a manifest CSV with columns path[,movement,person,height_cm]."
+    )],
+    executor: Annotated[str, typer.Option(help="local (processes here) or ray.")] = "local",
+    address: Annotated[str | None, typer.Option(
+        help="Ray cluster to join, HOST:PORT (default: start a local one).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="Parallel landmarkers (default: the CPUs here / of the Ray cluster).")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("batch-out"),
+    db: Annotated[str | None, typer.Option(
+        "--db", help="SQLAlchemy URL keeping the progress (default: the history database).")
+    ] = None,
+    retry_failed: Annotated[bool, typer.Option(
+        help="Analyse again the files that failed in an earlier run.")] = False,
+    model: ModelOpt = None,
+) -> None:
+    """Re-analyse an archive in parallel; resumable; summary.csv lists each file's outcome."""
+    from lumbar_rom.batch import run_batch, trials_text
+
+    def show(item: object) -> None:
+        i = item  # ItemOutcome
+        note = trials_text(i.trials) if i.outcome == "done" else i.reason  # type: ignore[attr-defined]
+        earlier = " (earlier run)" if i.earlier_run else ""  # type: ignore[attr-defined]
+        typer.echo(f"{i.outcome}{earlier}: {Path(i.path).name}: {note}")  # type: ignore[attr-defined]
+
+    if executor not in ("local", "ray"):
+        raise _fail(LumbarRomError(f"--executor must be local or ray, not {executor!r}."))
+    try:
+        result = run_batch(source, executor=executor, workers=workers,  # type: ignore[arg-type]
+                           address=address, out_dir=out, store_url=db, model_path=model,
+                           retry_failed=retry_failed, on_item=show)
+    except LumbarRomError as err:
+        raise _fail(err) from None
+    typer.echo(f"{result.total} file(s): {result.analysed} analysed, {result.skipped} from "
+               f"earlier runs, {result.failed} failed, {result.errors} internal errors "
+               f"({result.workers} worker(s), {result.elapsed_s:.0f} s)")
+    typer.echo(f"summary -> {result.summary_csv}")
+
+
 def main() -> None:  # pragma: no cover - console script entry
     """Console script: filter MediaPipe's native log lines from the terminal, then run."""
     from lumbar_rom.logs import filter_native_stderr

@@ -1,0 +1,167 @@
+"""An assessment as a FHIR Bundle (``collection``) with one Observation per motion measured.
+
+Built and validated with ``fhir.resources``' R4B models (``fhir.resources.R4B``; the package's
+default models are R5). R4B (4.3.0) changed nothing in Bundle, Observation, Quantity, Coding or
+Reference against R4 (4.0.1), so the JSON is valid R4 for the elements used here.
+
+Each Observation (decision status "not tested" gives none):
+
+- ``status`` ``final``; ``category`` ``exam`` (observation-category); ``code``: the motion
+  (``MOTION_SYSTEM`` coding, label as text; no LOINC code for camera-measured whole-trunk range of
+  motion was confirmed); ``subject``: ``Patient/<patient id>``; ``effectiveDateTime``.
+- ``valueQuantity``: degrees, UCUM ``deg``. Its 95 % uncertainty ``u`` goes on the quantity as the
+  core extensions ``iso21090-uncertainty`` (a standard deviation, ``u / 1.96``) and
+  ``iso21090-uncertaintyType`` ``N`` (normal distribution), and in words in ``note``
+  (``value +/- u (95 %, low-high)``). Without a value: ``dataAbsentReason`` (``unknown`` for an
+  untrustworthy trial, ``not-performed`` for a motion stopped by pain).
+- ``interpretation``: the decision as HL7 v3 ObservationInterpretation (``INTERPRETATION``:
+  normal N, restricted L, above normal H, inconclusive IND; pain-limited has no v3 code and is
+  sent as text only), the decision's explanation in ``note``.
+- ``referenceRange``: ``normal``, norm - MDC to norm + MDC in degrees, with the norm's and the
+  MDC's sources as text (the thresholds the decision uses).
+- ``method``: markerless video pose estimation, text with the software version and model SHA-256.
+- ``bodySite``: SNOMED CT 122496007 "Lumbar spine structure".
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from lumbar_rom import __version__
+
+UCUM = "http://unitsofmeasure.org"
+SNOMED = "http://snomed.info/sct"
+V3_INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+RANGE_MEANING = "http://terminology.hl7.org/CodeSystem/referencerange-meaning"
+UNCERTAINTY = "http://hl7.org/fhir/StructureDefinition/iso21090-uncertainty"
+UNCERTAINTY_TYPE = "http://hl7.org/fhir/StructureDefinition/iso21090-uncertaintyType"
+MOTION_SYSTEM = "urn:lumbar-rom:motion"  # lumbar-rom's own motion names (flexion, ...)
+LUMBAR_SPINE = {"system": SNOMED, "code": "122496007", "display": "Lumbar spine structure"}
+Z95 = 1.96  # a 95 % half-width over the standard deviation of a normal distribution
+
+# decision status -> (v3 ObservationInterpretation code, display); None: text only
+INTERPRETATION: dict[str, tuple[str, str] | None] = {
+    "normal": ("N", "Normal"),
+    "restricted": ("L", "Low"),
+    "above normal": ("H", "High"),
+    "inconclusive": ("IND", "Indeterminate"),
+    "pain-limited": None,
+}
+ABSENT = {"pain-limited": ("not-performed", "Not Performed")}  # default: unknown
+METHOD_TEXT = ("Markerless video pose estimation (MediaPipe BlazePose GHUM): whole-trunk angle "
+               "from neutral standing, mean of the end-range peaks of consistent repetitions")
+
+
+def _number(x: Any) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if x == x else None
+
+
+def _when(effective: datetime | str | None) -> str:
+    if effective is None:
+        t = datetime.now(UTC)
+    elif isinstance(effective, str):
+        t = datetime.fromisoformat(effective)
+    else:
+        t = effective
+    if t.tzinfo is None:  # stored times are local: say so
+        t = t.astimezone()
+    return t.isoformat(timespec="seconds")
+
+
+def observation(decision: dict[str, Any], patient_ref: str, effective: str,
+                method_text: str) -> dict[str, Any]:
+    """One decision of ``Assessment.to_dict()["decisions"]`` as an Observation (JSON dict)."""
+    status = decision["status"]
+    v, u = _number(decision.get("value_deg")), _number(decision.get("uncertainty_deg"))
+    notes = [decision.get("explanation", "")]
+    obs: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": str(uuid.uuid4()),
+        "status": "final",
+        "category": [{"coding": [{"system": OBS_CATEGORY, "code": "exam", "display": "Exam"}]}],
+        "code": {"coding": [{"system": MOTION_SYSTEM, "code": decision["movement"],
+                             "display": decision["label"]}],
+                 "text": f"Lumbar range of motion: {decision['label']}"},
+        "subject": {"reference": patient_ref},
+        "effectiveDateTime": effective,
+        "bodySite": {"coding": [LUMBAR_SPINE], "text": "Lumbar spine"},
+        "method": {"text": method_text},
+    }
+    if v is not None:
+        quantity: dict[str, Any] = {"value": round(v, 1), "unit": "deg", "system": UCUM,
+                                    "code": "deg"}
+        if u is not None:
+            quantity["extension"] = [
+                {"url": UNCERTAINTY, "valueDecimal": round(u / Z95, 2)},
+                {"url": UNCERTAINTY_TYPE, "valueCode": "N"},
+            ]
+            notes.insert(0, f"{v:.1f} deg +/- {u:.1f} (95 %, {v - u:.1f}-{v + u:.1f} deg).")
+        obs["valueQuantity"] = quantity
+    else:
+        code, display = ABSENT.get(status, ("unknown", "Unknown"))
+        obs["dataAbsentReason"] = {"coding": [{"system": DATA_ABSENT, "code": code,
+                                               "display": display}]}
+    interp = INTERPRETATION.get(status)
+    obs["interpretation"] = [
+        {"coding": [{"system": V3_INTERPRETATION, "code": interp[0], "display": interp[1]}],
+         "text": status} if interp is not None else {"text": status}]
+    norm, mdc = _number(decision.get("norm_deg")), _number(decision.get("mdc_deg"))
+    if norm is not None and mdc is not None:
+        obs["referenceRange"] = [{
+            "low": {"value": round(norm - mdc, 1), "unit": "deg", "system": UCUM, "code": "deg"},
+            "high": {"value": round(norm + mdc, 1), "unit": "deg", "system": UCUM, "code": "deg"},
+            "type": {"coding": [{"system": RANGE_MEANING, "code": "normal",
+                                 "display": "Normal Range"}]},
+            "text": (f"Norm {norm:.0f} deg ({decision.get('norm_source', '')}); measurement "
+                     f"error (MDC95) {mdc:.1f} deg ({decision.get('mdc_source', '')})."),
+        }]
+    obs["note"] = [{"text": t} for t in notes if t]
+    return obs
+
+
+def assessment_bundle(assessment: dict[str, Any], patient_id: str, *,
+                      effective: datetime | str | None = None,
+                      software_version: str = __version__, model_sha256: str = "",
+                      ) -> dict[str, Any]:
+    """``Assessment.to_dict()`` -> a validated FHIR R4 Bundle (JSON dict, ``collection``).
+
+    ``patient_id``: the id of the Patient on the receiving FHIR server (the Observations
+    reference ``Patient/<patient_id>``); ``effective``: when the session was measured (default:
+    now; a naive time is taken as local).
+
+    Raises
+    ------
+    ValueError : an empty ``patient_id``, or a result the FHIR models reject.
+    """
+    from fhir.resources.R4B.bundle import Bundle
+
+    if not str(patient_id).strip():
+        raise ValueError("A FHIR export needs the patient's id on the receiving server.")
+    when = _when(effective)
+    method = f"{METHOD_TEXT}; lumbar-rom {software_version}" + (
+        f", pose model SHA-256 {model_sha256}" if model_sha256 else "")
+    entries = []
+    for d in assessment.get("decisions", []):
+        if d["status"] == "not tested":
+            continue
+        obs = observation(d, f"Patient/{patient_id}", when, method)
+        entries.append({"fullUrl": f"urn:uuid:{obs['id']}", "resource": obs})
+    bundle = {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "collection",
+              "timestamp": _when(None), "entry": entries}
+    validated = Bundle.model_validate(bundle)  # raises pydantic.ValidationError (a ValueError)
+    return json.loads(validated.model_dump_json(exclude_none=True))
+
+
+def session_bundle(row: Any, patient_id: str) -> dict[str, Any]:
+    """A stored session (``history.models.SessionRow``) as a FHIR Bundle."""
+    return assessment_bundle(row.assessment, patient_id, effective=row.started_at,
+                             software_version=row.software_version or __version__,
+                             model_sha256=row.model_sha256)
