@@ -1,14 +1,14 @@
 """Batch re-analysis progress (``lumbar-rom batch``): one row per video content + settings.
 
 Revision ID: 0004
-Revises: 0002 (the lead re-chains it after the 0003 revision when merging)
+Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
