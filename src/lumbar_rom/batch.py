@@ -51,6 +51,7 @@ from typing import Any, Literal
 
 from lumbar_rom import __version__
 from lumbar_rom.errors import LumbarRomError
+from lumbar_rom.pose.model import sha256_of
 
 logger = logging.getLogger(__name__)
 
@@ -164,14 +165,6 @@ def collect_inputs(source: str | Path, exclude: Path | None = None) -> list[Batc
             continue
         found.append(BatchInput(p))
     return found
-
-
-def content_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def item_settings(item: BatchInput, model_sha256: str) -> dict[str, Any]:
@@ -500,7 +493,7 @@ def run_batch(items: str | Path | Sequence[BatchInput], *, executor: Executor = 
         for item in inputs:
             path = Path(item.path).resolve()
             try:
-                digest = content_sha256(path)
+                digest = sha256_of(path)
             except OSError as exc:
                 rows.append(ItemOutcome(str(path), item.person, item.movement, "failed",
                                         f"The file {path} cannot be read ({exc.strerror}); "
