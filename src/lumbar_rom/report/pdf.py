@@ -319,13 +319,13 @@ def _chart(ax: Axes, prog: MotionProgress) -> None:
 def _date_axis(ax: Axes, when: list[Any]) -> None:
     """Ticks on the session dates (``25 Nov 2026``; with the 24-hour time when two share a
     day), or automatic ones when there are many sessions."""
-    fmt = date_format(when)
+    fmt = date_format(when).replace(" %H", "\n%H")  # the time of day on a second line
     ax.xaxis.set_major_formatter(DateFormatter(fmt))
     if len(when) <= MAX_DATE_TICKS:
         ax.set_xticks(date2num(when))
     else:
         ax.xaxis.set_major_locator(AutoDateLocator(maxticks=MAX_DATE_TICKS))
-    ax.tick_params(axis="x", labelsize=7, labelrotation=20)
+    ax.tick_params(axis="x", labelsize=7)
 
 
 def _references(w: _Writer, refs: _References) -> None:

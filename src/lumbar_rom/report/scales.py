@@ -52,10 +52,10 @@ def value_domain(prog: MotionProgress, goal: list[tuple[datetime, float]],
 
 def time_domain(prog: MotionProgress, goal: list[tuple[datetime, float]]) -> tuple[datetime,
                                                                                    datetime]:
-    """(first, last) moments to show: every point and the goal line, padded by 5 % of the span
-    (at least half a day), so that a single session sits in the middle of a readable axis.
+    """(first, last) moments to show: every point and the goal line, padded by 8 % of the span
+    (half a day around a single moment, so that one session sits in the middle of the axis).
     ``prog`` has at least one point."""
     times = [p.when for p in prog.points] + [t for t, _ in goal]
     first, last = min(times), max(times)
-    pad = max((last - first) * 0.05, timedelta(hours=12))
+    pad = (last - first) * 0.08 if last > first else timedelta(hours=12)
     return first - pad, last + pad
