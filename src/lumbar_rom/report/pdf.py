@@ -40,6 +40,7 @@ from lumbar_rom.report.scales import (  # noqa: E402
     MAX_DATE_TICKS,
     date_format,
     goal_line,
+    norm_of,
     time_domain,
     value_domain,
 )
@@ -287,13 +288,13 @@ def _progress(w: _Writer, sessions: list[SessionRow]) -> None:
     movements = sorted({t.movement for s in sessions for t in s.trials})
     charted = [motion_progress(m, points_from_sessions(sessions, m)) for m in movements]
     charted = [p for p in charted if len(p.points) > 1]
-    w.heading("Progress", keep=CHART if charted else 3 * LINE)
+    w.heading("Progress", keep=3 * LINE + (CHART if charted else 0.0))
     if not charted:
         w.line("Only one session so far: progress charts appear from the second session.")
         return
+    w.line(charted[0].rule, size=8)
     for prog in charted:
         _chart(w.axes(), prog)
-    w.line(charted[0].rule, size=8)
 
 
 def _chart(ax: Axes, prog: MotionProgress) -> None:
@@ -306,8 +307,9 @@ def _chart(ax: Axes, prog: MotionProgress) -> None:
     if goal:
         ax.plot(date2num([t for t, _ in goal]), [v for _, v in goal], "--",
                 color=COLORS["goal"], label="goal line")
-        ax.axhline(prog.target, color=COLORS["norm"], lw=1.2,
-                   label=f"norm ({prog.target:.0f} deg)")
+    norm = norm_of(prog)
+    if norm == norm:
+        ax.axhline(norm, color=COLORS["norm"], lw=1.2, label=f"norm ({norm:.0f} deg)")
     ax.set_ylim(*value_domain(prog, goal))
     ax.set_xlim(*(date2num(t) for t in time_domain(prog, goal)))
     _date_axis(ax, when)

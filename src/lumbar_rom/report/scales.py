@@ -34,14 +34,19 @@ def goal_line(prog: MotionProgress, until: datetime, n: int = 30) -> list[tuple[
              prog.goal_at(prog.start + (until - prog.start) * k / n)) for k in range(n + 1)]
 
 
+def norm_of(prog: MotionProgress) -> float:
+    """The norm line: the goal's target, else the norm of the latest point (NaN if none)."""
+    if prog.start is not None:
+        return prog.target
+    return prog.points[-1].norm if prog.points else float("nan")
+
+
 def value_domain(prog: MotionProgress, goal: list[tuple[datetime, float]],
                  margin: float = 0.08) -> tuple[float, float]:
     """(low, high) degrees covering each point's band, the ``goal`` points and the norm line
-    (when there is a goal), widened by ``margin`` of the span (at least 2 deg) on each side."""
+    (:func:`norm_of`), widened by ``margin`` of the span (at least 2 deg) on each side."""
     vals = [p.value - p.uncertainty for p in prog.points] + \
-        [p.value + p.uncertainty for p in prog.points] + [v for _, v in goal]
-    if prog.start is not None:
-        vals.append(prog.target)
+        [p.value + p.uncertainty for p in prog.points] + [v for _, v in goal] + [norm_of(prog)]
     arr = np.asarray([v for v in vals if np.isfinite(v)], dtype=float)
     if arr.size == 0:
         return 0.0, 1.0
