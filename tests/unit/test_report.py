@@ -255,3 +255,16 @@ def test_names_notes_and_file_names_are_plain_text(tmp_path, name):
     assert f"Person: {name} age 40 sex female height 165 cm" in lines
     assert f"Notes: note: {name}" in lines
     assert f"Video files: {name}.mp4" in lines
+
+
+def test_a_failed_report_leaves_no_partial_pdf(store, tmp_path, monkeypatch):
+    from lumbar_rom.report import pdf
+
+    def boom(*_):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pdf, "_progress", boom)
+    sessions = store.sessions("ana")
+    with pytest.raises(RuntimeError):
+        write_report(sessions[-1], sessions, tmp_path / "r.pdf")
+    assert list(tmp_path.glob("*.pdf*")) == []

@@ -13,6 +13,7 @@ covers its points, goal line and norm line (:mod:`lumbar_rom.report.scales`).
 
 from __future__ import annotations
 
+import os
 import re
 import textwrap
 from pathlib import Path, PurePath
@@ -155,7 +156,18 @@ def sessions_until(session: SessionRow, history: list[SessionRow]) -> list[Sessi
 
 def write_report(session: SessionRow, history: list[SessionRow], out: Path) -> Path:
     """Write the PDF for ``session`` (with the person's ``history`` for the charts: only the
-    sessions up to and including ``session`` are shown)."""
+    sessions up to and including ``session`` are shown). Written to a temporary file beside
+    ``out``, then renamed: a failure never leaves a partial PDF."""
+    tmp = out.with_name(f".{out.name}.part")
+    try:
+        _write(session, history, tmp)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def _write(session: SessionRow, history: list[SessionRow], out: Path) -> None:
     a = session.read_assessment()
     refs = _References()
     with PdfPages(out, metadata={"Title": "lumbar-rom report", "Creator": "lumbar-rom"}) as pdf:
@@ -169,7 +181,6 @@ def write_report(session: SessionRow, history: list[SessionRow], out: Path) -> P
         _progress(w, sessions_until(session, history))
         _references(w, refs)
         w.close()
-    return out
 
 
 def _header(w: _Writer, session: SessionRow) -> None:
@@ -245,7 +256,7 @@ def _measured(w: _Writer, session: SessionRow, a: Assessment, refs: _References)
     for t in session.trials:
         notes = [f.message for f in t.read_flags() if not f.blocking]
         if notes:
-            w.line(f"- {t.movement} quality notes: {' '.join(notes)}", size=8)
+            w.line(f"- {t.movement} quality notes: {refs.inline(' '.join(notes))}", size=8)
 
 
 def _muscles(w: _Writer, a: Assessment, refs: _References) -> None:
@@ -264,8 +275,8 @@ def _plan(w: _Writer, a: Assessment, refs: _References) -> None:
         w.line("No stretches: no motion was found truly restricted.")
     for item in a.plan:
         how = f" ({item.how})" if item.how else ""
-        w.line(f"- {item.name}{how}: {item.cues} Dose: {item.dose}. Caution: "
-               f"{item.contraindications}{refs.cite(item.source)}", size=8)
+        w.line(refs.inline(f"- {item.name}{how}: {item.cues} Dose: {item.dose}. Caution: "
+                           f"{item.contraindications}") + refs.cite(item.source), size=8)
     for g in a.general:
         w.line(f"- {refs.inline(g.text)}{refs.cite(g.source)}", size=8)
 
