@@ -161,9 +161,11 @@ def test_sources_are_numbered_and_listed_with_their_links(store, tmp_path, monke
     listed = [int(m.group(1)) for x in refs if (m := re.match(r"\[(\d+)\] ", x))]
     assert listed == list(range(1, len(listed) + 1)) and len(listed) >= 10
     assert set(numbers) == set(listed)  # every number cited is listed, every listed one cited
-    s11 = next(x for x in refs if "(key S11)" in x)
-    assert sources_for("S11")[0].text in s11 and "https://doi.org/10.9999/S11" in s11
-    assert "(guideline)" in s11
+    at = next(i for i, x in enumerate(refs) if "(key S11)" in x)
+    assert sources_for("S11")[0].text in refs[at] and "(guideline)" in refs[at]
+    assert refs[at + 1] == "https://doi.org/10.9999/S11"  # its link, on the next line
+    raw = (tmp_path / "r.pdf").read_bytes()
+    assert b"/URI (https://doi.org/10.9999/S11)" in raw  # and clickable
 
 
 def test_a_heading_never_ends_a_page(tmp_path):

@@ -91,6 +91,15 @@ class _Writer:
             self.y -= step
         self.y -= gap
 
+    def link(self, url: str, size: float = 8.0) -> None:
+        """``url`` on one line, as a clickable link (smaller type when it is long)."""
+        size = max(5.0, min(size, size * int(105 * 9.0 / size) / max(len(url), 1)))
+        step = LINE * size / 9.0
+        fig = self.room(step)
+        fig.text(LEFT + 0.02, self.y, url, fontsize=size, va="top", family="DejaVu Sans",
+                 color="#1d4ed8", url=url, usetex=False, parse_math=False)
+        self.y -= step
+
     def heading(self, text: str, keep: float = 3 * LINE) -> None:
         """A section heading, kept with the next ``keep`` (page fractions) of what follows."""
         self.y -= 0.01
@@ -342,11 +351,13 @@ def _date_axis(ax: Axes, when: list[Any]) -> None:
 
 
 def _references(w: _Writer, refs: _References) -> None:
-    """The numbered list of every source cited above: text, kind, link and knowledge key."""
+    """The numbered list of every source cited above: text, kind and knowledge key, then its
+    link (clickable) on a line of its own."""
     if not refs.sources:
         return
     w.heading("References")
     for i, s in enumerate(refs.sources, 1):
         kind = f" ({s.kind})" if s.kind else ""
-        url = f" {s.url}" if s.url else ""
-        w.line(f"[{i}] {s.text.rstrip('.')}{kind}.{url} (key {s.key})", size=8)
+        w.line(f"[{i}] {s.text.rstrip('.')}{kind}. (key {s.key})", size=8)
+        if s.url:
+            w.link(s.url)
