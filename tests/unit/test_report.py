@@ -77,3 +77,196 @@ def test_cli_history_exports_and_report(store, tmp_path):
     assert res.exit_code == 1 and "no session 999" in res.output
     res = r.invoke(app, ["history", "--person", "nobody"])
     assert res.exit_code == 1 and "No sessions stored" in res.output
+
+
+# ---- issue 16 / 17: what the report shows, and how --------------------------------------------
+
+
+def pdf_text(path, *pages):
+    """pdftotext of ``path`` (only ``pages`` = (first, last) when given), whitespace-collapsed
+    lines dropped of blanks."""
+    need("pdftotext")
+    rng = ["-f", str(pages[0]), "-l", str(pages[1])] if pages else []
+    out = subprocess.run(["pdftotext", "-layout", *rng, str(path), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    return [" ".join(line.split()) for line in out.splitlines() if line.strip()]
+
+
+def flat(path):
+    """The whole text of the PDF on one line (line wraps undone)."""
+    return " ".join(pdf_text(path))
+
+
+def page_count(path):
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
+                          check=True).stdout
+    return int(next(x for x in info.splitlines() if x.startswith("Pages:")).split()[1])
+
+
+def three_sessions(tmp_path):
+    s = Store(f"sqlite:///{tmp_path / 'three.db'}")
+    for k, flex in enumerate((40, 50, 62)):
+        trials = restricted_set()
+        trials[0] = trial("flexion", flex, 3)
+        save(s, "ana", when=NOW + timedelta(days=14 * k), trials=trials)
+    return s.sessions("ana")
+
+
+def test_report_charts_only_sessions_up_to_the_reported_one(tmp_path):
+    sessions = three_sessions(tmp_path)  # 25 Nov, 09 Dec, 23 Dec 2026
+    first = flat(write_report(sessions[0], sessions, tmp_path / "1.pdf"))
+    assert "Progress: flexion" not in first and "Only one session so far" in first
+    assert "Dec 2026" not in first
+    second = flat(write_report(sessions[1], sessions, tmp_path / "2.pdf"))
+    assert "Progress: flexion" in second
+    assert "25 Nov 2026" in second and "09 Dec 2026" in second  # the date axis
+    assert "23 Dec 2026" not in second  # the third session is after the report
+
+
+def test_inconclusive_rows_say_why_and_never_dash_plus_minus(tmp_path):
+    from lumbar_rom.assessment.trial import Flag
+
+    s = Store(f"sqlite:///{tmp_path / 'i.db'}")
+    trials = restricted_set()
+    trials[0] = trial("flexion", 62, 3)  # 59-65 straddles the threshold (65): inconclusive
+    trials[1] = trial("extension", float("nan"), 9, status="inconclusive",
+                      flags=[Flag("hips", "The hips left the frame.", True)])
+    save(s, "ana", trials=trials)
+    row = s.sessions("ana")[0]
+    text = flat(write_report(row, [row], tmp_path / "i.pdf"))
+    assert "- +/- 9" not in text and "+/- -" not in text
+    assert "Backward bending (extension) | not measured: The hips left the frame." in text
+    assert ("Forward bending (flexion) | 62 +/- 3, not valid for a decision: its 95 % band "
+            "(59-65 deg) straddles the threshold (65 deg)") in text
+
+
+def test_sources_are_numbered_and_listed_with_their_links(store, tmp_path, monkeypatch):
+    import re
+
+    from lumbar_rom.clinical.knowledge import Source, sources_for
+    from lumbar_rom.report import pdf
+
+    def linked(text):
+        return [Source(s.key, s.text, f"https://doi.org/10.9999/{s.key}", "guideline")
+                for s in sources_for(text)]
+
+    monkeypatch.setattr(pdf, "sources_for", linked)
+    sessions = store.sessions("ana")
+    lines = pdf_text(write_report(sessions[-1], sessions, tmp_path / "r.pdf"))
+    at = lines.index("References")
+    body, refs = " ".join(lines[:at]), lines[at + 1:]
+    assert not re.search(r"(?<![\w-])S\d+[a-z]?\b", body)  # no bare key left in the text
+    assert "[S" not in body
+    numbers = [int(n) for c in re.findall(r"\[([\d, ]+)\]", body) for n in c.split(",")]
+    listed = [int(m.group(1)) for x in refs if (m := re.match(r"\[(\d+)\] ", x))]
+    assert listed == list(range(1, len(listed) + 1)) and len(listed) >= 10
+    assert set(numbers) == set(listed)  # every number cited is listed, every listed one cited
+    at = next(i for i, x in enumerate(refs) if "(key S11)" in x)
+    assert sources_for("S11")[0].text in refs[at] and "(guideline)" in refs[at]
+    assert refs[at + 1] == "https://doi.org/10.9999/S11"  # its link, on the next line
+    raw = (tmp_path / "r.pdf").read_bytes()
+    assert b"/URI (https://doi.org/10.9999/S11)" in raw  # and clickable
+
+
+def test_a_heading_never_ends_a_page(tmp_path):
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from lumbar_rom.report.pdf import _Writer
+
+    out = tmp_path / "h.pdf"
+    with PdfPages(out) as pdf:
+        w = _Writer(pdf)
+        while w.y >= 0.09:  # room for the heading, not for the line after it
+            w.line("filler")
+        w.heading("Kept heading")
+        w.line("the text it heads")
+        w.close()
+    assert pdf_text(out, 1, 1)[-1] == "filler"
+    assert pdf_text(out, 2, 2)[:2] == ["Kept heading", "the text it heads"]
+
+
+@pytest.mark.parametrize("note_lines", [0, 8, 16, 24])
+def test_report_pages_never_end_on_a_heading(tmp_path, note_lines):
+    from lumbar_rom.report.pdf import SECTIONS
+
+    s = Store(f"sqlite:///{tmp_path / 'n.db'}")
+    save(s, "ana", when=NOW)
+    later = restricted_set()
+    later[0] = trial("flexion", 62, 3)
+    sid = save(s, "ana", when=NOW + timedelta(days=14), trials=later)
+    if note_lines:  # a longer note moves every heading down the page
+        with s.session() as db, db.begin():
+            from lumbar_rom.history.models import SessionRow
+
+            db.get(SessionRow, sid).notes = " ".join(["note"] * 21 * note_lines)
+    sessions = s.sessions("ana")
+    out = write_report(sessions[-1], sessions, tmp_path / "n.pdf")
+    for page in range(1, page_count(out) + 1):
+        assert pdf_text(out, page, page)[-1] not in SECTIONS, page
+
+
+def test_chart_axes_cover_the_norm_and_goal_lines():
+    import matplotlib.pyplot as plt
+
+    from lumbar_rom.history.progress import Point, motion_progress
+    from lumbar_rom.report.pdf import _chart
+
+    pts = [Point(NOW, 40.0, 3.0, "restricted", 77.0, "side"),
+           Point(NOW + timedelta(days=14), 46.0, 3.0, "restricted", 77.0, "side")]
+    prog = motion_progress("flexion", pts)
+    fig, ax = plt.subplots()
+    _chart(ax, prog)
+    lo, hi = ax.get_ylim()
+    assert lo < 37.0 - 1 and hi > 77.0 + 1  # the lowest bar and the norm line, with a margin
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["goal line", "norm (77 deg)", "measured (+/- 95 %)"]
+    plt.close(fig)
+
+
+def test_chart_page_draws_the_norm_line(store, tmp_path):
+    need("pdftoppm")
+    import numpy as np
+    from PIL import Image
+
+    sessions = store.sessions("ana")
+    out = write_report(sessions[-1], sessions, tmp_path / "r.pdf")
+    subprocess.run(["pdftoppm", "-r", "100", "-png", str(out), str(tmp_path / "p")], check=True)
+    norm = np.array([0x15, 0x80, 0x3D])  # COLORS["norm"]
+    hits = 0
+    for page in sorted(tmp_path.glob("p-*.png")):
+        rgb = np.asarray(Image.open(page).convert("RGB")).astype(int)
+        hits += int((np.abs(rgb - norm).sum(axis=2) < 40).sum())
+    assert hits > 500  # a norm line across a chart's width (about 660 px at 100 dpi)
+
+
+@pytest.mark.parametrize("name", ["a$\\frac{1}{$b", "$x^2$ Smith"])
+def test_names_notes_and_file_names_are_plain_text(tmp_path, name):
+    import dataclasses
+
+    s = Store(f"sqlite:///{tmp_path / 'm.db'}")
+    trials = restricted_set()
+    trials[0] = dataclasses.replace(trials[0], source=f"/videos/{name}.mp4")
+    save_fn = s.save_session
+    from lumbar_rom.clinical.engine import Profile, Screening, assess
+
+    prof, scr = Profile(age=40, sex="female", height_cm=165), Screening(pain_before=2)
+    save_fn(name, prof, scr, trials, assess(prof, scr, trials, now=NOW), started_at=NOW,
+            notes=f"note: {name}")
+    row = s.sessions(name)[0]
+    lines = pdf_text(write_report(row, [row], tmp_path / "m.pdf"))
+    assert f"Person: {name} age 40 sex female height 165 cm" in lines
+    assert f"Notes: note: {name}" in lines
+    assert f"Video files: {name}.mp4" in lines
+
+
+def test_a_failed_report_leaves_no_partial_pdf(store, tmp_path, monkeypatch):
+    from lumbar_rom.report import pdf
+
+    def boom(*_):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pdf, "_progress", boom)
+    sessions = store.sessions("ana")
+    with pytest.raises(RuntimeError):
+        write_report(sessions[-1], sessions, tmp_path / "r.pdf")
+    assert list(tmp_path.glob("*.pdf*")) == []

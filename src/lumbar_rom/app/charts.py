@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import altair as alt
@@ -13,6 +13,17 @@ import pandas as pd
 
 from lumbar_rom.assessment.trial import TrialResult
 from lumbar_rom.clinical.engine import Assessment, Decision
+from lumbar_rom.history.progress import MotionProgress
+from lumbar_rom.report.scales import (
+    DATE_FORMAT,
+    DATE_TIME_FORMAT,
+    MAX_DATE_TICKS,
+    date_format,
+    goal_line,
+    norm_of,
+    time_domain,
+    value_domain,
+)
 
 
 def gauge(d: Decision) -> alt.LayerChart:
@@ -45,7 +56,7 @@ def angle_curve(t: TrialResult) -> alt.LayerChart:
     peaks = pd.DataFrame([{"time (s)": r.peak_s, "angle (deg)": r.peak_deg,
                            "used": i in t.used_repetitions} for i, r in enumerate(t.repetitions)])
     if peaks.empty:
-        return alt.layer(line).properties(height=180)
+        return alt.LayerChart(layer=[line]).properties(height=180)
     pts = alt.Chart(peaks).mark_point(size=90, filled=True).encode(
         x="time (s):Q", y="angle (deg):Q",
         color=alt.Color("used:N", scale=alt.Scale(domain=[True, False],
@@ -54,25 +65,57 @@ def angle_curve(t: TrialResult) -> alt.LayerChart:
     return (line + pts).properties(height=180)
 
 
-def progress_chart(prog) -> alt.LayerChart:  # type: ignore[no-untyped-def]
-    """Measured values over time (with uncertainty) against the goal line and the norm."""
+SERIES = {"measured (+/- 95 %)": "#2563eb", "goal line": "#f59e0b", "norm": "#16a34a"}
+
+
+def _when(t: datetime) -> alt.DateTime:
+    """``t`` as a Vega-Lite date-time (local time, as the naive dates of the data are read)."""
+    return alt.DateTime(year=t.year, month=t.month, date=t.day, hours=t.hour, minutes=t.minute,
+                        seconds=t.second)
+
+
+def progress_chart(prog: MotionProgress) -> alt.LayerChart:
+    """Measured values over time (with their 95 % bars) against the goal line (to day 42) and
+    the norm line, with a legend. Dates read ``25 Nov 2026`` (with the 24-hour time when two
+    sessions share a day); ticks at the sessions and the goal's end; both axes cover every
+    line (:mod:`lumbar_rom.report.scales`). ``prog`` has at least one point."""
+    times = [p.when for p in prog.points]
+    end = max(times[-1], prog.start + timedelta(days=42)) if prog.start is not None else times[-1]
+    goal, norm = goal_line(prog, end), norm_of(prog)
+    ticks = sorted(set(times + [t for t, _ in goal[-1:]]))
+    fmt = date_format(times)
+    x = alt.X("date:T", title="date", scale=alt.Scale(domain=[_when(t) for t in
+                                                              time_domain(prog, goal)]),
+              axis=alt.Axis(format=fmt, labelAngle=-30 if fmt != DATE_FORMAT else 0,
+                            labelOverlap="greedy",
+                            values=[_when(t) for t in ticks] if len(ticks) <= MAX_DATE_TICKS
+                            else alt.Undefined))
+    y_scale = alt.Scale(domain=list(value_domain(prog, goal)), zero=False)
+    names = [n for n in SERIES if n != "goal line" or goal]
+    names = [n for n in names if n != "norm" or norm == norm]
+    color = alt.Color("series:N", scale=alt.Scale(domain=names, range=[SERIES[n] for n in names]),
+                      legend=alt.Legend(title=None, orient="bottom"))
+    measured = next(iter(SERIES))
     df = pd.DataFrame([{"date": p.when, "value": p.value, "lo": p.value - p.uncertainty,
-                        "hi": p.value + p.uncertainty, "time of day": p.when.strftime("%H:%M")}
-                       for p in prog.points])
-    pts = alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X("date:T", title="date"), y=alt.Y("value:Q", title="degrees"),
-        tooltip=["date:T", "value:Q", "time of day:N"])
-    err = alt.Chart(df).mark_rule().encode(x="date:T", y="lo:Q", y2="hi:Q")
-    layers = [err, pts]
-    if prog.start is not None:
-        end = max(prog.points[-1].when, prog.start + timedelta(days=42))
-        days = [prog.start + (end - prog.start) * k / 30 for k in range(31)]
-        goal = pd.DataFrame({"date": days, "goal": [prog.goal_at(d) for d in days]})
-        layers.append(alt.Chart(goal).mark_line(strokeDash=[5, 4], color="#f59e0b").encode(
-            x="date:T", y="goal:Q"))
-        layers.append(alt.Chart(pd.DataFrame([{"n": prog.target}])).mark_rule(
-            color="#22c55e").encode(y="n:Q"))
-    return alt.layer(*layers).properties(height=220)
+                        "hi": p.value + p.uncertainty, "series": measured} for p in prog.points])
+    layers: list[alt.Chart] = [
+        alt.Chart(df).mark_rule().encode(x=x, y=alt.Y("lo:Q", scale=y_scale), y2="hi:Q",
+                                         color=color),
+        alt.Chart(df).mark_line(point=True).encode(
+            x=x, y=alt.Y("value:Q", title="degrees", scale=y_scale), color=color,
+            tooltip=[alt.Tooltip("date:T", title="date", format=DATE_TIME_FORMAT),
+                     alt.Tooltip("value:Q", format=".0f"), alt.Tooltip("lo:Q", format=".0f"),
+                     alt.Tooltip("hi:Q", format=".0f")])]
+    if goal:
+        gdf = pd.DataFrame({"date": [t for t, _ in goal], "value": [v for _, v in goal],
+                            "series": "goal line"})
+        layers.append(alt.Chart(gdf).mark_line(strokeDash=[5, 4]).encode(
+            x=x, y=alt.Y("value:Q", scale=y_scale), color=color))
+    if norm == norm:
+        layers.append(alt.Chart(pd.DataFrame([{"value": norm, "series": "norm"}])).mark_rule(
+        ).encode(y=alt.Y("value:Q", scale=y_scale), color=color,
+                 tooltip=[alt.Tooltip("value:Q", title="norm (deg)", format=".0f")]))
+    return alt.LayerChart(layer=layers).properties(height=240)
 
 
 def results_csv(a: Assessment) -> str:

@@ -1,36 +1,64 @@
 """PDF report for a clinician (matplotlib's PDF backend: no extra dependency).
 
-Sections: header (person, date and time of day, software and model version), screening, measured
-values with uncertainty against the norms and their sources, decisions with explanations, likely
-muscles, stretch plan, goals, contributing factors, and progress charts of every motion measured
-more than once.
+Sections: header (person, date and time of day, notes, video files, software and model
+version), screening, measured values with uncertainty against the norms, decisions with
+explanations, likely muscles, stretch plan, goals, contributing factors, progress charts of every
+motion measured more than once up to and including the reported session, and a numbered
+reference list (the text cites ``[n]``).
+
+Layout rules: every text is drawn as plain text (a ``$`` in a name or note is never read as
+maths); a heading is kept with what follows it (it never ends a page); a chart's value axis
+covers its points, goal line and norm line (:mod:`lumbar_rom.report.scales`).
 """
 
 from __future__ import annotations
 
+import os
+import re
 import textwrap
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
-from matplotlib.dates import date2num  # noqa: E402
+from matplotlib.dates import AutoDateLocator, DateFormatter, date2num  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from lumbar_rom.clinical.engine import Advice, Assessment  # noqa: E402
+from lumbar_rom.clinical.engine import Advice, Assessment, Decision  # noqa: E402
+from lumbar_rom.clinical.knowledge import Source, sources_for  # noqa: E402
 from lumbar_rom.clinical.summary import DISCLAIMER  # noqa: E402
-from lumbar_rom.history.models import SessionRow  # noqa: E402
-from lumbar_rom.history.progress import motion_progress, points_from_sessions  # noqa: E402
+from lumbar_rom.history.models import SessionRow, TrialRow  # noqa: E402
+from lumbar_rom.history.progress import (  # noqa: E402
+    MotionProgress,
+    motion_progress,
+    points_from_sessions,
+)
+from lumbar_rom.report.scales import (  # noqa: E402
+    MAX_DATE_TICKS,
+    date_format,
+    goal_line,
+    norm_of,
+    time_domain,
+    value_domain,
+)
 
 A4 = (8.27, 11.69)
 SECTIONS = ("Screening", "Measured range of motion", "Muscles", "Stretch plan", "Goals",
-            "Contributing factors", "Progress")
+            "Contributing factors", "Progress", "References")
+TOP, BOTTOM, LEFT = 0.95, 0.06, 0.07
+LINE = 0.0155  # height of a 9-pt line, in page fractions
+CHART = 0.30  # height of a progress chart, in page fractions
+COLORS = {"measured": "#1f77b4", "goal": "#d97706", "norm": "#15803d"}
+# A source key in running text: S11, S3b, S28-S29, seed (not the S1 of "L5-S1").
+_KEY = re.compile(r"(?<![\w-])(?:S\d+[a-z]?(?:-S\d+)?|seed)\b")
 
 
 class _Writer:
-    """Flowing text onto A4 pages."""
+    """Flowing plain text (and charts) onto A4 pages."""
 
     def __init__(self, pdf: PdfPages) -> None:
         self.pdf = pdf
@@ -43,23 +71,47 @@ class _Writer:
             self.pdf.savefig(self.fig)
             plt.close(self.fig)
         self.fig = plt.figure(figsize=A4)
-        self.y = 0.95
+        self.y = TOP
 
-    def line(self, text: str, size: float = 9.0, bold: bool = False, width: int = 105,
-             gap: float = 0.0) -> None:
-        wrapped = textwrap.wrap(text, width=width) or [""]
-        for part in wrapped:
-            if self.y < 0.06:
-                self._new()
-            assert self.fig is not None
-            self.fig.text(0.07, self.y, part, fontsize=size,
-                          fontweight="bold" if bold else "normal", va="top", family="DejaVu Sans")
-            self.y -= 0.0155 * size / 9.0
+    def room(self, height: float) -> Figure:
+        """The page to draw ``height`` (page fractions) on: a new one when it does not fit."""
+        if self.y - height < BOTTOM:
+            self._new()
+        assert self.fig is not None
+        return self.fig
+
+    def line(self, text: str, size: float = 9.0, bold: bool = False, gap: float = 0.0) -> None:
+        step = LINE * size / 9.0
+        width = int(105 * 9.0 / size)  # characters of DejaVu Sans across the page
+        for part in textwrap.wrap(text, width=width, break_on_hyphens=False) or [""]:
+            fig = self.room(step)
+            # parse_math=False: "$x^2$ Smith" stays "$x^2$ Smith" (matplotlib's mathtext is off)
+            fig.text(LEFT, self.y, part, fontsize=size, fontweight="bold" if bold else "normal",
+                     va="top", family="DejaVu Sans", usetex=False, parse_math=False)
+            self.y -= step
         self.y -= gap
 
-    def heading(self, text: str) -> None:
+    def link(self, url: str, size: float = 8.0) -> None:
+        """``url`` on one line, as a clickable link (smaller type when it is long)."""
+        size = max(5.0, min(size, size * int(105 * 9.0 / size) / max(len(url), 1)))
+        step = LINE * size / 9.0
+        fig = self.room(step)
+        fig.text(LEFT + 0.02, self.y, url, fontsize=size, va="top", family="DejaVu Sans",
+                 color="#1d4ed8", url=url, usetex=False, parse_math=False)
+        self.y -= step
+
+    def heading(self, text: str, keep: float = 3 * LINE) -> None:
+        """A section heading, kept with the next ``keep`` (page fractions) of what follows."""
         self.y -= 0.01
+        self.room(LINE * 12 / 9 + 0.004 + keep)
         self.line(text, size=12, bold=True, gap=0.004)
+
+    def axes(self, height: float = CHART) -> Axes:
+        """Axes for a chart of ``height`` (page fractions) in the flow of the text."""
+        fig = self.room(height)
+        ax = fig.add_axes((0.12, self.y - height + 0.045, 0.8, height - 0.075))
+        self.y -= height
+        return ax
 
     def close(self) -> None:
         if self.fig is not None:
@@ -68,28 +120,76 @@ class _Writer:
             self.fig = None
 
 
+class _References:
+    """Numbers the cited sources in order of first citation (``[n]`` in the text)."""
+
+    def __init__(self) -> None:
+        self.sources: list[Source] = []
+        self._number: dict[str, int] = {}
+
+    def _n(self, s: Source) -> int:
+        if s.key not in self._number:
+            self.sources.append(s)
+            self._number[s.key] = len(self.sources)
+        return self._number[s.key]
+
+    def inline(self, text: str) -> str:
+        """``text`` with every known source key replaced by its number(s): ``S11`` -> ``[1]``."""
+        def sub(m: re.Match[str]) -> str:
+            found = sources_for(m.group(0))
+            return ("[" + ", ".join(str(self._n(s)) for s in found) + "]") if found else \
+                m.group(0)
+        return _KEY.sub(sub, text)
+
+    def cite(self, source: str) -> str:
+        """The citation to append for a ``source`` field: `` [1, 2]`` when it names only
+        sources, `` [1] (qualifier)`` or `` (other text [2])`` when it says more."""
+        text = self.inline(source).strip()
+        if text in ("", "-"):
+            return ""
+        if re.fullmatch(r"\[[\d, ]+\](?:\s*[,;]\s*\[[\d, ]+\])*", text):
+            return " [" + ", ".join(dict.fromkeys(re.findall(r"\d+", text))) + "]"
+        return f" {text}" if text.startswith("[") else f" ({text})"
+
+
 def _n(x: float | None) -> str:
     return "-" if x is None or x != x else f"{x:.0f}"  # None or NaN
 
 
+def sessions_until(session: SessionRow, history: list[SessionRow]) -> list[SessionRow]:
+    """The sessions of ``history`` up to and including ``session`` (by start), oldest first: a
+    report never shows what was measured after it."""
+    return sorted((s for s in history if s.started_at <= session.started_at),
+                  key=lambda s: s.started_at)
+
+
 def write_report(session: SessionRow, history: list[SessionRow], out: Path) -> Path:
-    """Write the PDF for ``session`` (with the person's ``history`` for the charts)."""
+    """Write the PDF for ``session`` (with the person's ``history`` for the charts: only the
+    sessions up to and including ``session`` are shown). Written to a temporary file beside
+    ``out``, then renamed: a failure never leaves a partial PDF."""
+    tmp = out.with_name(f".{out.name}.part")
+    try:
+        _write(session, history, tmp)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def _write(session: SessionRow, history: list[SessionRow], out: Path) -> None:
     a = session.read_assessment()
+    refs = _References()
     with PdfPages(out, metadata={"Title": "lumbar-rom report", "Creator": "lumbar-rom"}) as pdf:
         w = _Writer(pdf)
         _header(w, session)
-        _screening(w, session, a)
-        _measured(w, session, a)
-        _plan(w, a)
-        w.heading("Progress")
-        movements = sorted({t.movement for s in history for t in s.trials})
-        charted = [m for m in movements if len(points_from_sessions(history, m)) > 1]
-        if not charted:
-            w.line("Only one session so far: progress charts appear from the second session.")
+        _screening(w, session, a, refs)
+        _measured(w, session, a, refs)
+        _muscles(w, a, refs)
+        _plan(w, a, refs)
+        _goals_and_factors(w, a, refs)
+        _progress(w, sessions_until(session, history))
+        _references(w, refs)
         w.close()
-        for m in charted:
-            _chart_page(pdf, m, history)
-    return out
 
 
 def _header(w: _Writer, session: SessionRow) -> None:
@@ -99,12 +199,18 @@ def _header(w: _Writer, session: SessionRow) -> None:
            f"{_n(p.height_cm)} cm")
     w.line(f"Session {session.id}: {session.started_at:%Y-%m-%d} at "
            f"{session.started_at:%H:%M} (measure at the same time of day each session)")
+    if session.notes:
+        w.line(f"Notes: {session.notes}")
+    videos = [PurePath(str(t.result.get("source"))).name for t in session.trials
+              if (t.result or {}).get("source")]
+    if videos:
+        w.line(f"Video files: {', '.join(dict.fromkeys(videos))}")
     w.line(f"Software lumbar-rom {session.software_version}; pose model SHA-256 "
            f"{session.model_sha256[:16] or '-'}")
     w.line(DISCLAIMER, gap=0.01)
 
 
-def _screening(w: _Writer, session: SessionRow, a: Assessment) -> None:
+def _screening(w: _Writer, session: SessionRow, a: Assessment, refs: _References) -> None:
     w.heading("Screening")
     scr = session.read_screening()
     flags = [k for k, v in scr.red_flags.items() if v]
@@ -114,72 +220,144 @@ def _screening(w: _Writer, session: SessionRow, a: Assessment) -> None:
            f"{', '.join(scr.pain_limited) or 'none'}")
     if a.status != "complete":
         for s in a.safety:
-            w.line(f"- {s.text} [{s.source}]")
+            w.line(f"- {refs.inline(s.text)}{refs.cite(s.source)}")
 
 
-def _measured(w: _Writer, session: SessionRow, a: Assessment) -> None:
+def _reason(d: Decision, t: TrialRow | None) -> str:
+    """Why ``d`` gives no decision from its value (or why nothing was measured)."""
+    if d.status == "pain-limited":
+        return "stopped because of pain"
+    if t is None or d.status == "not tested":
+        return "not tested in this session"
+    blocking = [f.message for f in t.read_flags() if f.blocking]
+    if blocking:
+        return " ".join(blocking)
+    if t.status != "ok" or d.value_deg != d.value_deg:
+        return "the trial could not be trusted"
+    return (f"its 95 % band ({d.value_deg - d.uncertainty_deg:.0f}-"
+            f"{d.value_deg + d.uncertainty_deg:.0f} deg) straddles the threshold "
+            f"({d.threshold_deg:.0f} deg)")
+
+
+def measured_cell(d: Decision, t: TrialRow | None) -> str:
+    """The "measured" column: ``62 +/- 3``; ``62 +/- 3, not valid for a decision: <reason>`` when
+    a value was measured but decides nothing; ``not measured: <reason>`` when none was."""
+    if d.value_deg != d.value_deg:  # NaN: nothing measured
+        return f"not measured: {_reason(d, t)}"
+    meas = f"{d.value_deg:.0f} +/- {_n(d.uncertainty_deg)}"
+    if d.status in ("inconclusive", "pain-limited", "not tested"):
+        return f"{meas}, not valid for a decision: {_reason(d, t)}"
+    return meas
+
+
+def _measured(w: _Writer, session: SessionRow, a: Assessment, refs: _References) -> None:
     w.heading("Measured range of motion")
     w.line("motion | measured (deg, +/- 95 %) | norm (deg) | restricted below | decision",
            bold=True)
+    trials = {t.movement: t for t in session.trials}
     for d in a.decisions:
-        meas = f"{_n(d.value_deg)} +/- {_n(d.uncertainty_deg)}"
-        w.line(f"{d.label} | {meas} | {_n(d.norm_deg)} | {_n(d.threshold_deg)} | "
-               f"{d.status.upper()}")
+        w.line(f"{d.label} | {measured_cell(d, trials.get(d.movement))} | {_n(d.norm_deg)} | "
+               f"{_n(d.threshold_deg)} | {d.status.upper()}")
     for d in a.decisions:
-        w.line(f"- {d.explanation}", size=8)
+        w.line(f"- {refs.inline(d.explanation)}", size=8)
     for x in a.asymmetries:
-        w.line(f"- {x.text} [{x.source}]", size=8)
+        w.line(f"- {refs.inline(x.text)}{refs.cite(x.source)}", size=8)
     for t in session.trials:
         notes = [f.message for f in t.read_flags() if not f.blocking]
         if notes:
-            w.line(f"- {t.movement} quality notes: {' '.join(notes)}", size=8)
+            w.line(f"- {t.movement} quality notes: {refs.inline(' '.join(notes))}", size=8)
+
+
+def _muscles(w: _Writer, a: Assessment, refs: _References) -> None:
     w.heading("Muscles")
     if not a.muscles:
         w.line("- none: no motion is restricted", size=8)
     for m in a.muscles:
         side = "" if m.side == "both" else m.side + " "
-        w.line(f"- {m.status} {side}{m.name} {m.movement}: {m.reason} [{m.source}]", size=8)
+        w.line(f"- {m.status} {side}{m.name} {m.movement}: {refs.inline(m.reason)}"
+               f"{refs.cite(m.source)}", size=8)
 
 
-def _plan(w: _Writer, a: Assessment) -> None:
+def _plan(w: _Writer, a: Assessment, refs: _References) -> None:
     w.heading("Stretch plan")
     if not a.plan:
         w.line("No stretches: no motion was found truly restricted.")
     for item in a.plan:
         how = f" ({item.how})" if item.how else ""
-        w.line(f"- {item.name}{how}: {item.cues} Dose: {item.dose}. Caution: "
-               f"{item.contraindications} [{item.source}]", size=8)
+        w.line(refs.inline(f"- {item.name}{how}: {item.cues} Dose: {item.dose}. Caution: "
+                           f"{item.contraindications}") + refs.cite(item.source), size=8)
     for g in a.general:
-        w.line(f"- {g.text} [{g.source}]", size=8)
+        w.line(f"- {refs.inline(g.text)}{refs.cite(g.source)}", size=8)
+
+
+def _goals_and_factors(w: _Writer, a: Assessment, refs: _References) -> None:
     w.heading("Goals")
     if not a.goals:
         w.line("- none", size=8)
     for goal in a.goals:
         ms = ", ".join(f"{v} by {d}" for d, v in goal.milestones)
-        w.line(f"- {goal.movement}: from {goal.baseline}: {ms}. {goal.evidence} "
-               f"[{goal.source}]", size=8)
+        w.line(f"- {goal.movement}: from {goal.baseline}: {ms}. {refs.inline(goal.evidence)}"
+               f"{refs.cite(goal.source)}", size=8)
     w.heading("Contributing factors")
     for f in a.factors or (Advice("none", "none reported", "-"),):
-        w.line(f"- {f.text} [{f.source}]", size=8)
+        w.line(f"- {refs.inline(f.text)}{refs.cite(f.source)}", size=8)
 
 
-def _chart_page(pdf: PdfPages, movement: str, history: list[SessionRow]) -> None:
-    prog = motion_progress(movement, points_from_sessions(history, movement))
-    fig, ax = plt.subplots(figsize=(A4[0], A4[1] / 2.2))
+def _progress(w: _Writer, sessions: list[SessionRow]) -> None:
+    """One chart per motion measured more than once in ``sessions``."""
+    movements = sorted({t.movement for s in sessions for t in s.trials})
+    charted = [motion_progress(m, points_from_sessions(sessions, m)) for m in movements]
+    charted = [p for p in charted if len(p.points) > 1]
+    w.heading("Progress", keep=3 * LINE + (CHART if charted else 0.0))
+    if not charted:
+        w.line("Only one session so far: progress charts appear from the second session.")
+        return
+    w.line(charted[0].rule, size=8)
+    for prog in charted:
+        _chart(w.axes(), prog)
+
+
+def _chart(ax: Axes, prog: MotionProgress) -> None:
+    """The measured values (95 % bars), the goal line and the norm line of one motion."""
     pts = prog.points
-    if pts:
-        ax.errorbar(date2num([p.when for p in pts]), [p.value for p in pts],
-                    yerr=[p.uncertainty for p in pts], fmt="o-", capsize=3, label="measured")
-    if prog.start is not None:
-        days = [prog.start + (pts[-1].when - prog.start) * k / 20 for k in range(21)]
-        ax.plot(date2num(days), [prog.goal_at(d) for d in days], "--", label="goal line")
-        ax.axhline(prog.target, color="grey", lw=0.8, label="norm")
-    ax.xaxis_date()
-    ax.set_title(f"Progress: {movement} ({prog.status})")
+    when = [p.when for p in pts]
+    ax.errorbar(date2num(when), [p.value for p in pts], yerr=[p.uncertainty for p in pts],
+                fmt="o-", capsize=3, color=COLORS["measured"], label="measured (+/- 95 %)")
+    goal = goal_line(prog, when[-1], n=20)
+    if goal:
+        ax.plot(date2num([t for t, _ in goal]), [v for _, v in goal], "--",
+                color=COLORS["goal"], label="goal line")
+    norm = norm_of(prog)
+    if norm == norm:
+        ax.axhline(norm, color=COLORS["norm"], lw=1.2, label=f"norm ({norm:.0f} deg)")
+    ax.set_ylim(*value_domain(prog, goal))
+    ax.set_xlim(*(date2num(t) for t in time_domain(prog, goal)))
+    _date_axis(ax, when)
+    ax.set_title(f"Progress: {prog.movement} ({prog.status})", fontsize=10, parse_math=False)
     ax.set_ylabel("degrees")
-    ax.legend(loc="lower right")
-    fig.autofmt_xdate()
-    fig.text(0.07, 0.01, prog.rule, fontsize=6, wrap=True)
-    pdf.savefig(fig)
-    plt.close(fig)
+    ax.legend(loc="best", fontsize=7)
 
+
+def _date_axis(ax: Axes, when: list[Any]) -> None:
+    """Ticks on the session dates (``25 Nov 2026``; with the 24-hour time when two share a
+    day), or automatic ones when there are many sessions."""
+    fmt = date_format(when).replace(" %H", "\n%H")  # the time of day on a second line
+    ax.xaxis.set_major_formatter(DateFormatter(fmt))
+    if len(when) <= MAX_DATE_TICKS:
+        ax.set_xticks(date2num(when))
+    else:
+        ax.xaxis.set_major_locator(AutoDateLocator(maxticks=MAX_DATE_TICKS))
+    ax.tick_params(axis="x", labelsize=7)
+
+
+def _references(w: _Writer, refs: _References) -> None:
+    """The numbered list of every source cited above: text, kind and knowledge key, then its
+    link (clickable) on a line of its own."""
+    if not refs.sources:
+        return
+    w.heading("References")
+    for i, s in enumerate(refs.sources, 1):
+        kind = f" ({s.kind})" if s.kind else ""
+        w.line(f"[{i}] {s.text.rstrip('.')}{kind}. (key {s.key})", size=8)
+        if s.url:
+            w.link(s.url)
