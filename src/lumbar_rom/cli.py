@@ -116,11 +116,21 @@ def _store_errors() -> Iterator[None]:
             "and the disk has space, or the LUMBAR_ROM_DB setting.")) from None
 
 
-def _open_store() -> Store:
+def _open_store(for_writing: bool = False) -> Store:
+    """The history store; ``for_writing``: refuse a SQLite file this process cannot write
+    (checked before the work, so a session is never measured and then lost)."""
     from lumbar_rom.history.store import Store
 
     with _store_errors():
-        return Store()
+        store = Store()
+    url = store.engine.url
+    if for_writing and url.get_backend_name() == "sqlite" and url.database not in (None, "",
+                                                                                 ":memory:"):
+        db = Path(str(url.database))
+        if not all(os.access(p, os.W_OK) for p in (db, db.parent) if p.exists()):
+            raise _fail(LumbarRomError(f"The history database {db} is read-only; make it "
+                                       "writable or set LUMBAR_ROM_DB to another file."))
+    return store
 
 
 @app.callback()
@@ -307,7 +317,7 @@ def assess(
     if json_out is not None:
         _check(check_output_file, json_out, "--json")
     injury = _parse_injury(injury_date)
-    store = None if name is None else _open_store()
+    store = None if name is None else _open_store(for_writing=True)
 
     from lumbar_rom.clinical.engine import Profile, Screening, screen
     from lumbar_rom.clinical.engine import assess as run_assess
