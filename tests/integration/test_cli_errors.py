@@ -200,10 +200,11 @@ def test_the_video_writer_on_a_full_disk_raises_one_sentence_and_leaves_nothing(
     thread_errors = []
     monkeypatch.setattr("threading.excepthook", thread_errors.append)
     rng = np.random.default_rng(0)
-    with pytest.raises(VideoError) as info:  # noqa: PT012 - the error comes from write or close
-        with VideoWriter(tiny_disk / "annotated.mp4", 320, 240, crf=0) as w:
-            for i in range(200):
-                w.write(rng.integers(0, 255, (240, 320, 3), np.uint8), i / 30)
+    # the error comes from write() or from close() (the index is written last)
+    with (pytest.raises(VideoError) as info,  # noqa: PT012
+          VideoWriter(tiny_disk / "annotated.mp4", 320, 240, crf=0) as w):
+        for i in range(200):
+            w.write(rng.integers(0, 255, (240, 320, 3), np.uint8), i / 30)
     assert str(info.value).startswith("The disk is full, so annotated.mp4")
     assert thread_errors == []
     assert list(tiny_disk.iterdir()) == []  # no partial MP4
