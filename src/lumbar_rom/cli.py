@@ -306,17 +306,17 @@ def assess(
 ) -> None:
     """Measure each video and print an assessment a physiotherapist can follow."""
     # everything typed is checked, and every output opened, before any video is measured
-    clips = [_parse_clip(v) for v in videos]
-    for path, _ in clips:
-        _check(check_video_file, path)
     age = None if age is None else _check(check_age, age)
     height = None if height is None else _check(check_height, height)
     slr = None if slr is None else _check(check_slr, slr)
     pain_nrs = None if pain is None else _check(check_pain, pain)
     name = None if person is None else _check(clean_name, person)
+    injury = _parse_injury(injury_date)
+    clips = [_parse_clip(v) for v in videos]
+    for path, _ in clips:
+        _check(check_video_file, path)
     if json_out is not None:
         _check(check_output_file, json_out, "--json")
-    injury = _parse_injury(injury_date)
     store = None if name is None else _open_store(for_writing=True)
 
     from lumbar_rom.clinical.engine import Profile, Screening, screen
