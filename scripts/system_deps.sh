@@ -6,10 +6,11 @@
 #   poppler-utils                         pdftotext / pdftoppm for the PDF report test
 #   chromium                              the real-browser tests (Playwright drives /usr/bin/chromium)
 #   postgresql                            the history store against PostgreSQL
+#   strace                                the no-network test records attempted connections
 # LUMBAR_ROM_SKIP_SYSTEM_DEPS=1 skips this check on purpose (it says so).
 set -euo pipefail
 
-PACKAGES=(libegl1 libegl-mesa0 libgl1-mesa-dri poppler-utils chromium postgresql)
+PACKAGES=(libegl1 libegl-mesa0 libgl1-mesa-dri poppler-utils chromium postgresql strace)
 
 if [ "${LUMBAR_ROM_SKIP_SYSTEM_DEPS:-}" = "1" ]; then
   echo "system packages: not checked (LUMBAR_ROM_SKIP_SYSTEM_DEPS=1); tests that need them fail." >&2

@@ -1,21 +1,44 @@
-"""Command line: a thin shell over the library (``lumbar-rom --help``)."""
+"""Command line: a thin shell over the library (``lumbar-rom --help``).
+
+Every input is checked at the edge, and every output path before the work starts; the heavy
+modules (the pipeline, OpenCV, PyAV, MediaPipe, SQLAlchemy) are imported inside the commands, so
+``--help`` and a bad argument answer at once. Errors are one sentence, exit code 1, never a
+traceback; a database URL's password never appears in them.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import platform
+import re
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 
 from lumbar_rom import __version__
 from lumbar_rom.assessment.protocol import MOVEMENTS, MovementSpec, parse_movement
 from lumbar_rom.errors import LumbarRomError
+from lumbar_rom.inputs import (
+    check_age,
+    check_height,
+    check_pain,
+    check_slr,
+    check_video_file,
+    clean_name,
+)
+from lumbar_rom.outputs import atomic_path, atomic_write, check_output_dir, check_output_file
 
 if TYPE_CHECKING:
     from lumbar_rom.assessment.trial import TrialResult
+    from lumbar_rom.history.store import SessionRow, Store
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 app = typer.Typer(
     name="lumbar-rom",
@@ -31,9 +54,83 @@ ModelOpt = Annotated[
 ]
 
 
+def _mask_credentials(text: str) -> str:
+    """``text`` with the password of ``$LUMBAR_ROM_DB`` (raw, or inside the URL) replaced."""
+    url = os.environ.get("LUMBAR_ROM_DB")
+    if not url:
+        return text
+    from urllib.parse import quote, quote_plus
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return text
+    if not parsed.password:
+        return text
+    text = text.replace(url, parsed.render_as_string(hide_password=True))
+    secret = str(parsed.password)
+    for form in sorted({secret, quote(secret, safe=""), quote_plus(secret)}, key=len,
+                       reverse=True):
+        text = text.replace(form, "***")
+    return text
+
+
+_BACKGROUND = re.compile(r"\s*\(Background on this error at: [^)]*\)")
+
+
+def _one_line(text: str) -> str:
+    """A message as one line: SQLAlchemy's "Background on this error" link dropped."""
+    return " ".join(_BACKGROUND.sub("", text).split())
+
+
 def _fail(err: Exception) -> typer.Exit:
-    typer.echo(f"Error: {err}", err=True)
+    typer.echo(f"Error: {_one_line(_mask_credentials(str(err)))}", err=True)
     return typer.Exit(code=1)
+
+
+def _check(check: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run an input/output check; its one-sentence error ends the command."""
+    try:
+        return check(*args, **kwargs)
+    except LumbarRomError as err:
+        raise _fail(err) from None
+
+
+@contextlib.contextmanager
+def _store_errors() -> Iterator[None]:
+    """Database failures (read-only file, server down, full disk) as one sentence."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        yield
+    except LumbarRomError as err:
+        raise _fail(err) from None
+    except (SQLAlchemyError, OSError) as err:
+        cause = getattr(err, "orig", None) or err
+        reason = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        raise _fail(LumbarRomError(
+            f"The history database cannot be used ({reason}); check that its file is writable "
+            "and the disk has space, or the LUMBAR_ROM_DB setting.")) from None
+
+
+def _open_store(for_writing: bool = False) -> Store:
+    """The history store; ``for_writing``: refuse a SQLite file this process cannot write
+    (checked before the work, so a session is never measured and then lost)."""
+    from lumbar_rom.history.store import Store
+
+    with _store_errors():
+        store = Store()
+    url = store.engine.url
+    if for_writing and url.get_backend_name() == "sqlite" and url.database not in (None, "",
+                                                                                 ":memory:"):
+        db = Path(str(url.database))
+        if not all(os.access(p, os.W_OK) for p in (db, db.parent) if p.exists()):
+            raise _fail(LumbarRomError(f"The history database {db} is read-only; make it "
+                                       "writable or set LUMBAR_ROM_DB to another file."))
+    return store
 
 
 @app.callback()
@@ -77,12 +174,13 @@ def landmarks(
     model: ModelOpt = None,
 ) -> None:
     """Per-frame pose landmarks (CSV/Parquet) and an annotated H.264 MP4."""
-    from lumbar_rom.pipeline import track_video
-
     if fmt not in ("csv", "parquet"):
         raise _fail(ValueError(f"--format must be csv or parquet, not {fmt!r}."))
+    _check(check_video_file, video)
+    _check(check_output_dir, out, "--out")
+    from lumbar_rom.pipeline import track_video
+
     try:
-        out.mkdir(parents=True, exist_ok=True)
         seq = track_video(video, model_path=model, progress=True,
                           annotate_to=out / "annotated.mp4" if annotate else None)
         table = seq.save(out / f"landmarks.{fmt}")
@@ -97,7 +195,7 @@ def landmarks(
         typer.echo(f"annotated video -> {out / 'annotated.mp4'}")
     summary = {"video": str(video), "frames": seq.n_frames, "frames_with_person": found,
                "fps": seq.fps, "frame_size": list(seq.frame_size)}
-    (out / "landmarks.json").write_text(json.dumps(summary, indent=2))
+    _check(atomic_write, out / "landmarks.json", json.dumps(summary, indent=2))
 
 
 MOVEMENT_CHOICES: tuple[str, ...] = ("auto", *MOVEMENTS)  # from data/protocol.toml
@@ -138,9 +236,13 @@ def analyze(
     model: ModelOpt = None,
 ) -> None:
     """Measure a movement: result.json, per-frame angles.csv and an annotated MP4."""
+    spec = _parse_movement_option(movement)
+    _check(check_video_file, video)
+    if height is not None:
+        height = _check(check_height, height)
+    _check(check_output_dir, out, "--out")
     from lumbar_rom.pipeline import analyze_video
 
-    spec = _parse_movement_option(movement)
     try:
         result = analyze_video(video, spec, out_dir=out, model_path=model, height_cm=height,
                                progress=True)
@@ -164,15 +266,32 @@ def _parse_injury(text: str | None) -> datetime | None:
                                    "YYYY-MM-DD or YYYY-MM-DDTHH:MM.")) from None
 
 
+def _parse_clip(text: str) -> tuple[Path, MovementSpec | str]:
+    """``clip.mp4`` (movement auto-detected) or ``clip.mp4:side-bend-left``."""
+    path, sep, name = text.rpartition(":")
+    if not sep or not name or "/" in name or "\\" in name or Path(text).exists():
+        return Path(text), "auto"
+    if name == "auto":
+        return Path(path), "auto"
+    try:
+        return Path(path), parse_movement(name)
+    except ValueError:
+        raise _fail(LumbarRomError(
+            f"{name!r} in {text!r} is not a movement; write VIDEO or VIDEO:MOVEMENT with "
+            f"MOVEMENT one of {', '.join(MOVEMENT_CHOICES)}.")) from None
+
+
 @app.command()
 def assess(
-    videos: Annotated[list[Path], typer.Argument(help="One or more movement videos.")],
+    videos: Annotated[list[str], typer.Argument(
+        help="One or more movement videos, each as VIDEO (movement detected) or VIDEO:MOVEMENT "
+             "(e.g. clip.mp4:side-bend-left).")],
     age: Annotated[float | None, typer.Option(help="Age in years (age-adjusted norms).")] = None,
     sex: Annotated[str | None, typer.Option(help="female / male / other (recorded only).")] = None,
     height: Annotated[float | None, typer.Option(help="Height in cm.")] = None,
     injury_date: Annotated[str | None, typer.Option(
         help="When a recent injury happened (YYYY-MM-DD[THH:MM]).")] = None,
-    pain: Annotated[int | None, typer.Option(help="Pain now, 0-10.")] = None,
+    pain: Annotated[float | None, typer.Option(help="Pain now, 0-10.")] = None,
     red_flag: Annotated[list[str] | None, typer.Option(
         help="Id of a red-flag question answered yes (see `lumbar-rom questions`).")] = None,
     slr: Annotated[float | None, typer.Option(
@@ -186,48 +305,60 @@ def assess(
     model: ModelOpt = None,
 ) -> None:
     """Measure each video and print an assessment a physiotherapist can follow."""
-    from lumbar_rom.clinical.engine import Profile, Screening
+    # everything typed is checked, and every output opened, before any video is measured
+    age = None if age is None else _check(check_age, age)
+    height = None if height is None else _check(check_height, height)
+    slr = None if slr is None else _check(check_slr, slr)
+    pain_nrs = None if pain is None else _check(check_pain, pain)
+    name = None if person is None else _check(clean_name, person)
+    injury = _parse_injury(injury_date)
+    clips = [_parse_clip(v) for v in videos]
+    for path, _ in clips:
+        _check(check_video_file, path)
+    if json_out is not None:
+        _check(check_output_file, json_out, "--json")
+    store = None if name is None else _open_store(for_writing=True)
+
+    from lumbar_rom.clinical.engine import Profile, Screening, screen
     from lumbar_rom.clinical.engine import assess as run_assess
     from lumbar_rom.clinical.summary import summary_text
-    from lumbar_rom.pipeline import analyze_video
 
-    if pain is not None and not 0 <= pain <= 10:
-        raise _fail(LumbarRomError("--pain must be a whole number from 0 to 10."))
-    profile = Profile(age=age, sex=sex, height_cm=height,
-                      injury=_parse_injury(injury_date))
+    profile = Profile(age=age, sex=sex, height_cm=height, injury=injury)
     checks: dict[str, float | bool] = {}
     if slr is not None:
         checks["straight_leg_raise_deg"] = slr
     if thomas is not None:
         checks["thomas_test_positive"] = thomas
-    screening = Screening(red_flags={k: True for k in red_flag or []}, pain_before=pain,
+    screening = Screening(red_flags={k: True for k in red_flag or []}, pain_before=pain_nrs,
                           checks=checks)
-    from lumbar_rom.clinical.engine import screen
-
     gate = screen(screening, profile, datetime.now())
-    trials = []
-    if gate is None:
-        try:
-            for v in videos:
-                trials += list(analyze_video(v, "auto", model_path=model, height_cm=height,
-                                             progress=True).trials)
-        except LumbarRomError as err:
-            raise _fail(err) from None
+    trials = [] if gate is not None else _measure(clips, model, height)
     result = gate or run_assess(profile, screening, trials)
     typer.echo(summary_text(result))
-    if person:
-        from lumbar_rom.history.store import Store
+    if store is not None and name is not None:
         from lumbar_rom.pose.model import FULL_MODEL_SHA256
 
-        try:
-            sid = Store().save_session(person, profile, screening, trials, result,
-                                       model_sha256=FULL_MODEL_SHA256)
-        except LumbarRomError as err:
-            raise _fail(err) from None
-        typer.echo(f"saved as session {sid} for {person}")
+        with _store_errors():
+            sid = store.save_session(name, profile, screening, trials, result,
+                                     model_sha256=FULL_MODEL_SHA256)
+        typer.echo(f"saved as session {sid} for {name}")
     if json_out is not None:
-        json_out.write_text(json.dumps(result.to_dict(), indent=2, allow_nan=False))
+        _check(atomic_write, json_out, json.dumps(result.to_dict(), indent=2, allow_nan=False))
         typer.echo(f"assessment -> {json_out}")
+
+
+def _measure(clips: list[tuple[Path, MovementSpec | str]], model: Path | None,
+             height: float | None) -> list[TrialResult]:
+    from lumbar_rom.pipeline import analyze_video
+
+    trials: list[TrialResult] = []
+    try:
+        for path, spec in clips:
+            trials += list(analyze_video(path, spec, model_path=model, height_cm=height,
+                                         progress=True).trials)
+    except LumbarRomError as err:
+        raise _fail(err) from None
+    return trials
 
 
 @app.command()
@@ -240,24 +371,40 @@ def history(
                         ] = None,
 ) -> None:
     """Stored people and sessions; CSV / JSON export."""
-    from lumbar_rom.history.progress import motion_progress, points_from_sessions
-    from lumbar_rom.history.store import Store
+    name = None if person is None else _check(clean_name, person)
+    for out, option in ((csv_out, "--csv"), (json_out, "--json")):
+        if out is not None:
+            _check(check_output_file, out, option)
+    store = _open_store()
+    if name is None:
+        _print_people(store)
+        return
+    with _store_errors():
+        sessions = store.sessions(name)
+        if not sessions:
+            raise LumbarRomError(f"No sessions stored for {name!r}; check the name with "
+                                 "`lumbar-rom history`.")
+        _print_sessions(sessions)
+        if csv_out:
+            _check(atomic_write, csv_out, store.export_csv(name))
+            typer.echo(f"CSV -> {csv_out}")
+        if json_out:
+            _check(atomic_write, json_out, json.dumps(store.export_json(name), indent=2))
+            typer.echo(f"JSON -> {json_out}")
 
-    try:
-        store = Store()
-    except LumbarRomError as err:
-        raise _fail(err) from None
-    if person is None:
+
+def _print_people(store: Store) -> None:
+    with _store_errors():
         people = store.people()
         if not people:
             typer.echo("No sessions stored yet.")
         for p in people:
             typer.echo(f"{p.name}: {len(store.sessions(p.name))} session(s)")
-        return
-    sessions = store.sessions(person)
-    if not sessions:
-        raise _fail(LumbarRomError(f"No sessions stored for {person!r}; check the name with "
-                                   "`lumbar-rom history`."))
+
+
+def _print_sessions(sessions: list[SessionRow]) -> None:
+    from lumbar_rom.history.progress import motion_progress, points_from_sessions
+
     for s in sessions:
         vals = ", ".join(f"{t.movement} {t.value_deg:.0f}" if t.value_deg is not None else
                          f"{t.movement} -" for t in s.trials)
@@ -267,12 +414,6 @@ def history(
         if prog.status != "no goal":
             typer.echo(f"{m}: {prog.status}" + (" (stalled: see the checklist)" if prog.stalled
                                                  else ""))
-    if csv_out:
-        csv_out.write_text(store.export_csv(person))
-        typer.echo(f"CSV -> {csv_out}")
-    if json_out:
-        json_out.write_text(json.dumps(store.export_json(person), indent=2))
-        typer.echo(f"JSON -> {json_out}")
 
 
 @app.command()
@@ -282,18 +423,17 @@ def report(
         "report.pdf"),
 ) -> None:
     """A PDF report of one stored session for a clinician."""
-    from lumbar_rom.history.store import Store
+    _check(check_output_file, out, "--out")
+    store = _open_store()
     from lumbar_rom.report.pdf import write_report
 
-    try:
-        store = Store()
+    with _store_errors():
         row = store.get_session(session)
         if row is None:
             raise LumbarRomError(f"There is no session {session}; list them with "
                                  "`lumbar-rom history --person NAME`.")
-        write_report(row, store.sessions(row.person.name), out)
-    except LumbarRomError as err:
-        raise _fail(err) from None
+        with atomic_path(out) as tmp:
+            write_report(row, store.sessions(row.person.name), tmp)
     typer.echo(f"report -> {out}")
 
 
@@ -304,8 +444,8 @@ def questions() -> None:
 
     k = knowledge()
     typer.echo("Red flags (answer yes with --red-flag ID):")
-    for q in k.safety.red_flags:
-        typer.echo(f"  {q.id}: {q.question}")
+    for flag in k.safety.red_flags:
+        typer.echo(f"  {flag.id}: {flag.question}")
     typer.echo("Contributing factors:")
     for q in k.factors.questions:
         typer.echo(f"  {q.id}: {q.question}")

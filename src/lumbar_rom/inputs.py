@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from pathlib import Path
 
 from lumbar_rom.errors import LumbarRomError
 
@@ -68,3 +69,13 @@ def check_pain(value: float | int | None) -> int:
     if x != int(x):
         raise InputError("Pain must be a whole number from 0 to 10.")
     return int(x)
+
+
+def check_video_file(path: str | Path) -> Path:
+    """``path`` if it names an existing file (the decoder says whether it is a video)."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p} does not exist; check the path and try again.")
+    if p.is_dir():
+        raise InputError(f"{p} is a folder, not a video file; give the path of a video file.")
+    return p

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -61,3 +63,49 @@ def test_analyze_rejects_an_unknown_movement_in_one_sentence(tmp_path):
     assert ("--movement must be one of auto, flexion, extension, side-bend-left, "
             "side-bend-right, rotation-left, rotation-right.") in result.output
     assert "Traceback" not in result.output
+
+
+def _modules_after(args: list[str], tmp_path) -> set[str]:
+    """The heavy modules imported by a fresh interpreter that runs the CLI with ``args``."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import lumbar_rom
+
+    code = (
+        "import json, sys\n"
+        "from typer.testing import CliRunner\n"
+        "from lumbar_rom.cli import app\n"
+        f"r = CliRunner().invoke(app, {args!r})\n"
+        "heavy = ('mediapipe', 'cv2', 'av', 'sqlalchemy', 'scipy', 'matplotlib', "
+        "'lumbar_rom.pipeline', 'lumbar_rom.pose.estimator')\n"
+        "print(json.dumps([r.exit_code, [m for m in heavy if m in sys.modules]]))\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(lumbar_rom.__file__).resolve().parents[1])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, check=True).stdout
+    code_, mods = json.loads(out.strip().splitlines()[-1])
+    return {"exit", str(code_)} | set(mods)
+
+
+@pytest.mark.parametrize("args", [
+    ["--help"], ["analyze", "--help"],
+    ["analyze", "missing.mp4"], ["landmarks", "missing.mp4"], ["assess", "missing.mp4"],
+    ["assess", "x.mp4:twist"], ["analyze", "x.mp4", "-m", "twist"],
+])
+def test_help_and_bad_input_do_not_import_mediapipe_opencv_or_the_pipeline(tmp_path, args):
+    mods = _modules_after(args, tmp_path)
+    assert mods - {"exit", "0", "1", "2"} == set(), mods
+
+
+def test_a_colon_in_an_existing_file_name_is_part_of_the_path(tmp_path, monkeypatch):
+    from lumbar_rom.cli import _parse_clip
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "take:flexion").write_bytes(b"\0")
+    assert _parse_clip("take:flexion") == (Path("take:flexion"), "auto")
+    path, spec = _parse_clip("a/b.mp4:rotation-left")
+    assert path == Path("a/b.mp4") and spec.id == "rotation-left"
+    assert _parse_clip("c:/videos/x.mp4") == (Path("c:/videos/x.mp4"), "auto")

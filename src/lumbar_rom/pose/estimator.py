@@ -32,6 +32,7 @@ import numpy as np
 
 from lumbar_rom.pose.landmarks import N_LANDMARKS
 from lumbar_rom.pose.model import default_model_path, verify_model
+from lumbar_rom.pose.offline import block_telemetry  # sets the proxy variables on import
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +173,7 @@ class MediaPipeEstimator:
             min_tracking_confidence=min_tracking_confidence,
             **kwargs,
         )
+        block_telemetry()  # again: the caller may have changed the environment since import
         with quiet_native_stderr():
             self._landmarker = vision.PoseLandmarker.create_from_options(options)
         self._mp_image = __import__("mediapipe").Image

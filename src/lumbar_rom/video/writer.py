@@ -3,12 +3,19 @@
 
 Encoding runs on a background thread fed through a small bounded queue, so it overlaps with pose
 inference instead of adding to it; the queue bounds memory (frames are never piled up).
+
+The video is written to a hidden temporary file in the same folder and renamed onto ``path`` only
+when :meth:`VideoWriter.close` succeeds, so a failure (a full disk) never leaves a partial MP4; the
+failure is raised from ``write``/``close`` as a one-sentence :class:`VideoError`.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import queue
 import threading
+import uuid
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -36,13 +43,16 @@ class VideoWriter:
     def __init__(self, path: str | Path, width: int, height: int, fps: float = 30.0,
                  preset: str = "ultrafast", crf: int = 26) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex[:8]}.partial"
+                                        f"{self.path.suffix}")
         self.width, self.height = width - width % 2, height - height % 2
         try:
-            self._container = av.open(str(self.path), mode="w",
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._container = av.open(str(self._tmp), mode="w",
                                       options={"movflags": "+faststart"})
-        except av.error.FFmpegError as exc:
-            raise VideoError(f"Cannot write {self.path}; check the output folder.") from exc
+        except (OSError, av.error.FFmpegError) as exc:
+            self._tmp.unlink(missing_ok=True)
+            raise self._failure(exc) from exc
         rate = Fraction(round(fps * 1000), 1000) if fps and fps == fps else Fraction(30)
         stream = self._container.add_stream("libx264", rate=rate)
         stream.width, stream.height = self.width, self.height
@@ -67,15 +77,7 @@ class VideoWriter:
                 item = self._queue.get()
                 if item is _STOP:
                     break
-                rgb, pts, transform = item  # type: ignore[misc]
-                if transform is not None:
-                    rgb = np.ascontiguousarray(transform(rgb))
-                rgb = rgb[: self.height, : self.width]
-                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-                frame.pts = pts
-                frame.time_base = Fraction(1, 1000)
-                for packet in self._stream.encode(frame):
-                    self._container.mux(packet)
+                self._encode(*item)  # type: ignore[misc]
             for packet in self._stream.encode():
                 self._container.mux(packet)
         except BaseException as exc:  # surfaced in write()/close()
@@ -84,7 +86,22 @@ class VideoWriter:
                 if self._queue.get() is _STOP:
                     break
         finally:
-            self._container.close()
+            try:
+                self._container.close()  # writes the index: fails too on a full disk
+            except BaseException as exc:
+                if self._error is None:
+                    self._error = exc
+
+    def _encode(self, rgb: np.ndarray, pts: int,
+                transform: Callable[[np.ndarray], np.ndarray] | None) -> None:
+        if transform is not None:
+            rgb = np.ascontiguousarray(transform(rgb))
+        rgb = rgb[: self.height, : self.width]
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+        frame.pts = pts
+        frame.time_base = Fraction(1, 1000)
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
 
     def write(self, rgb: np.ndarray, time_s: float,
               transform: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
@@ -94,22 +111,49 @@ class VideoWriter:
         writer's size; without it the frame must already have that size.
         """
         if self._error is not None:
-            raise VideoError(f"Writing {self.path.name} failed: {self._error}")
+            raise self._failure(self._error)
         pts = max(int(round(time_s * 1000)), self._last_pts + 1)
         self._last_pts = pts
         self._queue.put((rgb, pts, transform))
 
     def close(self) -> None:
+        """Finish the file and move it onto ``path``; on failure remove it and raise."""
         if self._closed:
             return
         self._closed = True
         self._queue.put(_STOP)
         self._thread.join()
+        if self._error is None:
+            try:
+                os.replace(self._tmp, self.path)
+            except OSError as exc:
+                self._error = exc
         if self._error is not None:
-            raise VideoError(f"Writing {self.path.name} failed: {self._error}")
+            self._tmp.unlink(missing_ok=True)
+            raise self._failure(self._error)
+
+    def abort(self) -> None:
+        """Stop and remove the unfinished file (``path`` is left as it was)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(_STOP)
+        self._thread.join()
+        self._tmp.unlink(missing_ok=True)
+
+    def _failure(self, exc: BaseException) -> VideoError:
+        where = f"{self.path.name} in {self.path.parent}"
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return VideoError(f"The disk is full, so {where} was not written; free some space "
+                              "or choose another output folder.")
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return VideoError(f"Cannot write {where} ({reason}); choose another output folder.")
 
     def __enter__(self) -> VideoWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:  # an error is on its way out: do not replace it, leave no partial file
+            self.abort()
