@@ -470,18 +470,18 @@ def batch(
     model: ModelOpt = None,
 ) -> None:
     """Re-analyse an archive in parallel; resumable; summary.csv lists each file's outcome."""
-    from lumbar_rom.batch import run_batch, trials_text
+    from lumbar_rom.batch import ItemOutcome, run_batch, trials_text
 
-    def show(item: object) -> None:
-        i = item  # ItemOutcome
-        note = trials_text(i.trials) if i.outcome == "done" else i.reason  # type: ignore[attr-defined]
-        earlier = " (earlier run)" if i.earlier_run else ""  # type: ignore[attr-defined]
-        typer.echo(f"{i.outcome}{earlier}: {Path(i.path).name}: {note}")  # type: ignore[attr-defined]
+    def show(i: ItemOutcome) -> None:
+        note = trials_text(i.trials) if i.outcome == "done" else i.reason
+        earlier = " (earlier run)" if i.earlier_run else ""
+        typer.echo(f"{i.outcome}{earlier}: {Path(i.path).name}: {note}")
 
     if executor not in ("local", "ray"):
         raise _fail(LumbarRomError(f"--executor must be local or ray, not {executor!r}."))
     try:
-        result = run_batch(source, executor=executor, workers=workers,  # type: ignore[arg-type]
+        result = run_batch(source, executor="ray" if executor == "ray" else "local",
+                           workers=workers,
                            address=address, out_dir=out, store_url=db, model_path=model,
                            retry_failed=retry_failed, on_item=show)
     except LumbarRomError as err:
