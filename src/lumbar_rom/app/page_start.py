@@ -31,9 +31,18 @@ from lumbar_rom.app.widgets import show_gate, show_informs
 from lumbar_rom.clinical.engine import Profile, Screening, informs, screen
 from lumbar_rom.clinical.knowledge import knowledge
 from lumbar_rom.clinical.summary import DISCLAIMER
-from lumbar_rom.inputs import (AGE_YEARS, HEIGHT_CM, PAIN_NRS, STRAIGHT_LEG_RAISE_DEG,
-                               InputError, check_age, check_height, check_pain, check_slr,
-                               clean_name)
+from lumbar_rom.inputs import (
+    AGE_YEARS,
+    HEIGHT_CM,
+    PAIN_NRS,
+    STRAIGHT_LEG_RAISE_DEG,
+    InputError,
+    check_age,
+    check_height,
+    check_pain,
+    check_slr,
+    clean_name,
+)
 
 SEXES = ["female", "male", "other / prefer not to say"]
 NAME_LABEL = "Name or nickname (keeps your results apart on this computer)"
