@@ -148,3 +148,13 @@ def test_the_validator_catches_a_bad_category_and_an_unknown_rule_name():
     with pytest.raises(K.KnowledgeError) as err:
         K.build({**t, "safety": safety})
     assert "category 'maybe'" in str(err.value) and "no_such_answer" in str(err.value)
+
+
+def test_the_text_summary_names_each_gate():
+    from lumbar_rom.clinical.summary import summary_text
+
+    severe = screen(Screening(pain_before=9), Profile(), NOW)
+    assert summary_text(severe).startswith("NO END-RANGE TEST TODAY (pain 8/10 or more)")
+    informed = assess(Profile(), Screening(red_flags={"no_improvement": True}), restricted_set(),
+                      now=NOW)
+    assert "WORTH TELLING YOUR DOCTOR" in summary_text(informed)
