@@ -79,13 +79,14 @@ def test_recent_injury_starts_the_clock_after_72_hours():
 
 
 def test_pain_milestones_chronic_vs_recent():
-    hist = [PainPoint(T0, 8), PainPoint(T0 + timedelta(days=5), 6)]
-    chronic, line_c = pain_status(hist, chronic=True)  # line at day 5: 3.6 (+2 SDC = 5.6)
-    recent, line_r = pain_status(hist, chronic=False)  # line at day 5: 5.1 (+2 SDC = 7.1)
-    assert line_c[1] == (T0 + timedelta(days=3), 4.0)
-    assert line_r[1] == (T0 + timedelta(days=7), 4.0)
-    assert chronic == "behind" and recent == "on track"  # chronic is expected to go faster
-    worse = [PainPoint(T0, 8), PainPoint(T0 + timedelta(days=14), 8)]
+    # the pain milestones follow S92's course (goals.toml): persistent -35 %, acute -56 % at 6 wk
+    hist = [PainPoint(T0, 8), PainPoint(T0 + timedelta(days=42), 6)]
+    chronic, line_c = pain_status(hist, chronic=True)  # line at day 42: 5.2 (+2 SDC = 7.2)
+    recent, line_r = pain_status(hist, chronic=False)  # line at day 42: 3.5 (+2 SDC = 5.5)
+    assert line_c[1][0] == T0 + timedelta(days=42) and line_c[1][1] == pytest.approx(5.2)
+    assert line_r[1][0] == T0 + timedelta(days=42) and line_r[1][1] == pytest.approx(3.52)
+    assert chronic == "on track" and recent == "behind"  # acute pain is expected to go faster
+    worse = [PainPoint(T0, 8), PainPoint(T0 + timedelta(days=42), 8)]
     assert pain_status(worse, chronic=True)[0] == "behind"
     assert pain_status([PainPoint(T0, 8), PainPoint(T0 + timedelta(days=40), 0)], True)[0] \
         == "reached"

@@ -1,4 +1,21 @@
-"""Start page: who is testing, the profile, the safety screening and optional habits/checks."""
+"""Start page: who is testing, the profile, the safety screening and optional habits/checks.
+
+Decisions (issues 16 and 17):
+
+- **Nobody is listed.** The page never shows the names stored on this computer. The person types
+  their name; only when the exact name typed is a stored person is that person's profile (age,
+  sex, height) filled in, with one line saying so. Nothing is stored on Continue: a person exists
+  in the history only once a session is saved (``Store.save_session`` creates them).
+- **Nothing is answered for the person.** Name, age, sex and pain start empty and Continue is
+  refused, with one sentence, until they are answered; every typed value is checked with
+  :mod:`lumbar_rom.inputs` and a wrong one is refused with its one sentence. Height is optional.
+  The safety questions start at "No" (the person reads each one).
+- **No form.** The questions are plain widgets, not an ``st.form``: a form does not rerun on a
+  change, so the injury date and time could not appear only when the injury answer is "Yes".
+- The screening decision is the engine's (:func:`lumbar_rom.clinical.engine.screen`): an
+  emergency, urgent, severe-pain or acute-injury gate stops here; "worth telling your doctor"
+  answers are shown and the test goes on.
+"""
 
 from __future__ import annotations
 
@@ -9,40 +26,54 @@ from typing import Any
 import streamlit as st
 
 from lumbar_rom.app.navigation import page
-from lumbar_rom.app.state import Visit, new_visit, store, visit
-from lumbar_rom.app.widgets import show_gate
-from lumbar_rom.clinical.engine import Profile, Screening, screen
+from lumbar_rom.app.state import new_visit, store, visit
+from lumbar_rom.app.widgets import show_gate, show_informs
+from lumbar_rom.clinical.engine import Profile, Screening, informs, screen
 from lumbar_rom.clinical.knowledge import knowledge
 from lumbar_rom.clinical.summary import DISCLAIMER
+from lumbar_rom.inputs import (
+    AGE_YEARS,
+    HEIGHT_CM,
+    PAIN_NRS,
+    STRAIGHT_LEG_RAISE_DEG,
+    InputError,
+    check_age,
+    check_height,
+    check_pain,
+    check_slr,
+    clean_name,
+)
 
 SEXES = ["female", "male", "other / prefer not to say"]
-NEW = "someone new"
+NAME_LABEL = "Name or nickname (keeps your results apart on this computer)"
 
 
 @dataclass(frozen=True)
 class Answers:
-    """What the Start form returned."""
+    """What the Start page returned (None: not answered)."""
 
     name: str
-    age: int
-    sex: str
-    height: int
+    age: float | None
+    sex: str | None
+    height: float | None
     flags: dict[str, bool]
     injured: bool
-    inj_day: date
-    inj_time: time
-    pain: int
+    inj_day: date | None
+    inj_time: time | None
+    pain: float | None
     factors: dict[str, bool]
-    slr: int
+    slr: float | None
     thomas: str
 
     def injury(self) -> datetime | None:
-        return datetime.combine(self.inj_day, self.inj_time) if self.injured else None
+        if not self.injured or self.inj_day is None:
+            return None
+        return datetime.combine(self.inj_day, self.inj_time or time(0, 0))
 
     def checks(self) -> dict[str, float | bool]:
         out: dict[str, float | bool] = {}
         if self.slr:
-            out["straight_leg_raise_deg"] = float(self.slr)
+            out["straight_leg_raise_deg"] = check_slr(self.slr)
         if self.thomas != "Not done":
             out["thomas_test_positive"] = self.thomas == "Yes"
         return out
@@ -52,51 +83,53 @@ def start_page() -> None:
     st.title("lumbar-rom")
     st.write("Measure how far your lower back bends, compared with normal ranges, and stretch "
              "only what is truly restricted. " + DISCLAIMER)
-    v = visit()
-    who, stored = _who(v)
-    with st.form("start"):
-        answers = _form(v, who, stored)
-        go = st.form_submit_button("Continue", type="primary")
-    if not go:
+    answers = _questions()
+    if not st.button("Continue", type="primary"):
+        v = visit()
         if v.gate is not None:
             show_gate(v.gate)
         return
     _submit(answers)
 
 
-def _who(v: Visit) -> tuple[str, Profile | None]:
-    """The person chosen in the "Who is testing?" box and their stored profile (if any)."""
+def _stored_profile(name: str) -> Profile | None:
+    """The stored profile of exactly ``name`` (None: no such person, or no database)."""
     try:
-        known = [p.name for p in store().people()]
+        return store().profile(clean_name(name)) if name.strip() else None
+    except InputError:
+        return None
     except Exception as err:  # the database is outside our control: say so, carry on
         st.warning(f"The history database cannot be read ({err}); results will not be saved.")
-        known = []
-    who = st.selectbox("Who is testing?", [NEW, *known],
-                       index=1 + known.index(v.person) if v.person in known else 0,
-                       help="Profiles are kept on this computer; each person's results stay "
-                            "apart.")
-    stored = store().profile(who) if known and who != NEW else None
-    return who, stored
+        return None
 
 
-def _form(v: Visit, who: str, stored: Profile | None) -> Answers:
-    base = stored or v.profile
+def _questions() -> Answers:
+    v = visit()
     st.subheader("About you")
-    name = st.text_input("Name or nickname (keeps your results apart on this computer)",
-                         value=who if stored else (v.person or "me"))
+    name = st.text_input(NAME_LABEL, value=v.person, max_chars=None,
+                         help="Type your own name. Profiles are kept on this computer; nobody's "
+                              "name is listed here.")
+    stored = _stored_profile(name)
+    if stored is not None:
+        st.caption("Welcome back: your stored profile is filled in.")
+    base = stored or (v.profile if name and name == v.person else Profile())
     c1, c2, c3 = st.columns(3)
-    age = c1.number_input("Age (years)", 16, 100, int(base.age or 40))
-    sex = c2.selectbox("Sex", SEXES, index=SEXES.index(base.sex) if base.sex in SEXES else 0)
-    height = c3.number_input("Height (cm)", 120, 220, int(base.height_cm or 170))
+    age = c1.number_input("Age (years)", *AGE_YEARS, value=base.age, step=1.0, format="%.0f",
+                          placeholder="your age")
+    sex = c2.selectbox("Sex", SEXES, index=SEXES.index(base.sex) if base.sex in SEXES else None,
+                       placeholder="choose")
+    height = c3.number_input("Height (cm, optional)", *HEIGHT_CM, value=base.height_cm,
+                             step=1.0, format="%.0f", placeholder="optional")
     safety = _safety_questions()
     factors = _habits()
     with st.expander("Optional checks that narrow down which muscles limit you"):
-        slr = st.number_input("Straight-leg raise of the tighter leg (degrees, 0 = not "
-                              "done)", 0, 120, 0)
+        slr = st.number_input("Straight-leg raise of the tighter leg (degrees; leave empty if "
+                              "not done)", *STRAIGHT_LEG_RAISE_DEG, value=None, step=1.0,
+                              format="%.0f")
         thomas = st.radio("Thomas test: did the other thigh lift off the bed?",
                           ["Not done", "Yes", "No"], horizontal=True)
-    return Answers(name=name, age=int(age), sex=sex, height=int(height), factors=factors,
-                   slr=int(slr), thomas=thomas, **safety)
+    return Answers(name=name, age=age, sex=sex, height=height, factors=factors, slr=slr,
+                   thomas=thomas, **safety)
 
 
 def _safety_questions() -> dict[str, Any]:
@@ -106,13 +139,17 @@ def _safety_questions() -> dict[str, Any]:
                                key=f"rf_{q.id}") == "Yes"
              for q in knowledge().safety.red_flags}
     injured = st.radio("Did you injure your back recently (a strain, a fall, lifting)?",
-                       ["No", "Yes"], horizontal=True) == "Yes"
-    c1, c2 = st.columns(2)
-    inj_day = c1.date_input("When? (date)", value=datetime.now().date())
-    inj_time = c2.time_input("When? (time)", value=time(8, 0))
-    pain = st.slider("Pain right now (0 = none, 10 = worst imaginable)", 0, 10, 2)
+                       ["No", "Yes"], horizontal=True, key="injured") == "Yes"
+    inj_day: date | None = None
+    inj_time: time | None = None
+    if injured:
+        c1, c2 = st.columns(2)
+        inj_day = c1.date_input("When? (date)", value=None, max_value=datetime.now().date())
+        inj_time = c2.time_input("When? (time)", value=None)
+    pain = st.number_input("Pain right now (0 = none, 10 = worst imaginable)", *PAIN_NRS,
+                           value=None, step=1.0, format="%.0f", placeholder="0-10")
     return {"flags": flags, "injured": injured, "inj_day": inj_day, "inj_time": inj_time,
-            "pain": int(pain)}
+            "pain": pain}
 
 
 def _habits() -> dict[str, bool]:
@@ -126,26 +163,51 @@ def _habits() -> dict[str, bool]:
     return factors
 
 
-def _submit(ans: Answers) -> None:
+def _unanswered(ans: Answers) -> str | None:
+    """One sentence naming what is still to answer (None: everything needed is there)."""
+    missing = [what for what, value in (("your name", ans.name.strip()), ("your age", ans.age),
+                                        ("your sex", ans.sex), ("your pain right now", ans.pain))
+               if value is None or value == ""]
+    if ans.injured and ans.inj_day is None:
+        missing.append("the date of the injury")
+    if not missing:
+        return None
+    return ("Please answer " + ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "")
+            + missing[-1] + " before you continue.")
+
+
+def _checked(ans: Answers) -> tuple[str, Profile, Screening]:
+    """The typed values checked (:mod:`lumbar_rom.inputs`); raises InputError (one sentence)."""
+    name = clean_name(ans.name)
     injury = ans.injury()
     if injury is not None and injury > datetime.now():
-        st.error("The injury time is in the future; check the date and time.")
+        raise InputError("The injury time is in the future; check the date and time.")
+    profile = Profile(age=check_age(ans.age), sex=ans.sex,
+                      height_cm=None if ans.height is None else check_height(ans.height),
+                      injury=injury)
+    screening = Screening(red_flags=ans.flags, pain_before=check_pain(ans.pain),
+                          factors=ans.factors, checks=ans.checks())
+    return name, profile, screening
+
+
+def _submit(ans: Answers) -> None:
+    problem = _unanswered(ans)
+    if problem:
+        st.error(problem)
+        return
+    try:
+        name, profile, screening = _checked(ans)
+    except InputError as err:
+        st.error(str(err))
         return
     v = new_visit(keep_person=False)
-    v.person = ans.name.strip() or "me"
-    v.profile = Profile(age=float(ans.age), sex=ans.sex, height_cm=float(ans.height),
-                        injury=injury)
-    v.screening = Screening(red_flags=ans.flags, pain_before=ans.pain, factors=ans.factors,
-                            checks=ans.checks())
-    v.gate = screen(v.screening, v.profile, datetime.now())
+    v.person, v.profile, v.screening = name, profile, screening
+    v.gate = screen(screening, profile, datetime.now())
     v.screened = True
-    try:
-        store().person(v.person, v.profile)  # the profile is kept on this computer
-    except Exception as err:
-        st.warning(f"Your profile could not be stored ({err}); the test still works.")
     if v.gate is not None:
         show_gate(v.gate)
         return
+    show_informs(informs(screening, profile))
     st.success("Thank you. Choose how to measure: the guided webcam test, or upload videos.")
     c1, c2 = st.columns(2)
     c1.page_link(page("guided"), label="Guided webcam test", icon="🎥")

@@ -6,14 +6,16 @@ A leaf of the app: it imports no page, so every page (and the webcam panel) can 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import streamlit as st
 
 from lumbar_rom.app import charts
 from lumbar_rom.app.state import SAMPLES
-from lumbar_rom.clinical.knowledge import citations
+from lumbar_rom.clinical.knowledge import Source, sources_for
 
 STATUS_ICON = {"normal": "✅", "restricted": "🟠", "inconclusive": "❔", "above normal": "🔵",
                "pain-limited": "✋", "not tested": "—"}
@@ -24,22 +26,51 @@ def finite(x: float | None) -> bool:
     return x is not None and bool(np.isfinite(x))
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+
+
+def md_escape(text: str) -> str:
+    """``text`` shown literally in Streamlit markdown (every markdown, HTML and LaTeX character
+    backslash-escaped; newlines become spaces)."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def source_markdown(s: Source) -> str:
+    """One source as a markdown list item: the citation linked to its url (DOI, PubMed, the
+    guideline's page), or plain text with its kind when it has none (the founding document,
+    the product's own measurements)."""
+    text = md_escape(s.text)
+    if s.url:
+        url = quote(s.url, safe=":/?&=%#~+,;@!$*'")
+        url = url.replace("(", "%28").replace(")", "%29")
+        return f"- **{md_escape(s.key)}**: [{text}]({url})"
+    return f"- **{md_escape(s.key)}**: {text} ({md_escape(s.kind)})"
+
+
 def sources(source_text: str) -> None:
-    """The cited sources of ``source_text`` in a collapsed "Sources" expander."""
-    cites = citations(source_text)
-    if cites:
+    """The cited sources of ``source_text`` in a collapsed "Sources" expander, each a link."""
+    found = sources_for(source_text)
+    if found:
         with st.expander("Sources"):
-            for k, c in cites:
-                st.markdown(f"- **{k}**: {c}")
+            st.markdown("\n".join(source_markdown(s) for s in found))
 
 
 def show_gate(a: Any) -> None:
-    """A stopped assessment (red flag / acute injury): its safety texts and when to retest."""
+    """A stopped assessment (red flag, severe pain, acute injury): its safety texts and when to
+    retest."""
     for s in a.safety:
         (st.error if a.status == "stopped-red-flag" else st.warning)(s.text)
     if a.retest_after:
         st.info(f"You can do the test after {a.retest_after.replace('T', ' at ')}.")
     sources("; ".join(s.source for s in a.safety))
+
+
+def show_informs(advice: Any) -> None:
+    """The "worth telling your doctor" answers that do not stop the test (engine.informs)."""
+    for s in advice:
+        st.info(s.text)
+    if advice:
+        sources("; ".join(s.source for s in advice))
 
 
 def speak(text: str) -> None:

@@ -2,9 +2,10 @@
 
 One entry point, :func:`assess`. Rules (sources in ``clinical/data``):
 
-- Safety first: any red flag stops everything (guidance only); an injury more recent than
-  ``safety.toml``'s ``acute.hours`` (72 h) blocks end-range results and all stretching and offers a
-  re-test after it.
+- Safety first (``safety.toml``, :func:`screen`): an emergency or urgent answer stops everything
+  (guidance only); severe pain (NRS >= ``severity.severe_nrs``) and an injury more recent than
+  ``acute.hours`` (72 h) block end-range results and all stretching; "inform" answers are shown
+  as worth telling a doctor and never stop.
 - Norm: the whole-trunk norm, age-adjusted by the Troke ratio (see ``norms.toml``).
 - Decision per motion with value ``v`` and 95 % uncertainty ``u``; ``T = norm - MDC``:
   ``restricted`` when ``v + u < T``; ``inconclusive`` when the band straddles ``T`` or the trial
@@ -20,7 +21,7 @@ One entry point, :func:`assess`. Rules (sources in ``clinical/data``):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -29,10 +30,11 @@ import numpy as np
 
 from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
 from lumbar_rom.assessment.trial import TrialResult
-from lumbar_rom.clinical.knowledge import Limit, MeasuredFactor, Muscles, knowledge
+from lumbar_rom.clinical.knowledge import CATEGORIES, Limit, MeasuredFactor, Muscles, knowledge
 from lumbar_rom.serialize import from_mapping, json_safe
 
 SCHEMA_VERSION = 1
+FindingStatus = Literal["likely", "less likely", "ruled out"]
 DecisionStatus = Literal["normal", "restricted", "inconclusive", "above normal", "pain-limited",
                          "not tested"]
 
@@ -91,7 +93,7 @@ class MuscleFinding:
     name: str
     side: str
     movement: str
-    status: Literal["likely", "ruled out"]
+    status: FindingStatus
     reason: str
     source: str
 
@@ -131,7 +133,8 @@ class Advice:
 @dataclass(frozen=True)
 class Assessment:
     """Everything the person and their physiotherapist see. ``status``: "complete",
-    "stopped-red-flag" or "acute-injury"."""
+    "stopped-red-flag", "severe-pain" or "acute-injury". ``safety``: the gate's texts when
+    stopped; when complete, the "worth telling your doctor" answers (may be empty)."""
 
     status: str
     decisions: tuple[Decision, ...] = ()
@@ -271,81 +274,103 @@ def _muscle_findings(movement: str, trial: TrialResult | None, screening: Screen
     k = knowledge().muscles
     findings = []
     for entry in k.limits[movement]:
-        status: Literal["likely", "ruled out"] = "likely"
-        reason = "a candidate for this restricted motion"
-        source = entry.source
-        if entry.standing_only:
-            status, reason = "ruled out", ("the rotation test is done seated, which keeps the "
-                                           "pelvis and hips still")
-        elif movement in k.straight_leg_raise.applies_to:
-            status, reason, source = _straight_leg_raise(entry, trial, screening, k)
-        elif movement in k.thomas_test.applies_to:
-            status, reason, source = _thomas_test(entry, screening, k)
+        status, reason, source = _narrowed(movement, entry, trial, screening, k)
         findings.append(MuscleFinding(entry.muscle, k.muscles[entry.muscle].name, entry.side,
                                       movement, status, reason, source))
     return findings
 
 
-Finding = tuple[Literal["likely", "ruled out"], str, str]  # status, reason, source
+Finding = tuple[FindingStatus, str, str]  # status, reason, source
+CANDIDATE = "a candidate for this restricted motion"
+
+
+def _narrowed(movement: str, entry: Limit, trial: TrialResult | None, screening: Screening,
+              k: Muscles) -> Finding:
+    """One candidate muscle of a restricted motion, narrowed by the check that applies."""
+    if entry.standing_only:
+        return "ruled out", ("the rotation test is done seated, which keeps the pelvis and hips "
+                             "still"), entry.source
+    if movement in k.straight_leg_raise.applies_to:
+        return _straight_leg_raise(entry, trial, screening, k)
+    if movement in k.thomas_test.applies_to:
+        return _thomas_test(entry, screening, k)
+    return "likely", CANDIDATE, entry.source
+
+
+def _hip_used(trial: TrialResult | None) -> float:
+    """The hip (pelvic) part of a forward bend: whole trunk minus the lumbar estimate (NaN
+    without it)."""
+    if trial is None:
+        return float("nan")
+    return trial.value_deg - trial.extras.get("lumbar_estimate_deg", float("nan"))
 
 
 def _straight_leg_raise(entry: Limit, trial: TrialResult | None, screening: Screening,
                         k: Muscles) -> Finding:
-    """A flexion candidate narrowed by the straight-leg raise (muscles.toml ``checks``)."""
+    """A flexion candidate narrowed by the straight-leg raise, used as S39's validity rule
+    (muscles.toml ``checks``): never "ruled out"."""
     c = k.straight_leg_raise
-    mid = entry.muscle
-    status: Literal["likely", "ruled out"] = "likely"
-    reason, source = "a candidate for this restricted motion", entry.source
     slr = screening.checks.get("straight_leg_raise_deg")
-    lumbar = trial.extras.get("lumbar_estimate_deg", float("nan")) if trial else np.nan
-    hip_used = (trial.value_deg - lumbar) if trial else float("nan")
-    if isinstance(slr, int | float) and np.isfinite(hip_used):
-        at_limit = slr - hip_used <= c.margin_deg
-        source = f"{entry.source}; {c.source}"
-        if mid in c.likely_if_limit:
-            status = "likely" if at_limit else "ruled out"
-            reason = (f"your straight-leg raise ({slr:.0f} deg) is within "
-                      f"{c.margin_deg:.0f} deg of the hip motion used in bending "
-                      f"({hip_used:.0f} deg, an estimate): the hamstrings are at their "
-                      "limit" if at_limit else
-                      f"your straight-leg raise ({slr:.0f} deg) leaves more than "
-                      f"{c.margin_deg:.0f} deg beyond the hip motion used in bending "
-                      f"({hip_used:.0f} deg, an estimate): the hamstrings are not what "
-                      "stops you")
-        elif mid in c.otherwise_likely:
-            reason = ("the hamstrings are not the limit, so the lower-back muscles are"
-                      if not at_limit else "a candidate; the hamstrings are at their "
-                      "limit too")
-    else:
-        reason += " (not narrowed: do the straight-leg raise check to tell hamstrings " \
-                  "from back muscles)"
-    if trial is not None and any(f.code == "knees_bent" for f in trial.flags) \
-            and mid in c.likely_if_limit and status == "likely":
-        reason += "; your knees bent while bending forward, which tight hamstrings cause"
-    return status, reason, source
+    hip = _hip_used(trial)
+    if not isinstance(slr, int | float) or not np.isfinite(hip):
+        return "likely", CANDIDATE + (" (not narrowed: do the straight-leg raise check to tell "
+                                      "hamstrings from back muscles)"), entry.source
+    at_limit = slr - hip <= c.margin_deg
+    source = f"{entry.source}; {c.source}"
+    compare = (f"your straight-leg raise ({slr:.0f} deg) is within {c.margin_deg:.0f} deg of "
+               f"the hip motion used in bending ({hip:.0f} deg, an estimate)" if at_limit else
+               f"your straight-leg raise ({slr:.0f} deg) is more than {c.margin_deg:.0f} deg "
+               f"beyond the hip motion used in bending ({hip:.0f} deg, an estimate)")
+    if entry.muscle in c.likely_if_limit:
+        if not at_limit:
+            return "less likely", (compare + ": your hips did not bend as far as your "
+                                   "hamstrings allow, so the hamstrings are less likely what "
+                                   "stops you. The AMA rule reads this as a bend that was not a "
+                                   "full effort or was stopped above the hips: measure again "
+                                   "with a full effort"), source
+        reason = compare + ": the hamstrings may be what stops the hip part of the bend"
+        if trial is not None and any(f.code == "knees_bent" for f in trial.flags):
+            reason += "; your knees bent while bending forward, which tight hamstrings cause"
+        return "likely", reason, source
+    if entry.muscle in c.otherwise_likely:
+        return "likely", (compare + (": the lower-back muscles are the more likely limit"
+                                     if not at_limit else ": a candidate; the hamstrings may "
+                                     "limit the bend too")), source
+    return "likely", CANDIDATE, source
 
 
 def _thomas_test(entry: Limit, screening: Screening, k: Muscles) -> Finding:
-    """An extension candidate narrowed by the Thomas test (muscles.toml ``checks``)."""
+    """An extension candidate narrowed by the Thomas test (muscles.toml ``checks``): a negative
+    test makes the hip flexors less likely, never ruled out."""
     c = k.thomas_test
     thomas = screening.checks.get("thomas_test_positive")
-    reason = "a candidate for this restricted motion"
     if entry.muscle not in c.likely_if_yes:
-        return "likely", reason, entry.source
+        return "likely", CANDIDATE, entry.source
     if not isinstance(thomas, bool):
-        return "likely", reason + " (not narrowed: do the Thomas test to check the hip " \
+        return "likely", CANDIDATE + " (not narrowed: do the Thomas test to check the hip " \
             "flexors)", entry.source
     source = f"{entry.source}; {c.source}"
     if thomas:
         return "likely", "your Thomas test was positive (the thigh lifted)", source
-    return "ruled out", "your Thomas test was negative", source
+    return "less likely", ("your Thomas test was negative (the thigh stayed down); the test "
+                           "is not exact unless the pelvis is kept still, so this only makes "
+                           "the hip flexors less likely"), source
+
+
+def _join_sources(*texts: str) -> str:
+    """Source texts joined with "; ", a text already contained in an earlier one left out."""
+    out: list[str] = []
+    for t in texts:
+        if t and not any(t in o for o in out):
+            out.append(t)
+    return "; ".join(out)
 
 
 def _side_text(side: str) -> str:
     return "" if side == "both" else f"{side} "
 
 
-def _plan(findings: list[MuscleFinding]) -> list[PlanItem]:
+def _plan(findings: list[MuscleFinding], age: float | None = None) -> list[PlanItem]:
     k = knowledge().stretches
     likely = [f for f in findings if f.status == "likely"]
     items: list[PlanItem] = []
@@ -364,8 +389,9 @@ def _plan(findings: list[MuscleFinding]) -> list[PlanItem]:
                             f"(limited {movement_spec(m).label.lower()})" for m in moves
                             if m.startswith("rotation")) or "both sides"
         names = tuple(dict.fromkeys(f"{_side_text(f.side)}{f.name}" for f in hits))
-        items.append(PlanItem(sid, s.name, names, moves, how, s.cues, s.dose,
-                              s.contraindications, s.source))
+        dose, dose_source = k.dose(sid, age)
+        items.append(PlanItem(sid, s.name, names, moves, how, s.cues, dose,
+                              s.contraindications, _join_sources(s.source, dose_source)))
     return items
 
 
@@ -425,30 +451,84 @@ def _goals(decisions: list[Decision], screening: Screening, chronic: bool, today
         p0 = float(screening.pain_before)
         ms = tuple(((today + timedelta(days=int(day))).isoformat(), round(p0 * (1 - frac), 1))
                    for day, frac in sched)
-        out.append(Goal("pain", "pain", p0, 0.0, ms, g.pain_text, g.pain_evidence,
-                        g.pain_source))
+        out.append(Goal("pain", "pain", p0, min(v for _, v in ms), ms, g.pain_text,
+                        g.pain_evidence, g.pain_source))
     return out
 
 
 # ---- the entry point ----------------------------------------------------------------------------
 
 
-def screen(screening: Screening, profile: Profile, now: datetime) -> Assessment | None:
-    """The safety gate alone: an Assessment that stops the test, or None to go on."""
+# facts the screening rules read from the profile instead of asking (safety.toml [facts])
+_FACTS: dict[str, Callable[[Profile, float], bool]] = {
+    "recent_injury": lambda p, _: p.injury is not None,
+    "age_70_plus": lambda p, older: p.age is not None and p.age >= older,
+}
+
+
+def screening_facts(screening: Screening, profile: Profile) -> dict[str, bool]:
+    """Every yes/no the screening rules read: the answers, then the profile facts."""
     s = knowledge().safety
-    yes = [q for q in s.red_flags if screening.red_flags.get(q.id)]
-    if yes:
-        category = "emergency" if any(q.category == "emergency" for q in yes) else "urgent"
-        msgs = [Advice("red_flag", s.guidance[category], s.guidance_source)]
-        msgs += [Advice(q.id, f"You answered yes to: {q.question}", q.source) for q in yes]
-        return Assessment("stopped-red-flag", safety=tuple(msgs),
-                          warnings=("No measurement or stretching advice is given.",))
+    facts = {q.id: bool(screening.red_flags.get(q.id)) for q in s.red_flags}
+    facts.update({f: _FACTS[f](profile, s.older_age) for f in s.facts})
+    return facts
+
+
+def screening_findings(screening: Screening, profile: Profile) -> list[tuple[str, Advice]]:
+    """(category, what it means) of every yes-answer and every rule that holds (safety.toml:
+    categories are data; the strongest one decides, see :func:`screen`)."""
+    s = knowledge().safety
+    facts = screening_facts(screening, profile)
+    out = [(q.category, Advice(q.id, f"You answered yes to: {q.question}", q.source))
+           for q in s.red_flags if facts[q.id]]
+    out += [(r.category, Advice(r.id, r.text, r.source)) for r in s.rules
+            if all(facts.get(x) for x in r.all) and any(facts.get(x) for x in r.any)]
+    return out
+
+
+def informs(screening: Screening, profile: Profile) -> tuple[Advice, ...]:
+    """The "worth telling your doctor" answers (category inform) that do not stop the test."""
+    s = knowledge().safety
+    found = [a for c, a in screening_findings(screening, profile) if c == "inform"]
+    if not found:
+        return ()
+    return (Advice("inform", s.guidance["inform"], s.guidance_source), *found)
+
+
+def _stopped(category: str, found: list[tuple[str, Advice]]) -> Assessment:
+    s = knowledge().safety
+    msgs = [Advice(category, s.guidance[category], s.guidance_source)]
+    msgs += [a for c, a in found if c != "inform"] + [a for c, a in found if c == "inform"]
+    return Assessment("stopped-red-flag", safety=tuple(msgs),
+                      warnings=("No measurement or stretching advice is given.",))
+
+
+def screen(screening: Screening, profile: Profile, now: datetime) -> Assessment | None:
+    """The safety gate alone: an Assessment that stops the test, or None to go on.
+
+    In order: an emergency or urgent answer or rule (safety.toml) stops with its guidance
+    ("stopped-red-flag"); pain at or above ``severity.severe_nrs`` stops end-range testing
+    ("severe-pain"); an injury under ``acute.hours`` old blocks it until then ("acute-injury").
+    Answers of category inform never stop (:func:`informs`)."""
+    s = knowledge().safety
+    found = screening_findings(screening, profile)
+    stops = [c for c in CATEGORIES if c != "inform" and any(c == f for f, _ in found)]
+    if stops:
+        return _stopped(stops[0], found)
+    v = s.severity
+    if screening.pain_before is not None and screening.pain_before >= v.severe_nrs:
+        return Assessment("severe-pain", safety=(
+            Advice("severe_pain", v.message, v.source), Advice("severe_pain_care", v.care,
+                                                                 v.source),
+            *informs(screening, profile)),
+            warnings=(f"No end-range test and no stretching while your pain is "
+                      f"{v.severe_nrs:g}/10 or more.",))
     acute = s.acute
     if profile.injury is not None and now - profile.injury < timedelta(hours=acute.hours):
         retest = profile.injury + timedelta(hours=acute.hours)
         return Assessment("acute-injury", safety=(
             Advice("acute", acute.message, acute.source),
-            Advice("acute_care", acute.care, acute.source)),
+            Advice("acute_care", acute.care, acute.source), *informs(screening, profile)),
             warnings=(f"No end-range test and no stretching until {acute.hours:g} hours after "
                       "the injury.",),
             retest_after=retest.isoformat(timespec="minutes"), chronic=False)
@@ -477,22 +557,33 @@ def assess(profile: Profile, screening: Screening, trials: list[TrialResult],
     for d in decisions:
         if d.status == "restricted":
             findings += _muscle_findings(d.movement, by_move.get(d.movement), screening)
-    plan = _plan(findings)
-    st = knowledge().stretches
-    g = st.general
-    general = [Advice("how_to_stretch", " ".join((g.intensity, g.hold, g.frequency)), g.source),
-               Advice("stop_rules", g.stop_rules, g.stop_source)]
-    general += [Advice(key, a.text, a.source) for key, a in st.advice.items()]
+    plan = _plan(findings, profile.age)
+    general = _general_advice(profile.age)
     chronic = is_chronic(profile, now)
-    warnings = []
-    sdc = knowledge().error.pain_sdc_points
-    if screening.pain_after is not None and screening.pain_before is not None and \
-            screening.pain_after - screening.pain_before >= sdc:
-        warnings.append(f"Your pain rose from {screening.pain_before} to {screening.pain_after} "
-                        f"during the test (a real change: {sdc:g} points or more). Go gently; "
-                        "seek care if it does not settle.")
     return Assessment(
         "complete", tuple(decisions), tuple(asymmetries(dmap)), tuple(findings), tuple(plan),
         tuple(general) if plan else tuple(general[2:]),
         tuple(_goals(decisions, screening, chronic, now.date())),
-        tuple(_factors(screening, list(by_move.values()))), (), tuple(warnings), None, chronic)
+        tuple(_factors(screening, list(by_move.values()))), informs(screening, profile),
+        tuple(_pain_warnings(screening)), None, chronic)
+
+
+def _general_advice(age: float | None) -> list[Advice]:
+    """How to stretch (the dose rule of stretches.toml, the same text each stretch shows), the
+    stop rules, then the other advice."""
+    st = knowledge().stretches
+    g = st.general
+    dose, dose_source = st.dose(None, age)
+    general = [Advice("how_to_stretch", f"{g.intensity} {dose}. {g.frequency}", dose_source),
+               Advice("stop_rules", g.stop_rules, g.stop_source)]
+    return general + [Advice(key, a.text, a.source) for key, a in st.advice.items()]
+
+
+def _pain_warnings(screening: Screening) -> list[str]:
+    sdc = knowledge().error.pain_sdc_points
+    if screening.pain_after is not None and screening.pain_before is not None and \
+            screening.pain_after - screening.pain_before >= sdc:
+        return [f"Your pain rose from {screening.pain_before} to {screening.pain_after} during "
+                f"the test (a real change: {sdc:g} points or more). Go gently; seek care if it "
+                "does not settle."]
+    return []

@@ -15,8 +15,9 @@ from typing import Any
 from lumbar_rom.assessment.protocol import MOVEMENTS
 from lumbar_rom.data import CLINICAL, DataError, file_problems, load_toml, missing_sources
 
-__all__ = ["FILES", "Knowledge", "KnowledgeError", "citations", "knowledge", "missing_sources",
-           "raw", "validate"]
+__all__ = ["FILES", "SOURCE_KINDS", "Knowledge", "KnowledgeError", "Source", "check_all_sources",
+           "citations", "knowledge", "missing_sources", "raw", "source_problems", "sources_for",
+           "validate"]
 
 FILES = ("norms", "error", "muscles", "stretches", "safety", "factors", "goals")
 Schedule = tuple[tuple[int, float], ...]  # (day, fraction)
@@ -124,10 +125,11 @@ class Stretch:
     movements: tuple[str, ...]
     targets: tuple[str, ...]
     cues: str
-    dose: str
     side_rule: str  # "both" | "away_from_tight" | "opposite_of_limited"
     contraindications: str
     source: str
+    hold_s: tuple[float, float] | None = None  # its own cited hold (else the general one)
+    hold_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,11 @@ class Sourced:
 @dataclass(frozen=True)
 class StretchGeneral:
     intensity: str
-    hold: str
+    hold_s: tuple[float, float]  # (shortest, longest) hold, s
+    older_hold_s: tuple[float, float]
+    older_age: float  # from this age the older adults' hold applies
+    reps: tuple[int, int]
+    total_s: float  # about this long in all, per stretch
     frequency: str
     source: str
     stop_rules: str
@@ -152,15 +158,58 @@ class Stretches(_ReadOnly):
     stretches: Mapping[str, Stretch]
     advice: Mapping[str, Sourced]
 
+    def dose(self, stretch: str | None = None, age: float | None = None) -> tuple[str, str]:
+        """(dose text, its source) of ``stretch`` (None: the general rule) for a person of
+        ``age`` (None: both holds are said). The one place a dose is written."""
+        g = self.general
+        s = self.stretches[stretch] if stretch else None
+        older = age is not None and age >= g.older_age
+        own = s is not None and s.hold_s is not None and not older
+        lo, hi = (s.hold_s if own and s is not None and s.hold_s else
+                  g.older_hold_s if older else g.hold_s)
+        hold = f"{lo:g} s" if lo == hi else f"{lo:g}-{hi:g} s"
+        extra = (f" ({g.older_hold_s[0]:g}-{g.older_hold_s[1]:g} s at {g.older_age:g} or older)"
+                 if age is None and not own else "")
+        text = (f"Hold {hold}{extra}, {g.reps[0]}-{g.reps[1]} times, about {g.total_s:g} s in "
+                "all")
+        src = f"{s.hold_source}; {g.source}" if own and s is not None else g.source
+        return text, src
+
 
 # ---- safety.toml, factors.toml, goals.toml ------------------------------------------------------
 
 
+CATEGORIES = ("emergency", "urgent", "inform")  # strongest first
+
+
 @dataclass(frozen=True)
 class RedFlag:
+    """One screening question (one condition); a yes gives ``category``."""
+
     id: str
     question: str
-    category: str  # "emergency" | "urgent"
+    category: str  # one of CATEGORIES
+    source: str
+
+
+@dataclass(frozen=True)
+class ScreenRule:
+    """A combination of answers / profile facts: holds when every id of ``all`` and at least
+    one of ``any`` is true; then ``category`` applies."""
+
+    id: str
+    all: tuple[str, ...]
+    any: tuple[str, ...]
+    category: str
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Severity:
+    severe_nrs: float  # pain at or above this: no end-range test today
+    message: str
+    care: str
     source: str
 
 
@@ -175,8 +224,13 @@ class Acute:
 @dataclass(frozen=True)
 class Safety(_ReadOnly):
     red_flags: tuple[RedFlag, ...]
+    rules: tuple[ScreenRule, ...]
+    facts: Mapping[str, str]  # profile fact id -> what it says ("you are 70 or older")
+    older_age: float  # the age of the ``age_70_plus`` fact
+    facts_source: str
     guidance: Mapping[str, str]  # category -> what to do
     guidance_source: str
+    severity: Severity
     acute: Acute
     pain_scale: str
     pain_stop_rule: str
@@ -280,21 +334,32 @@ def _muscles(t: dict[str, Any]) -> Muscles:
 
 def _stretches(t: dict[str, Any]) -> Stretches:
     g = t["general"]
+    def pair(x: list[float]) -> tuple[float, float]:
+        return float(x[0]), float(x[1])
+
     return Stretches(
-        StretchGeneral(g["intensity"], g["hold"], g["frequency"], g["source"], g["stop_rules"],
+        StretchGeneral(g["intensity"], pair(g["hold_s"]), pair(g["older_hold_s"]),
+                       float(g["older_age"]), (int(g["reps"][0]), int(g["reps"][1])),
+                       float(g["total_s"]), g["frequency"], g["source"], g["stop_rules"],
                        g["stop_source"]),
         {i: Stretch(i, s["name"], tuple(s["movements"]), tuple(s["targets"]), s["cues"],
-                    s["dose"], s["side_rule"], s["contraindications"], s["source"])
+                    s["side_rule"], s["contraindications"], s["source"],
+                    pair(s["hold_s"]) if "hold_s" in s else None, s.get("hold_source", ""))
          for i, s in t["stretches"].items()},
         {i: Sourced(a["text"], a["source"]) for i, a in t["advice"].items()})
 
 
 def _safety(t: dict[str, Any]) -> Safety:
-    g, a, p = t["guidance"], t["acute"], t["pain"]
+    g, a, p, f, v = t["guidance"], t["acute"], t["pain"], t["facts"], t["severity"]
     return Safety(
         tuple(RedFlag(q["id"], q["question"], q["category"], q["source"])
               for q in t["red_flags"]),
-        {k: v for k, v in g.items() if k != "source"}, g["source"],
+        tuple(ScreenRule(r["id"], tuple(r["all"]), tuple(r["any"]), r["category"], r["text"],
+                         r["source"]) for r in t.get("rules", ())),
+        {k: x for k, x in f.items() if isinstance(x, str) and k != "source"},
+        float(f["older_age"]), f["source"],
+        {k: x for k, x in g.items() if k != "source"}, g["source"],
+        Severity(float(v["severe_nrs"]), v["message"], v["care"], v["source"]),
         Acute(float(a["hours"]), a["message"], a["care"], a["source"]),
         p["scale"], p["stop_rule"], p["source"])
 
@@ -338,6 +403,7 @@ def build(tables: Mapping[str, dict[str, Any]]) -> Knowledge:
             parts[name] = BUILDERS[name](tables[name])
         except (KeyError, TypeError, ValueError) as exc:
             problems.append(f"{name}.toml: missing or malformed entry {exc}")
+    problems += source_problems(_sources_table(), {f"{n}.toml": tables[n] for n in FILES})
     if problems:
         raise KnowledgeError("; ".join(problems))
     k = Knowledge(**parts)
@@ -345,8 +411,7 @@ def build(tables: Mapping[str, dict[str, Any]]) -> Knowledge:
     return k
 
 
-def validate(k: Knowledge) -> None:
-    """Raise :class:`KnowledgeError` listing every cross-reference problem found."""
+def _motion_problems(k: Knowledge) -> list[str]:
     problems: list[str] = []
     for m in MOVEMENTS:
         if m not in k.norms.motions:
@@ -358,20 +423,38 @@ def validate(k: Knowledge) -> None:
                 problems.append(f"muscles: {m} names unknown muscle {entry.muscle}")
             if entry.side not in ("left", "right", "both"):
                 problems.append(f"muscles: {m} {entry.muscle} has side {entry.side!r}")
-    for sid, s in k.stretches.stretches.items():
-        for t in s.targets:
-            if t not in k.muscles.muscles:
-                problems.append(f"stretches: {sid} targets unknown muscle {t}")
+    return problems
+
+
+def _stretch_problems(k: Knowledge) -> list[str]:
+    problems = [f"stretches: {sid} targets unknown muscle {t}"
+                for sid, s in k.stretches.stretches.items() for t in s.targets
+                if t not in k.muscles.muscles]
     covered = {(m, t) for s in k.stretches.stretches.values() for t in s.targets
                for m in s.movements}
-    for motion, entries in k.muscles.limits.items():
-        for e in entries:
-            if (motion, e.muscle) not in covered and not e.standing_only:
-                problems.append(f"stretches: no stretch for {e.muscle} limiting {motion}")
-    for q in k.safety.red_flags:
-        if q.category not in k.safety.guidance:
-            problems.append(f"safety: red flag {q.id} has category {q.category!r} without "
-                            "guidance")
+    problems += [f"stretches: no stretch for {e.muscle} limiting {motion}"
+                 for motion, entries in k.muscles.limits.items() for e in entries
+                 if (motion, e.muscle) not in covered and not e.standing_only]
+    return problems
+
+
+def _safety_problems(k: Knowledge) -> list[str]:
+    s = k.safety
+    problems = [f"safety: red flag {q.id} has category {q.category!r} without guidance"
+                for q in s.red_flags if q.category not in s.guidance
+                or q.category not in CATEGORIES]
+    names = {q.id for q in s.red_flags} | set(s.facts)
+    for r in s.rules:
+        if r.category not in CATEGORIES:
+            problems.append(f"safety: rule {r.id} has category {r.category!r}")
+        problems += [f"safety: rule {r.id} names unknown answer {x}"
+                     for x in (*r.all, *r.any) if x not in names]
+    return problems
+
+
+def validate(k: Knowledge) -> None:
+    """Raise :class:`KnowledgeError` listing every cross-reference problem found."""
+    problems = _motion_problems(k) + _stretch_problems(k) + _safety_problems(k)
     if problems:
         raise KnowledgeError("; ".join(problems))
 
@@ -382,11 +465,16 @@ def knowledge() -> Knowledge:
     return build({name: raw(name) for name in FILES})
 
 
+SOURCE_KINDS = ("primary study", "systematic review", "guideline", "textbook",
+                "founding document", "own measurement", "web page")
+NO_URL_KINDS = ("founding document", "own measurement")  # the only kinds without a link
+
+
 @dataclass(frozen=True)
 class Source:
     """One cited source: its key (``S13``), the citation text, a link (DOI / PubMed / the
-    guideline's page; empty only for the founding document) and its kind ("primary study",
-    "systematic review", "guideline", "textbook", "founding document")."""
+    guideline's page; empty only for the founding document and the product's own measurements)
+    and its kind (one of :data:`SOURCE_KINDS`)."""
 
     key: str
     text: str
@@ -394,33 +482,80 @@ class Source:
     kind: str = ""
 
 
+_KEY = re.compile(r"\b(?:S(\d+)-S(\d+)|(S\d+[a-z]?|LR\d+|seed))\b")
+
+
 def _source_keys(source_text: str) -> list[str]:
+    """The source keys named in ``source_text``, in order, each once ("S28-S30" names S28, S29
+    and S30)."""
     keys: list[str] = []
-    for a, b in re.findall(r"\bS(\d+)(?:-S(\d+))?[a-z]?\b", source_text):  # S28-S30 too
-        if b:
-            keys.append(f"S{a}-S{b}")
-            keys += [f"S{i}" for i in range(int(a), int(b) + 1)]
-        else:
-            keys.append(f"S{a}")
-    keys += [m for m in re.findall(r"\bS\d+[a-z]\b", source_text)]
-    if "seed" in source_text:
-        keys.append("seed")
+    for a, b, single in _KEY.findall(source_text):
+        keys += [single] if single else [f"S{i}" for i in range(int(a), int(b) + 1)]
     return list(dict.fromkeys(keys))
+
+
+def _sources_table() -> Mapping[str, Any]:
+    return load_toml("sources.toml", package=CLINICAL)["sources"]
 
 
 def sources_for(source_text: str) -> list[Source]:
     """The sources named in ``source_text`` ("S11, S49-S51; seed ..."), in order, each once.
-    Renderers (app, PDF) show ``text`` linked to ``url``."""
-    table = load_toml("sources.toml", package=CLINICAL)["sources"]
-    out = []
-    for k in _source_keys(source_text):
-        if k in table:
-            e = table[k]
-            out.append(Source(k, e, "", "") if isinstance(e, str) else
-                       Source(k, e["text"], e.get("url", ""), e.get("kind", "")))
-    return out
+    Renderers (app, PDF) show ``text`` linked to ``url`` (no link when ``url`` is empty)."""
+    table = _sources_table()
+    return [Source(k, table[k]["text"], table[k].get("url", ""), table[k].get("kind", ""))
+            for k in _source_keys(source_text) if k in table]
 
 
 def citations(source_text: str) -> list[tuple[str, str]]:
     """``(key, citation text)`` of the sources named in ``source_text`` (:func:`sources_for`)."""
     return [(s.key, s.text) for s in sources_for(source_text)]
+
+
+def _cited(node: Any, path: str = "") -> list[tuple[str, str]]:
+    """(path, source text) of every ``source`` / ``*_source`` string in a parsed data file."""
+    out: list[tuple[str, str]] = []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            here = f"{path}.{k}" if path else k
+            if isinstance(v, str) and (k == "source" or k.endswith("_source")):
+                out.append((here, v))
+            else:
+                out += _cited(v, here)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _cited(v, f"{path}[{i}]")
+    return out
+
+
+def _entry_problems(key: str, e: Any) -> list[str]:
+    if not isinstance(e, dict) or not str(e.get("text", "")).strip():
+        return [f"sources.toml: {key} is not a table with a text"]
+    kind, url = e.get("kind", ""), str(e.get("url", "")).strip()
+    if kind not in SOURCE_KINDS:
+        return [f"sources.toml: {key} has kind {kind!r}, not one of {', '.join(SOURCE_KINDS)}"]
+    if not url and kind not in NO_URL_KINDS:
+        return [f"sources.toml: {key} ({kind}) has no url"]
+    if url and not url.startswith("https://"):
+        return [f"sources.toml: {key} has a url that is not https: {url}"]
+    return []
+
+
+def source_problems(sources: Mapping[str, Any], files: Mapping[str, Any]) -> list[str]:
+    """Every problem of the source table ``sources`` (each key a table with text, url, kind) and
+    of the citations in the parsed data ``files`` (name -> table): a bad kind, a missing url, a
+    cited key that is not in the table."""
+    problems = [p for key, e in sources.items() for p in _entry_problems(key, e)]
+    for name, table in files.items():
+        for where, text in _cited(table):
+            problems += [f"{name}: {where} cites {k}, which is not in sources.toml"
+                         for k in _source_keys(text) if k not in sources]
+    return problems
+
+
+def check_all_sources() -> list[str]:
+    """:func:`source_problems` of sources.toml over every data file of
+    :data:`lumbar_rom.data.DATA_FILES` (empty when all is well)."""
+    from lumbar_rom.data import DATA_FILES
+
+    files = {name: load_toml(name, package=pkg) for pkg, name in DATA_FILES}
+    return source_problems(_sources_table(), files)
