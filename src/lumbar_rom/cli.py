@@ -323,6 +323,13 @@ def assess(
     from lumbar_rom.clinical.engine import assess as run_assess
     from lumbar_rom.clinical.summary import summary_text
 
+    from lumbar_rom.clinical.knowledge import knowledge
+
+    known = {q.id for q in knowledge().safety.red_flags}
+    unknown = sorted(set(red_flag or []) - known)
+    if unknown:
+        raise _fail(LumbarRomError(f"Unknown red-flag id {unknown[0]!r}; `lumbar-rom questions` "
+                                   "lists the ids."))
     profile = Profile(age=age, sex=sex, height_cm=height, injury=injury)
     checks: dict[str, float | bool] = {}
     if slr is not None:

@@ -109,3 +109,12 @@ def test_a_colon_in_an_existing_file_name_is_part_of_the_path(tmp_path, monkeypa
     path, spec = _parse_clip("a/b.mp4:rotation-left")
     assert path == Path("a/b.mp4") and spec.id == "rotation-left"
     assert _parse_clip("c:/videos/x.mp4") == (Path("c:/videos/x.mp4"), "auto")
+
+
+def test_unknown_red_flag_id_is_refused_before_measuring(tmp_path):
+    """An old or mistyped id (``trauma`` was split into single-condition questions) must not be
+    silently ignored: the screening would then pass a person it should stop."""
+    video = Path(__file__).resolve().parents[2] / "sample_videos" / "flexion.mp4"
+    res = CliRunner().invoke(app, ["assess", str(video), "--age", "40", "--red-flag", "trauma"])
+    assert res.exit_code == 1
+    assert "Unknown red-flag id 'trauma'" in res.output and "Traceback" not in res.output
