@@ -321,9 +321,8 @@ def assess(
 
     from lumbar_rom.clinical.engine import Profile, Screening, screen
     from lumbar_rom.clinical.engine import assess as run_assess
-    from lumbar_rom.clinical.summary import summary_text
-
     from lumbar_rom.clinical.knowledge import knowledge
+    from lumbar_rom.clinical.summary import summary_text
 
     known = {q.id for q in knowledge().safety.red_flags}
     unknown = sorted(set(red_flag or []) - known)
