@@ -221,6 +221,10 @@ def _screening(w: _Writer, session: SessionRow, a: Assessment, refs: _References
     if a.status != "complete":
         for s in a.safety:
             w.line(f"- {refs.inline(s.text)}{refs.cite(s.source)}")
+    elif a.safety:  # answers worth telling a doctor that did not stop the test
+        w.line("Worth telling your doctor:")
+        for s in a.safety:
+            w.line(f"- {refs.inline(s.text)}{refs.cite(s.source)}")
 
 
 def _reason(d: Decision, t: TrialRow | None) -> str:
