@@ -14,6 +14,9 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -22,8 +25,10 @@ from typing import Any
 import numpy as np
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, select
-from sqlalchemy.engine import Engine
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, inspect, make_url, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from lumbar_rom import __version__
@@ -42,6 +47,8 @@ from lumbar_rom.serialize import json_safe
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PROTOCOL_VERSION = "1"
+# SQLite's header field marking a lumbar-rom database: "LROM" as a big-endian 32-bit number.
+APPLICATION_ID = 0x4C524F4D
 
 
 def default_url() -> str:
@@ -53,6 +60,48 @@ def default_url() -> str:
     folder = Path(user_data_dir("lumbar-rom", appauthor=False))
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'lumbar-rom.db'}"
+
+
+class StoreError(LumbarRomError):
+    """The history database cannot be opened or written (one sentence, no password in it)."""
+
+
+class ForeignDatabaseError(StoreError):
+    """The database holds another program's tables: it is refused and left untouched."""
+
+
+class ReadOnlyDatabaseError(StoreError):
+    """The history database can be read but not written."""
+
+
+READ_ONLY = ("The history database is read-only; make it writable, or set LUMBAR_ROM_DB to a "
+             "database you can write to.")
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (also when it does not parse)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def _scrub(text: str, url: str) -> str:
+    """``text`` (a driver message) without ``url``'s password, on one line."""
+    text = text.strip().splitlines()[0] if text.strip() else type(text).__name__
+    text = text.replace(url, masked_url(url))
+    try:
+        password = make_url(url).password
+    except Exception:
+        password = None
+    if password:
+        text = text.replace(str(password), "***")
+    return text
+
+
+def _is_read_only(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "readonly" in text or "read-only" in text or "read only" in text
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -74,8 +123,42 @@ def _sqlite_setup(engine: Engine) -> None:
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # ConfigParser interpolates "%": a URL's percent-escapes must be doubled
+    cfg.set_main_option("sqlalchemy.url",
+                        engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return cfg
+
+
+def known_revisions() -> set[str]:
+    """Every revision id of our migrations (a database stamped with another is not ours)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return {r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()}
+
+
+def _ownership(conn: Connection) -> str:
+    """``"empty"``, ``"ours"`` or ``"foreign"`` -- read only, the database is not changed.
+
+    Ours: SQLite's ``application_id`` is :data:`APPLICATION_ID`, or the ``alembic_version``
+    table holds one of our revisions (databases made before the marker, and PostgreSQL)."""
+    from alembic.runtime.migration import MigrationContext
+
+    tables = inspect(conn).get_table_names()
+    app_id = 0
+    if conn.dialect.name == "sqlite":
+        app_id = int(conn.exec_driver_sql("PRAGMA application_id").scalar() or 0)
+        if app_id == APPLICATION_ID:
+            return "ours"
+        objects = conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+        if app_id == 0 and not objects:
+            return "empty"
+    elif not tables:
+        return "empty"
+    if app_id == 0 and "alembic_version" in tables:
+        heads = MigrationContext.configure(conn).get_current_heads()
+        if heads and set(heads) <= known_revisions():
+            return "ours"
+    return "foreign"
 
 
 def protocol_key(trial: TrialResult) -> str:
@@ -98,22 +181,81 @@ class Store:
 
     def __init__(self, url: str | None = None, migrate: bool = True) -> None:
         self.url = url or default_url()
+        where = f"The history database at {masked_url(self.url)}"
         try:
             self.engine = create_engine(self.url, pool_pre_ping=True)
+            self._check_ours()  # before WAL or any migration touches the file
             if self.engine.dialect.name == "sqlite":
                 _sqlite_setup(self.engine)
             if migrate:
                 self.migrate()
+        except LumbarRomError:
+            raise
+        except DBAPIError as exc:
+            if _is_read_only(exc):
+                raise ReadOnlyDatabaseError(
+                    f"{where} is read-only and needs an upgrade; make it writable once, or set "
+                    "LUMBAR_ROM_DB to a database you can write to.") from None
+            raise StoreError(f"{where} cannot be opened ({_scrub(str(exc.orig), self.url)}); "
+                             "check the path or the LUMBAR_ROM_DB setting.") from None
         except Exception as exc:
-            raise LumbarRomError(f"The history database at {self.url} cannot be opened ({exc}); "
-                                 "check the path or the LUMBAR_ROM_DB setting.") from exc
+            raise StoreError(f"{where} cannot be opened ({_scrub(str(exc), self.url)}); "
+                             "check the path or the LUMBAR_ROM_DB setting.") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
+    def _check_ours(self) -> None:
+        """Refuse a database that is neither empty nor ours, before anything writes to it."""
+        with self.engine.connect() as conn:
+            owner = _ownership(conn)
+            conn.rollback()
+        self.engine.dispose()  # the connection used here had no WAL / foreign-key set-up
+        if owner == "foreign":
+            raise ForeignDatabaseError(
+                f"The database at {masked_url(self.url)} belongs to another program (it has "
+                "tables that are not lumbar-rom's), so it was left untouched; set LUMBAR_ROM_DB "
+                "to a new file or to a lumbar-rom database.")
+
     def migrate(self, revision: str = "head") -> None:
+        """Upgrade the schema to ``revision`` (nothing is written when it is already there) and
+        mark a SQLite file as ours (``PRAGMA application_id``)."""
+        from alembic.runtime.migration import MigrationContext
+
         cfg = alembic_config(self.engine)
-        with self.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+        script = ScriptDirectory.from_config(cfg)
+        wanted = set(script.get_heads()) if revision == "head" else {revision}
+        with self.engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+            conn.rollback()
+        sqlite = self.engine.dialect.name == "sqlite"
+        if current != wanted:
+            with self.engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+                if sqlite:
+                    conn.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
+        elif sqlite:
+            with self.engine.connect() as conn:
+                app_id = conn.exec_driver_sql("PRAGMA application_id").scalar()
+                conn.rollback()
+            if app_id != APPLICATION_ID:
+                try:
+                    with self.engine.begin() as conn:
+                        conn.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
+                except DBAPIError as exc:  # a read-only file stays recognised by its revision
+                    if not _is_read_only(exc):
+                        raise
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """One write transaction; a read-only or failing database becomes one sentence."""
+        try:
+            with self.session() as s, s.begin():
+                yield s
+        except DBAPIError as exc:
+            if _is_read_only(exc):
+                raise ReadOnlyDatabaseError(READ_ONLY) from None
+            raise StoreError(f"The history database could not be written "
+                             f"({_scrub(str(exc.orig), self.url)}); nothing was saved.") from None
 
     def revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
@@ -127,7 +269,7 @@ class Store:
     # ---- people -------------------------------------------------------------------------------
     def person(self, name: str, profile: Profile | None = None) -> Person:
         """Get or create the person ``name``; update their profile when given."""
-        with self.session() as s, s.begin():
+        with self._write() as s:
             p = s.scalar(select(Person).where(Person.name == name))
             if p is None:
                 p = Person(name=name, created_at=datetime.now())
@@ -157,7 +299,7 @@ class Store:
                      video_path: str | None = None, model_sha256: str = "") -> int:
         """Store one assessment session atomically; returns its id."""
         decisions = {d.movement: d.status for d in assessment.decisions}
-        with self.session() as s, s.begin():
+        with self._write() as s:
             p = s.scalar(select(Person).where(Person.name == person))
             if p is None:
                 p = Person(name=person, created_at=datetime.now())
@@ -203,7 +345,7 @@ class Store:
             return s.scalar(q)
 
     def delete_session(self, session_id: int) -> bool:
-        with self.session() as s, s.begin():
+        with self._write() as s:
             row = s.get(SessionRow, session_id)
             if row is None:
                 return False
@@ -212,7 +354,7 @@ class Store:
 
     def delete_person(self, name: str) -> bool:
         """Delete a person and all their data."""
-        with self.session() as s, s.begin():
+        with self._write() as s:
             p = s.scalar(select(Person).where(Person.name == name))
             if p is None:
                 return False
@@ -224,7 +366,7 @@ class Store:
 
     # ---- stall checklist and maintenance ------------------------------------------------------
     def record_stall_answers(self, person: str, movement: str, answers: dict[str, bool]) -> None:
-        with self.session() as s, s.begin():
+        with self._write() as s:
             p = s.scalar(select(Person).where(Person.name == person))
             if p is None:
                 raise LumbarRomError(f"No person called {person!r} is stored.")
@@ -238,7 +380,7 @@ class Store:
             return list(s.scalars(q))
 
     def set_maintenance(self, person: str, movement: str, since: datetime) -> None:
-        with self.session() as s, s.begin():
+        with self._write() as s:
             p = s.scalar(select(Person).where(Person.name == person))
             if p is None:
                 return
