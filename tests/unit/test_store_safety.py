@@ -148,3 +148,30 @@ def test_a_password_never_appears_in_the_message(bad):
 def test_masked_url():
     assert masked_url("postgresql+psycopg://u:pw@h:5/d") == "postgresql+psycopg://u:***@h:5/d"
     assert masked_url("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"
+
+
+def test_another_programs_postgresql_database_is_refused_untouched(pg_url):
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as c:
+        c.execute(sa.text("CREATE TABLE invoices (id serial PRIMARY KEY, total numeric)"))
+    with pytest.raises(ForeignDatabaseError, match="left untouched"):
+        Store(pg_url)
+    with engine.connect() as c:
+        assert sa.inspect(c).get_table_names() == ["invoices"]
+    engine.dispose()
+
+
+def test_a_read_only_postgresql_database_is_one_sentence(pg_url, postgres_server):
+    store = Store(pg_url)
+    sid = save(store)
+    store.close()
+    name = pg_url.rsplit("/", 1)[1]
+    postgres_server.admin(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+    store = Store(pg_url)  # at head: opening writes nothing
+    assert [s.id for s in store.sessions("ana")] == [sid]
+    with pytest.raises(ReadOnlyDatabaseError) as err:
+        save(store)
+    assert str(err.value) == READ_ONLY
+    store.close()
