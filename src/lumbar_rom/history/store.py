@@ -26,7 +26,7 @@ import numpy as np
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event, inspect, make_url, select
+from sqlalchemy import Select, create_engine, event, inspect, make_url, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -127,6 +127,13 @@ def alembic_config(engine: Engine) -> Config:
     cfg.set_main_option("sqlalchemy.url",
                         engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return cfg
+
+
+def head_revision() -> str:
+    """The newest revision of our migrations (what :meth:`Store.migrate` upgrades to)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return str(ScriptDirectory.from_config(cfg).get_current_head())
 
 
 def known_revisions() -> set[str]:
@@ -266,14 +273,32 @@ class Store:
     def session(self) -> Session:
         return self._sessions()
 
+    # ---- scope: the people this view may see (all here; an account's view narrows it) ---------
+    def _scoped(self, q: Select[Any]) -> Select[Any]:
+        """``q`` (a query with :class:`Person` in its FROM) limited to the people in scope."""
+        return q
+
+    def _find(self, s: Session, name: str) -> Person | None:
+        return s.scalar(self._scoped(select(Person).where(Person.name == name)))
+
+    def _new_person(self, s: Session, name: str) -> Person:
+        p = Person(name=name, created_at=datetime.now())
+        s.add(p)
+        return p
+
+    def for_account(self, account: Any) -> Any:
+        """This store as ``account`` may see it (clinic mode): a
+        :class:`~lumbar_rom.history.accounts.ScopedStore` whose every query is limited to the
+        account's people and whose reads, exports and deletions are written to the audit log."""
+        from lumbar_rom.history.accounts import ScopedStore
+
+        return ScopedStore(self, account)
+
     # ---- people -------------------------------------------------------------------------------
     def person(self, name: str, profile: Profile | None = None) -> Person:
         """Get or create the person ``name``; update their profile when given."""
         with self._write() as s:
-            p = s.scalar(select(Person).where(Person.name == name))
-            if p is None:
-                p = Person(name=name, created_at=datetime.now())
-                s.add(p)
+            p = self._find(s, name) or self._new_person(s, name)
             if profile is not None:
                 p.age, p.sex, p.height_cm, p.injury_at = (profile.age, profile.sex,
                                                           profile.height_cm, profile.injury)
@@ -283,11 +308,11 @@ class Store:
 
     def people(self) -> list[Person]:
         with self.session() as s:
-            return list(s.scalars(select(Person).order_by(Person.name)))
+            return list(s.scalars(self._scoped(select(Person).order_by(Person.name))))
 
     def profile(self, name: str) -> Profile | None:
         with self.session() as s:
-            p = s.scalar(select(Person).where(Person.name == name))
+            p = self._find(s, name)
             if p is None:
                 return None
             return Profile(p.age, p.sex, p.height_cm, p.injury_at)
@@ -300,10 +325,7 @@ class Store:
         """Store one assessment session atomically; returns its id."""
         decisions = {d.movement: d.status for d in assessment.decisions}
         with self._write() as s:
-            p = s.scalar(select(Person).where(Person.name == person))
-            if p is None:
-                p = Person(name=person, created_at=datetime.now())
-                s.add(p)
+            p = self._find(s, person) or self._new_person(s, person)
             p.age, p.sex, p.height_cm, p.injury_at = (profile.age, profile.sex,
                                                       profile.height_cm, profile.injury)
             row = SessionRow(
@@ -330,8 +352,11 @@ class Store:
 
     def sessions(self, person: str) -> list[SessionRow]:
         """All sessions of ``person``, oldest first, trials loaded."""
+        return self._sessions_of(person)
+
+    def _sessions_of(self, person: str) -> list[SessionRow]:
         with self.session() as s:
-            q = (select(SessionRow).join(Person).where(Person.name == person)
+            q = (self._scoped(select(SessionRow).join(Person).where(Person.name == person))
                  .options(selectinload(SessionRow.trials), selectinload(SessionRow.plan),
                           selectinload(SessionRow.person))
                  .order_by(SessionRow.started_at))
@@ -339,14 +364,15 @@ class Store:
 
     def get_session(self, session_id: int) -> SessionRow | None:
         with self.session() as s:
-            q = (select(SessionRow).where(SessionRow.id == session_id)
+            q = (self._scoped(select(SessionRow).join(Person).where(SessionRow.id == session_id))
                  .options(selectinload(SessionRow.trials), selectinload(SessionRow.plan),
                           selectinload(SessionRow.person)))
             return s.scalar(q)
 
     def delete_session(self, session_id: int) -> bool:
         with self._write() as s:
-            row = s.get(SessionRow, session_id)
+            row = s.scalar(self._scoped(select(SessionRow).join(Person)
+                                        .where(SessionRow.id == session_id)))
             if row is None:
                 return False
             s.delete(row)
@@ -355,7 +381,7 @@ class Store:
     def delete_person(self, name: str) -> bool:
         """Delete a person and all their data."""
         with self._write() as s:
-            p = s.scalar(select(Person).where(Person.name == name))
+            p = self._find(s, name)
             if p is None:
                 return False
             for model in (StallAnswer, Maintenance):
@@ -367,7 +393,7 @@ class Store:
     # ---- stall checklist and maintenance ------------------------------------------------------
     def record_stall_answers(self, person: str, movement: str, answers: dict[str, bool]) -> None:
         with self._write() as s:
-            p = s.scalar(select(Person).where(Person.name == person))
+            p = self._find(s, person)
             if p is None:
                 raise LumbarRomError(f"No person called {person!r} is stored.")
             s.add(StallAnswer(person_id=p.id, movement=movement, answers=answers,
@@ -375,13 +401,13 @@ class Store:
 
     def stall_answers(self, person: str) -> list[StallAnswer]:
         with self.session() as s:
-            q = (select(StallAnswer).join(Person, Person.id == StallAnswer.person_id)
-                 .where(Person.name == person).order_by(StallAnswer.answered_at))
+            q = self._scoped(select(StallAnswer).join(Person, Person.id == StallAnswer.person_id)
+                             .where(Person.name == person).order_by(StallAnswer.answered_at))
             return list(s.scalars(q))
 
     def set_maintenance(self, person: str, movement: str, since: datetime) -> None:
         with self._write() as s:
-            p = s.scalar(select(Person).where(Person.name == person))
+            p = self._find(s, person)
             if p is None:
                 return
             exists = s.scalar(select(Maintenance).where(Maintenance.person_id == p.id,
@@ -391,15 +417,18 @@ class Store:
 
     def maintenance(self, person: str) -> dict[str, datetime]:
         with self.session() as s:
-            q = (select(Maintenance).join(Person, Person.id == Maintenance.person_id)
-                 .where(Person.name == person))
+            q = self._scoped(select(Maintenance).join(Person, Person.id == Maintenance.person_id)
+                             .where(Person.name == person))
             return {m.movement: m.since for m in s.scalars(q)}
 
     # ---- export -------------------------------------------------------------------------------
     def export_rows(self, person: str) -> list[dict[str, Any]]:
         """One row per stored trial (the CSV export)."""
+        return self._export_rows(person)
+
+    def _export_rows(self, person: str) -> list[dict[str, Any]]:
         rows = []
-        for sess in self.sessions(person):
+        for sess in self._sessions_of(person):
             for t in sess.trials:
                 rows.append({
                     "person": person, "session_id": sess.id,
@@ -415,7 +444,7 @@ class Store:
         return rows
 
     def export_csv(self, person: str) -> str:
-        rows = self.export_rows(person)
+        rows = self._export_rows(person)
         buf = io.StringIO()
         fields = list(rows[0]) if rows else ["person", "session_id", "date", "movement",
                                              "value_deg"]
@@ -426,7 +455,7 @@ class Store:
 
     def export_json(self, person: str) -> dict[str, Any]:
         out = []
-        for sess in self.sessions(person):
+        for sess in self._sessions_of(person):
             out.append({
                 "session_id": sess.id, "started_at": sess.started_at.isoformat(),
                 "pain_before": sess.pain_before, "pain_after": sess.pain_after,
