@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from alembic import command
@@ -44,6 +44,9 @@ from lumbar_rom.history.models import (
     TrialRow,
 )
 from lumbar_rom.serialize import json_safe
+
+if TYPE_CHECKING:
+    from lumbar_rom.history.accounts import ScopedStore, SignedIn
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PROTOCOL_VERSION = "1"
@@ -286,7 +289,7 @@ class Store:
         s.add(p)
         return p
 
-    def for_account(self, account: Any) -> Any:
+    def for_account(self, account: SignedIn) -> ScopedStore:
         """This store as ``account`` may see it (clinic mode): a
         :class:`~lumbar_rom.history.accounts.ScopedStore` whose every query is limited to the
         account's people and whose reads, exports and deletions are written to the audit log."""

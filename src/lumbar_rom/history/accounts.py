@@ -1,0 +1,297 @@
+"""Clinic mode at the store layer: accounts, roles, who may see whom, and the audit log.
+
+Mode: ``LUMBAR_ROM_MODE`` = ``personal`` (the default: no login, one computer) or ``clinic``
+(login required). Accounts live in the history database (revision 0005); passwords are stored
+only as argon2id hashes (``argon2-cffi``) and there is no default password: the first clinician is
+made with ``lumbar-rom users add NAME --role clinician``.
+
+Roles (data, below): a *clinician* sees, saves, annotates, exports and deletes the people
+assigned to them (a person they create is assigned to them); a *patient* sees, saves and exports
+only their own person. :meth:`Store.for_account <lumbar_rom.history.store.Store.for_account>`
+returns a :class:`ScopedStore`: the same methods as the store, every query limited to the
+account's people in SQL, and every view, export, save and deletion written to ``audit_log``.
+Another person's data is answered as if it did not exist (``None`` / empty), and logged as
+``denied``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Select, select
+
+from lumbar_rom.clinical.engine import Profile
+from lumbar_rom.errors import LumbarRomError
+from lumbar_rom.history.models import Account, AuditEntry, CareAssignment, Person, SessionRow
+from lumbar_rom.history.store import Store
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+MODES = ("personal", "clinic")
+# what each role may do with the people in its scope
+ROLES: dict[str, frozenset[str]] = {
+    "clinician": frozenset({"view", "save", "annotate", "export", "delete", "create"}),
+    "patient": frozenset({"view", "save", "export"}),
+}
+MIN_PASSWORD = 10
+
+
+class AccessError(LumbarRomError):
+    """The signed-in account may not do this (one sentence)."""
+
+
+class AccountError(LumbarRomError):
+    """An account cannot be made as asked (one sentence)."""
+
+
+def mode() -> str:
+    """``personal`` or ``clinic`` from ``LUMBAR_ROM_MODE`` (default personal)."""
+    value = os.environ.get("LUMBAR_ROM_MODE", "personal").strip().lower() or "personal"
+    if value not in MODES:
+        raise LumbarRomError(f"LUMBAR_ROM_MODE is {value!r}; set it to personal or clinic.")
+    return value
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The account a scoped view acts for (no password hash kept)."""
+
+    id: int
+    username: str
+    role: str
+    person_id: int | None
+
+
+def _hasher() -> Any:
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash (salted, with its parameters) of ``password``."""
+    return str(_hasher().hash(password))
+
+
+def check_password(password_hash: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return bool(_hasher().verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# a hash to verify against when the username is unknown, so both failures take as long
+_DUMMY: list[str] = []
+
+
+def _check_username(username: str) -> str:
+    name = username.strip()
+    if not name or len(name) > 80 or any(c.isspace() for c in name):
+        raise AccountError("A username is 1 to 80 characters without spaces.")
+    return name
+
+
+def add_account(store: Store, username: str, password: str, role: str,
+                person: str | None = None) -> SignedIn:
+    """Create an account. A patient's ``person`` (their stored name) is required; it is created
+    when new. Raises :class:`AccountError` for a taken name, a short password or a wrong role."""
+    name = _check_username(username)
+    if role not in ROLES:
+        raise AccountError(f"The role {role!r} does not exist; use one of {', '.join(ROLES)}.")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"A password needs at least {MIN_PASSWORD} characters.")
+    if role == "patient" and not (person or "").strip():
+        raise AccountError("A patient account needs --person, the name their sessions are "
+                           "stored under.")
+    digest = hash_password(password)
+    with store._write() as s:
+        if s.scalar(select(Account).where(Account.username == name)) is not None:
+            raise AccountError(f"The username {name!r} is taken; choose another.")
+        person_id = None
+        if role == "patient" and person:
+            p = s.scalar(select(Person).where(Person.name == person.strip()))
+            if p is None:
+                p = Person(name=person.strip(), created_at=datetime.now())
+                s.add(p)
+                s.flush()
+            person_id = p.id
+        acc = Account(username=name, password_hash=digest, role=role, person_id=person_id,
+                      created_at=datetime.now())
+        s.add(acc)
+        s.add(AuditEntry(at=datetime.now(), username=name, action="account created",
+                         person=person, detail=f"role {role}"))
+        s.flush()
+        return SignedIn(acc.id, acc.username, acc.role, acc.person_id)
+
+
+def accounts(store: Store) -> list[SignedIn]:
+    with store.session() as s:
+        return [SignedIn(a.id, a.username, a.role, a.person_id)
+                for a in s.scalars(select(Account).order_by(Account.username))]
+
+
+def authenticate(store: Store, username: str, password: str) -> SignedIn | None:
+    """The account when ``password`` is right, else ``None`` (both logged)."""
+    with store.session() as s:
+        acc = s.scalar(select(Account).where(Account.username == username.strip()))
+    if acc is None:
+        if not _DUMMY:
+            _DUMMY.append(hash_password("not a password of anyone"))
+        check_password(_DUMMY[0], password)
+        ok = False
+    else:
+        ok = check_password(acc.password_hash, password)
+    with store._write() as s:
+        s.add(AuditEntry(at=datetime.now(), username=username.strip()[:80],
+                         action="signed in" if ok else "sign-in failed", detail=""))
+    if not ok or acc is None:
+        return None
+    return SignedIn(acc.id, acc.username, acc.role, acc.person_id)
+
+
+def assign(store: Store, clinician: str, person: str) -> None:
+    """Let the clinician ``clinician`` see the person ``person`` (created when new)."""
+    with store._write() as s:
+        acc = s.scalar(select(Account).where(Account.username == clinician,
+                                             Account.role == "clinician"))
+        if acc is None:
+            raise AccountError(f"There is no clinician account {clinician!r}.")
+        p = s.scalar(select(Person).where(Person.name == person))
+        if p is None:
+            p = Person(name=person, created_at=datetime.now())
+            s.add(p)
+            s.flush()
+        exists = s.scalar(select(CareAssignment).where(CareAssignment.clinician_id == acc.id,
+                                                       CareAssignment.person_id == p.id))
+        if exists is None:
+            s.add(CareAssignment(clinician_id=acc.id, person_id=p.id))
+            s.add(AuditEntry(at=datetime.now(), username=clinician, action="assigned",
+                             person=person, detail=""))
+
+
+def audit_log(store: Store) -> list[AuditEntry]:
+    """Every audit entry, oldest first."""
+    with store.session() as s:
+        return list(s.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+
+
+class ScopedStore(Store):
+    """The store as one signed-in account may see it (built by ``Store.for_account``)."""
+
+    def __init__(self, store: Store, account: SignedIn) -> None:
+        # share the engine and session factory; no new connection, no migration
+        self.__dict__.update(store.__dict__)
+        self.account = account
+        self._allowed = ROLES[account.role]
+
+    # ---- the scope --------------------------------------------------------------------
+    def _people_ids(self) -> Select[Any]:
+        if self.account.role == "patient":
+            return select(Account.person_id).where(Account.id == self.account.id,
+                                                   Account.person_id.is_not(None))
+        return select(CareAssignment.person_id).where(
+            CareAssignment.clinician_id == self.account.id)
+
+    def _scoped(self, q: Select[Any]) -> Select[Any]:
+        return q.where(Person.id.in_(self._people_ids()))
+
+    def _new_person(self, s: Session, name: str) -> Person:
+        if "create" not in self._allowed:
+            raise AccessError("This account can only use its own person's records.")
+        if s.scalar(select(Person).where(Person.name == name)) is not None:
+            raise AccessError(f"{name!r} is not one of your patients; choose another name "
+                              "or ask for them to be assigned to you.")
+        p = Person(name=name, created_at=datetime.now())
+        s.add(p)
+        s.flush()
+        s.add(CareAssignment(clinician_id=self.account.id, person_id=p.id))
+        return p
+
+    def _may(self, action: str) -> None:
+        if action not in self._allowed:
+            raise AccessError(f"A {self.account.role} account cannot {action} records.")
+
+    def _audit(self, action: str, person: str | None = None,
+               session_id: int | None = None, detail: str = "") -> None:
+        with self.session() as s, s.begin():
+            s.add(AuditEntry(at=datetime.now(), username=self.account.username,
+                             action=action, person=person, session_id=session_id,
+                             detail=detail))
+
+    # ---- reads (audited) --------------------------------------------------------------
+    def sessions(self, person: str) -> list[SessionRow]:
+        rows = self._sessions_of(person)
+        self._audit("viewed" if rows else "viewed (none)", person,
+                    detail=f"{len(rows)} session(s)")
+        return rows
+
+    def get_session(self, session_id: int) -> SessionRow | None:
+        row = super().get_session(session_id)
+        if row is None:
+            self._audit("denied", session_id=session_id, detail="open session")
+            return None
+        self._audit("viewed", row.person.name, session_id)
+        return row
+
+    def export_rows(self, person: str) -> list[dict[str, Any]]:
+        self._may("export")
+        rows = self._export_rows(person)
+        self._audit("exported", person, detail=f"rows, {len(rows)} trial(s)")
+        return rows
+
+    def export_csv(self, person: str) -> str:
+        self._may("export")
+        text = super().export_csv(person)
+        self._audit("exported", person, detail="CSV")
+        return str(text)
+
+    def export_json(self, person: str) -> dict[str, Any]:
+        self._may("export")
+        out = super().export_json(person)
+        self._audit("exported", person, detail=f"JSON, {len(out['sessions'])} session(s)")
+        return dict(out)
+
+    # ---- writes (audited) -------------------------------------------------------------
+    def save_session(self, person: str, *args: Any, **kwargs: Any) -> int:
+        self._may("save")
+        sid = int(super().save_session(person, *args, **kwargs))
+        self._audit("saved", person, sid)
+        return sid
+
+    def delete_session(self, session_id: int) -> bool:
+        self._may("delete")
+        done = bool(super().delete_session(session_id))
+        self._audit("deleted" if done else "denied", session_id=session_id,
+                    detail="delete session")
+        return done
+
+    def delete_person(self, name: str) -> bool:
+        self._may("delete")
+        done = bool(super().delete_person(name))
+        self._audit("deleted" if done else "denied", name, detail="delete person")
+        return done
+
+    def record_stall_answers(self, person: str, movement: str,
+                             answers: dict[str, bool]) -> None:
+        self._may("save")
+        super().record_stall_answers(person, movement, answers)
+
+    def set_maintenance(self, person: str, movement: str, since: datetime) -> None:
+        self._may("save")
+        super().set_maintenance(person, movement, since)
+
+    def person(self, name: str, profile: Profile | None = None) -> Person:
+        self._may("save")
+        return super().person(name, profile)
+
+    def migrate(self, revision: str = "head") -> None:
+        raise AccessError("A signed-in view cannot change the database schema.")
+
+    def close(self) -> None:
+        """A view does not close the store it shares."""
