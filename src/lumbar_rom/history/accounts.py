@@ -5,7 +5,7 @@ Mode: ``LUMBAR_ROM_MODE`` = ``personal`` (the default: no login, one computer) o
 only as argon2id hashes (``argon2-cffi``) and there is no default password: the first clinician is
 made with ``lumbar-rom users add NAME --role clinician``.
 
-Roles (data, below): a *clinician* sees, saves, annotates, exports and deletes the people
+Roles (data: ``store.ROLES``): a *clinician* sees, saves, annotates, exports and deletes the people
 assigned to them (a person they create is assigned to them); a *patient* sees, saves and exports
 only their own person. :meth:`Store.for_account <lumbar_rom.history.store.Store.for_account>`
 returns a :class:`ScopedStore`: the same methods as the store, every query limited to the
@@ -17,31 +17,20 @@ Another person's data is answered as if it did not exist (``None`` / empty), and
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
-from lumbar_rom.clinical.engine import Profile
 from lumbar_rom.errors import LumbarRomError
-from lumbar_rom.history.models import Account, AuditEntry, CareAssignment, Person, SessionRow
-from lumbar_rom.history.store import Store
+from lumbar_rom.history.models import Account, AuditEntry, CareAssignment, Person
+from lumbar_rom.history.store import ROLES, AccessError, ScopedStore, SignedIn, Store
 
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+__all__ = ["ROLES", "AccessError", "AccountError", "ScopedStore", "SignedIn", "accounts",
+           "add_account", "assign", "audit_log", "authenticate", "mode"]
 
 MODES = ("personal", "clinic")
-# what each role may do with the people in its scope
-ROLES: dict[str, frozenset[str]] = {
-    "clinician": frozenset({"view", "save", "annotate", "export", "delete", "create"}),
-    "patient": frozenset({"view", "save", "export"}),
-}
 MIN_PASSWORD = 10
-
-
-class AccessError(LumbarRomError):
-    """The signed-in account may not do this (one sentence)."""
 
 
 class AccountError(LumbarRomError):
@@ -56,18 +45,12 @@ def mode() -> str:
     return value
 
 
-@dataclass(frozen=True)
-class SignedIn:
-    """The account a scoped view acts for (no password hash kept)."""
-
-    id: int
-    username: str
-    role: str
-    person_id: int | None
-
-
 def _hasher() -> Any:
-    from argon2 import PasswordHasher
+    try:
+        from argon2 import PasswordHasher
+    except ImportError:
+        raise LumbarRomError("Clinic mode needs argon2-cffi; install it with "
+                             "pip install 'lumbar-rom[clinic]'.") from None
 
     return PasswordHasher()
 
@@ -179,119 +162,3 @@ def audit_log(store: Store) -> list[AuditEntry]:
     """Every audit entry, oldest first."""
     with store.session() as s:
         return list(s.scalars(select(AuditEntry).order_by(AuditEntry.id)))
-
-
-class ScopedStore(Store):
-    """The store as one signed-in account may see it (built by ``Store.for_account``)."""
-
-    def __init__(self, store: Store, account: SignedIn) -> None:
-        # share the engine and session factory; no new connection, no migration
-        self.__dict__.update(store.__dict__)
-        self.account = account
-        self._allowed = ROLES[account.role]
-
-    # ---- the scope --------------------------------------------------------------------
-    def _people_ids(self) -> Select[Any]:
-        if self.account.role == "patient":
-            return select(Account.person_id).where(Account.id == self.account.id,
-                                                   Account.person_id.is_not(None))
-        return select(CareAssignment.person_id).where(
-            CareAssignment.clinician_id == self.account.id)
-
-    def _scoped(self, q: Select[Any]) -> Select[Any]:
-        return q.where(Person.id.in_(self._people_ids()))
-
-    def _new_person(self, s: Session, name: str) -> Person:
-        if "create" not in self._allowed:
-            raise AccessError("This account can only use its own person's records.")
-        if s.scalar(select(Person).where(Person.name == name)) is not None:
-            raise AccessError(f"{name!r} is not one of your patients; choose another name "
-                              "or ask for them to be assigned to you.")
-        p = Person(name=name, created_at=datetime.now())
-        s.add(p)
-        s.flush()
-        s.add(CareAssignment(clinician_id=self.account.id, person_id=p.id))
-        return p
-
-    def _may(self, action: str) -> None:
-        if action not in self._allowed:
-            raise AccessError(f"A {self.account.role} account cannot {action} records.")
-
-    def _audit(self, action: str, person: str | None = None,
-               session_id: int | None = None, detail: str = "") -> None:
-        with self.session() as s, s.begin():
-            s.add(AuditEntry(at=datetime.now(), username=self.account.username,
-                             action=action, person=person, session_id=session_id,
-                             detail=detail))
-
-    # ---- reads (audited) --------------------------------------------------------------
-    def sessions(self, person: str) -> list[SessionRow]:
-        rows = self._sessions_of(person)
-        self._audit("viewed" if rows else "viewed (none)", person,
-                    detail=f"{len(rows)} session(s)")
-        return rows
-
-    def get_session(self, session_id: int) -> SessionRow | None:
-        row = super().get_session(session_id)
-        if row is None:
-            self._audit("denied", session_id=session_id, detail="open session")
-            return None
-        self._audit("viewed", row.person.name, session_id)
-        return row
-
-    def export_rows(self, person: str) -> list[dict[str, Any]]:
-        self._may("export")
-        rows = self._export_rows(person)
-        self._audit("exported", person, detail=f"rows, {len(rows)} trial(s)")
-        return rows
-
-    def export_csv(self, person: str) -> str:
-        self._may("export")
-        text = super().export_csv(person)
-        self._audit("exported", person, detail="CSV")
-        return str(text)
-
-    def export_json(self, person: str) -> dict[str, Any]:
-        self._may("export")
-        out = super().export_json(person)
-        self._audit("exported", person, detail=f"JSON, {len(out['sessions'])} session(s)")
-        return dict(out)
-
-    # ---- writes (audited) -------------------------------------------------------------
-    def save_session(self, person: str, *args: Any, **kwargs: Any) -> int:
-        self._may("save")
-        sid = int(super().save_session(person, *args, **kwargs))
-        self._audit("saved", person, sid)
-        return sid
-
-    def delete_session(self, session_id: int) -> bool:
-        self._may("delete")
-        done = bool(super().delete_session(session_id))
-        self._audit("deleted" if done else "denied", session_id=session_id,
-                    detail="delete session")
-        return done
-
-    def delete_person(self, name: str) -> bool:
-        self._may("delete")
-        done = bool(super().delete_person(name))
-        self._audit("deleted" if done else "denied", name, detail="delete person")
-        return done
-
-    def record_stall_answers(self, person: str, movement: str,
-                             answers: dict[str, bool]) -> None:
-        self._may("save")
-        super().record_stall_answers(person, movement, answers)
-
-    def set_maintenance(self, person: str, movement: str, since: datetime) -> None:
-        self._may("save")
-        super().set_maintenance(person, movement, since)
-
-    def person(self, name: str, profile: Profile | None = None) -> Person:
-        self._may("save")
-        return super().person(name, profile)
-
-    def migrate(self, revision: str = "head") -> None:
-        raise AccessError("A signed-in view cannot change the database schema.")
-
-    def close(self) -> None:
-        """A view does not close the store it shares."""

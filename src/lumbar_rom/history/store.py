@@ -7,6 +7,12 @@ on, and every transaction starts with ``BEGIN IMMEDIATE`` plus a 10 s busy timeo
 sessions writing at once wait for each other instead of failing. The schema is created and
 upgraded only by the Alembic migrations in ``history/migrations`` (run on open).
 Video is never stored unless the person opts in (``video_path``).
+
+A database that is neither empty nor ours is refused before anything is written to it (ours:
+SQLite ``PRAGMA application_id`` = :data:`APPLICATION_ID`, or an ``alembic_version`` holding one
+of our revisions). Messages never show a URL's password. In clinic mode
+:meth:`Store.for_account` gives a :class:`ScopedStore`: the same methods, every query limited to
+the signed-in account's people, every read, export, save and deletion audited.
 """
 
 from __future__ import annotations
@@ -17,10 +23,10 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from alembic import command
@@ -36,6 +42,9 @@ from lumbar_rom.assessment.trial import TrialResult
 from lumbar_rom.clinical.engine import Assessment, Profile, Screening
 from lumbar_rom.errors import LumbarRomError
 from lumbar_rom.history.models import (
+    Account,
+    AuditEntry,
+    CareAssignment,
     Maintenance,
     Person,
     PlanRow,
@@ -44,9 +53,6 @@ from lumbar_rom.history.models import (
     TrialRow,
 )
 from lumbar_rom.serialize import json_safe
-
-if TYPE_CHECKING:
-    from lumbar_rom.history.accounts import ScopedStore, SignedIn
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PROTOCOL_VERSION = "1"
@@ -186,6 +192,27 @@ def unpack_series(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
     return a[:, 0].astype(float), a[:, 1].astype(float)
 
 
+# what each role may do with the people in its scope
+ROLES: dict[str, frozenset[str]] = {
+    "clinician": frozenset({"view", "save", "annotate", "export", "delete", "create"}),
+    "patient": frozenset({"view", "save", "export"}),
+}
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The account a scoped view acts for (no password hash kept)."""
+
+    id: int
+    username: str
+    role: str
+    person_id: int | None
+
+
+class AccessError(LumbarRomError):
+    """The signed-in account may not do this (one sentence)."""
+
+
 class Store:
     """The database of people, sessions and trials. Safe to share across threads."""
 
@@ -293,8 +320,6 @@ class Store:
         """This store as ``account`` may see it (clinic mode): a
         :class:`~lumbar_rom.history.accounts.ScopedStore` whose every query is limited to the
         account's people and whose reads, exports and deletions are written to the audit log."""
-        from lumbar_rom.history.accounts import ScopedStore
-
         return ScopedStore(self, account)
 
     # ---- people -------------------------------------------------------------------------------
@@ -473,6 +498,122 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+class ScopedStore(Store):
+    """The store as one signed-in account may see it (built by ``Store.for_account``)."""
+
+    def __init__(self, store: Store, account: SignedIn) -> None:
+        # share the engine and session factory; no new connection, no migration
+        self.__dict__.update(store.__dict__)
+        self.account = account
+        self._allowed = ROLES[account.role]
+
+    # ---- the scope --------------------------------------------------------------------
+    def _people_ids(self) -> Select[Any]:
+        if self.account.role == "patient":
+            return select(Account.person_id).where(Account.id == self.account.id,
+                                                   Account.person_id.is_not(None))
+        return select(CareAssignment.person_id).where(
+            CareAssignment.clinician_id == self.account.id)
+
+    def _scoped(self, q: Select[Any]) -> Select[Any]:
+        return q.where(Person.id.in_(self._people_ids()))
+
+    def _new_person(self, s: Session, name: str) -> Person:
+        if "create" not in self._allowed:
+            raise AccessError("This account can only use its own person's records.")
+        if s.scalar(select(Person).where(Person.name == name)) is not None:
+            raise AccessError(f"{name!r} is not one of your patients; choose another name "
+                              "or ask for them to be assigned to you.")
+        p = Person(name=name, created_at=datetime.now())
+        s.add(p)
+        s.flush()
+        s.add(CareAssignment(clinician_id=self.account.id, person_id=p.id))
+        return p
+
+    def _may(self, action: str) -> None:
+        if action not in self._allowed:
+            raise AccessError(f"A {self.account.role} account cannot {action} records.")
+
+    def _audit(self, action: str, person: str | None = None,
+               session_id: int | None = None, detail: str = "") -> None:
+        with self.session() as s, s.begin():
+            s.add(AuditEntry(at=datetime.now(), username=self.account.username,
+                             action=action, person=person, session_id=session_id,
+                             detail=detail))
+
+    # ---- reads (audited) --------------------------------------------------------------
+    def sessions(self, person: str) -> list[SessionRow]:
+        rows = self._sessions_of(person)
+        self._audit("viewed" if rows else "viewed (none)", person,
+                    detail=f"{len(rows)} session(s)")
+        return rows
+
+    def get_session(self, session_id: int) -> SessionRow | None:
+        row = super().get_session(session_id)
+        if row is None:
+            self._audit("denied", session_id=session_id, detail="open session")
+            return None
+        self._audit("viewed", row.person.name, session_id)
+        return row
+
+    def export_rows(self, person: str) -> list[dict[str, Any]]:
+        self._may("export")
+        rows = self._export_rows(person)
+        self._audit("exported", person, detail=f"rows, {len(rows)} trial(s)")
+        return rows
+
+    def export_csv(self, person: str) -> str:
+        self._may("export")
+        text = super().export_csv(person)
+        self._audit("exported", person, detail="CSV")
+        return str(text)
+
+    def export_json(self, person: str) -> dict[str, Any]:
+        self._may("export")
+        out = super().export_json(person)
+        self._audit("exported", person, detail=f"JSON, {len(out['sessions'])} session(s)")
+        return dict(out)
+
+    # ---- writes (audited) -------------------------------------------------------------
+    def save_session(self, person: str, *args: Any, **kwargs: Any) -> int:
+        self._may("save")
+        sid = int(super().save_session(person, *args, **kwargs))
+        self._audit("saved", person, sid)
+        return sid
+
+    def delete_session(self, session_id: int) -> bool:
+        self._may("delete")
+        done = bool(super().delete_session(session_id))
+        self._audit("deleted" if done else "denied", session_id=session_id,
+                    detail="delete session")
+        return done
+
+    def delete_person(self, name: str) -> bool:
+        self._may("delete")
+        done = bool(super().delete_person(name))
+        self._audit("deleted" if done else "denied", name, detail="delete person")
+        return done
+
+    def record_stall_answers(self, person: str, movement: str,
+                             answers: dict[str, bool]) -> None:
+        self._may("save")
+        super().record_stall_answers(person, movement, answers)
+
+    def set_maintenance(self, person: str, movement: str, since: datetime) -> None:
+        self._may("save")
+        super().set_maintenance(person, movement, since)
+
+    def person(self, name: str, profile: Profile | None = None) -> Person:
+        self._may("save")
+        return super().person(name, profile)
+
+    def migrate(self, revision: str = "head") -> None:
+        raise AccessError("A signed-in view cannot change the database schema.")
+
+    def close(self) -> None:
+        """A view does not close the store it shares."""
 
 
 def _f(x: float) -> float | None:
