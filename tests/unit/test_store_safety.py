@@ -40,6 +40,9 @@ def foreign(path, setup):
     # another program that also uses Alembic: its revision is not one of ours
     ["CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)",
      "INSERT INTO alembic_version VALUES ('ae1027a6acf')", "CREATE TABLE people (id INTEGER)"],
+    # another program's Alembic numbers its revisions like ours: our tables are missing
+    ["CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)",
+     "INSERT INTO alembic_version VALUES ('0001')", "CREATE TABLE orders (id INTEGER)"],
     # no tables yet, but the file is marked by another application
     ["PRAGMA application_id = 1234"],
 ])

@@ -58,6 +58,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PROTOCOL_VERSION = "1"
 # SQLite's header field marking a lumbar-rom database: "LROM" as a big-endian 32-bit number.
 APPLICATION_ID = 0x4C524F4D
+FIRST_TABLES = ("people", "sessions", "trials", "plans")  # revision 0001
 
 
 def default_url() -> str:
@@ -155,8 +156,9 @@ def known_revisions() -> set[str]:
 def _ownership(conn: Connection) -> str:
     """``"empty"``, ``"ours"`` or ``"foreign"`` -- read only, the database is not changed.
 
-    Ours: SQLite's ``application_id`` is :data:`APPLICATION_ID`, or the ``alembic_version``
-    table holds one of our revisions (databases made before the marker, and PostgreSQL)."""
+    Ours: SQLite's ``application_id`` is :data:`APPLICATION_ID`, or (databases made before the
+    marker, and PostgreSQL) the ``alembic_version`` table holds one of our revisions and the
+    tables of our first schema are there (another program's Alembic may also say "0001")."""
     from alembic.runtime.migration import MigrationContext
 
     tables = inspect(conn).get_table_names()
@@ -170,7 +172,7 @@ def _ownership(conn: Connection) -> str:
             return "empty"
     elif not tables:
         return "empty"
-    if app_id == 0 and "alembic_version" in tables:
+    if app_id == 0 and {"alembic_version", *FIRST_TABLES} <= set(tables):
         heads = MigrationContext.configure(conn).get_current_heads()
         if heads and set(heads) <= known_revisions():
             return "ours"
