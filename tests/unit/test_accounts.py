@@ -146,11 +146,18 @@ def test_a_personal_store_is_unchanged(clinic):
     assert [p.name for p in store.people()] == ["Ana Lopez", "Ben Okafor"]
 
 
-def test_mode(monkeypatch):
+def test_mode(monkeypatch, tmp_path):
     monkeypatch.delenv("LUMBAR_ROM_MODE", raising=False)
-    assert mode() == "personal"
-    monkeypatch.setenv("LUMBAR_ROM_MODE", "Clinic")
+    monkeypatch.setenv("LUMBAR_ROM_CONFIG", str(tmp_path / "config.toml"))
+    assert mode() == "personal"  # no setting, no file
+    (tmp_path / "config.toml").write_text('mode = "clinic"\n')
     assert mode() == "clinic"
+    monkeypatch.setenv("LUMBAR_ROM_MODE", "Personal")  # the variable wins over the file
+    assert mode() == "personal"
     monkeypatch.setenv("LUMBAR_ROM_MODE", "hospital")
-    with pytest.raises(LumbarRomError, match="set it to personal or clinic"):
+    with pytest.raises(LumbarRomError, match="LUMBAR_ROM_MODE is 'hospital'; set it to personal"):
+        mode()
+    monkeypatch.delenv("LUMBAR_ROM_MODE")
+    (tmp_path / "config.toml").write_text("mode = clinic\n")
+    with pytest.raises(LumbarRomError, match="cannot be read"):
         mode()

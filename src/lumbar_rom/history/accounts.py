@@ -1,9 +1,10 @@
 """Clinic mode at the store layer: accounts, roles, who may see whom, and the audit log.
 
-Mode: ``LUMBAR_ROM_MODE`` = ``personal`` (the default: no login, one computer) or ``clinic``
-(login required). Accounts live in the history database (revision 0005); passwords are stored
-only as argon2id hashes (``argon2-cffi``) and there is no default password: the first clinician is
-made with ``lumbar-rom users add NAME --role clinician``.
+Mode: ``LUMBAR_ROM_MODE`` (or ``mode = "clinic"`` in the config file, :func:`config_path`) =
+``personal`` (the default: no login, one computer) or ``clinic`` (login required). Accounts live
+in the history database (revision 0005); passwords are stored only as argon2id hashes
+(``argon2-cffi``) and there is no default password: the first clinician is made with
+``lumbar-rom users add NAME --role clinician``.
 
 Roles (data: ``store.ROLES``): a *clinician* sees, saves, annotates, exports and deletes the people
 assigned to them (a person they create is assigned to them); a *patient* sees, saves and exports
@@ -17,7 +18,9 @@ Another person's data is answered as if it did not exist (``None`` / empty), and
 from __future__ import annotations
 
 import os
+import tomllib
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -37,11 +40,31 @@ class AccountError(LumbarRomError):
     """An account cannot be made as asked (one sentence)."""
 
 
+def config_path() -> Path:
+    """``$LUMBAR_ROM_CONFIG``, else ``config.toml`` in the user config folder."""
+    given = os.environ.get("LUMBAR_ROM_CONFIG")
+    if given:
+        return Path(given)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("lumbar-rom", appauthor=False)) / "config.toml"
+
+
 def mode() -> str:
-    """``personal`` or ``clinic`` from ``LUMBAR_ROM_MODE`` (default personal)."""
-    value = os.environ.get("LUMBAR_ROM_MODE", "personal").strip().lower() or "personal"
+    """``personal`` (the default) or ``clinic``: ``$LUMBAR_ROM_MODE``, else ``mode = "..."`` in
+    the config file (:func:`config_path`)."""
+    value, where = os.environ.get("LUMBAR_ROM_MODE", ""), "LUMBAR_ROM_MODE"
+    path = config_path()
+    if not value.strip() and path.is_file():
+        try:
+            value = str(tomllib.loads(path.read_text()).get("mode", ""))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise LumbarRomError(f"The config file {path} cannot be read ({exc}); fix it or "
+                                 "remove it.") from None
+        where = f"The mode in {path}"
+    value = value.strip().lower() or "personal"
     if value not in MODES:
-        raise LumbarRomError(f"LUMBAR_ROM_MODE is {value!r}; set it to personal or clinic.")
+        raise LumbarRomError(f"{where} is {value!r}; set it to personal or clinic.")
     return value
 
 
