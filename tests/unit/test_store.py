@@ -196,6 +196,32 @@ def test_concurrent_writes_from_two_app_sessions(db_url):
     assert len(c.sessions("ana")) == 15 and len(c.sessions("ben")) == 15
 
 
+def test_concurrent_first_sessions_of_the_same_new_person(db_url):
+    """Two app sessions save the first session of the same new person at the same moment."""
+    stores = [Store(db_url) for _ in range(4)]
+    barrier = threading.Barrier(len(stores))
+    errors, ids = [], []
+
+    def writer(store, i):
+        try:
+            barrier.wait()
+            ids.append(save(store, "kim", when=NOW + timedelta(minutes=i),
+                            trials=restricted_set()[:1]))
+        except Exception as exc:  # pragma: no cover - the assertion below reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(s, i)) for i, s in enumerate(stores)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert [p.name for p in stores[0].people()] == ["kim"]
+    assert sorted(s.id for s in stores[0].sessions("kim")) == sorted(ids) and len(ids) == 4
+    for s in stores:
+        s.close()
+
+
 WRITER = textwrap.dedent("""
     import sys
     from datetime import datetime, timedelta

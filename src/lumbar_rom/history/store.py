@@ -34,7 +34,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Select, create_engine, event, inspect, make_url, select
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from lumbar_rom import __version__
@@ -314,8 +314,17 @@ class Store:
         return s.scalar(self._scoped(select(Person).where(Person.name == name)))
 
     def _new_person(self, s: Session, name: str) -> Person:
-        p = Person(name=name, created_at=datetime.now())
-        s.add(p)
+        """Create ``name``; when another writer created it a moment ago (PostgreSQL runs both
+        transactions at once), use theirs: the insert is tried inside a savepoint."""
+        try:
+            with s.begin_nested():
+                p = Person(name=name, created_at=datetime.now())
+                s.add(p)
+        except IntegrityError:
+            found = s.scalar(select(Person).where(Person.name == name))
+            if found is None:
+                raise
+            return found
         return p
 
     def for_account(self, account: SignedIn) -> ScopedStore:
