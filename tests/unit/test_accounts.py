@@ -93,6 +93,8 @@ def test_a_patient_cannot_reach_another_patients_session_by_any_store_method(cli
     with pytest.raises(AccessError):
         ana.delete_person("Ben Okafor")
     with pytest.raises(AccessError):
+        ana.annotate(ben_sid, "read by Ana")
+    with pytest.raises(AccessError):
         save(ana, "Ben Okafor")  # a patient saves only under their own name
     with pytest.raises(AccessError):
         save(ana, "Someone New")
@@ -114,6 +116,10 @@ def test_a_clinician_sees_only_assigned_people_and_creates_their_own(clinic):
     assert store.get_session(ids["Ben Okafor"]) is not None
     with pytest.raises(AccessError, match="not one of your patients"):
         save(dr_a, "Ben Okafor")
+    assert dr_a.annotate(ids["Ben Okafor"], "not mine") is False
+    assert dr_a.annotate(ids["Ana Lopez"], "hips stiff") is True
+    assert store.get_session(ids["Ana Lopez"]).notes == "hips stiff"
+    assert store.get_session(ids["Ben Okafor"]).notes == "first"
     sid = save(dr_a, "Cleo New")  # a new person is assigned to the clinician who made them
     assert [p.name for p in dr_a.people()] == ["Ana Lopez", "Cleo New"]
     assert signed_in(store, "dr_b").get_session(sid) is None

@@ -178,3 +178,12 @@ def test_a_read_only_postgresql_database_is_one_sentence(pg_url, postgres_server
         save(store)
     assert str(err.value) == READ_ONLY
     store.close()
+
+
+def test_a_postgresql_error_never_shows_the_password(postgres_server):
+    bad = postgres_server.url("no_such_db").replace("lumbar@", "lumbar:Hunter2-pw@")
+    with pytest.raises(StoreError) as err:
+        Store(bad)
+    text = str(err.value)
+    assert "no_such_db" in text and "does not exist" in text
+    assert "Hunter2" not in text and "lumbar:***@" in text and "\n" not in text

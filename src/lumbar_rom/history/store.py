@@ -408,6 +408,16 @@ class Store:
                           selectinload(SessionRow.person)))
             return s.scalar(q)
 
+    def annotate(self, session_id: int, notes: str) -> bool:
+        """Replace a session's notes (a clinician's annotation); False when there is none."""
+        with self._write() as s:
+            row = s.scalar(self._scoped(select(SessionRow).join(Person)
+                                        .where(SessionRow.id == session_id)))
+            if row is None:
+                return False
+            row.notes = notes
+            return True
+
     def delete_session(self, session_id: int) -> bool:
         with self._write() as s:
             row = s.scalar(self._scoped(select(SessionRow).join(Person)
@@ -599,6 +609,12 @@ class ScopedStore(Store):
         done = bool(super().delete_session(session_id))
         self._audit("deleted" if done else "denied", session_id=session_id,
                     detail="delete session")
+        return done
+
+    def annotate(self, session_id: int, notes: str) -> bool:
+        self._may("annotate")
+        done = bool(super().annotate(session_id, notes))
+        self._audit("annotated" if done else "denied", session_id=session_id, detail="notes")
         return done
 
     def delete_person(self, name: str) -> bool:
