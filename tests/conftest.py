@@ -35,3 +35,7 @@ def estimator():
     est = MediaPipeEstimator(mode="video")
     yield est
     est.close()
+
+
+# a throwaway PostgreSQL server (session scope) and `db_url`, which runs a test on SQLite and on it
+from tests.fixtures.postgres import db_url, pg_url, postgres_server  # noqa: E402, F401

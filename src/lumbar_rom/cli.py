@@ -22,6 +22,7 @@ import typer
 
 from lumbar_rom import __version__
 from lumbar_rom.assessment.protocol import MOVEMENTS, MovementSpec, parse_movement
+from lumbar_rom.cli_users import users_app
 from lumbar_rom.errors import LumbarRomError
 from lumbar_rom.inputs import (
     check_age,
@@ -496,6 +497,9 @@ def batch(
                f"earlier runs, {result.failed} failed, {result.errors} internal errors "
                f"({result.workers} worker(s), {result.elapsed_s:.0f} s)")
     typer.echo(f"summary -> {result.summary_csv}")
+
+
+app.add_typer(users_app, name="users")
 
 
 def main() -> None:  # pragma: no cover - console script entry

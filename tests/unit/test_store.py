@@ -1,4 +1,6 @@
-"""History storage against a real SQLite file: create, reopen, migrate, concurrency, kill -9."""
+"""History storage against a real SQLite file and a real PostgreSQL server (``db_url`` runs each
+test on both): create, reopen, migrate from the first schema, concurrency, kill -9, people kept
+apart. The same Alembic migrations serve both."""
 
 import json
 import math
@@ -17,51 +19,48 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 from alembic import command
-from alembic.config import Config
 
 from lumbar_rom.clinical.engine import SCHEMA_VERSION, Profile, Screening, assess
 from lumbar_rom.history.progress import points_from_sessions
-from lumbar_rom.history.store import Store, alembic_config, pack_series, unpack_series
+from lumbar_rom.history.store import (
+    Store,
+    alembic_config,
+    head_revision,
+    pack_series,
+    unpack_series,
+)
 from lumbar_rom.report.pdf import write_report
 from lumbar_rom.serialize import json_safe
 from tests.fixtures.clinical import restricted_set
+from tests.fixtures.history import NOW, save
 
-NOW = datetime(2026, 11, 25, 9, 30)
-
-
-def _head() -> str:
-    from alembic.script import ScriptDirectory
-
-    from lumbar_rom.history.store import MIGRATIONS
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    return str(ScriptDirectory.from_config(cfg).get_current_head())
-
-
-HEAD = _head()
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'h.db'}"
+def sqlite_file(db_url: str) -> Path | None:
+    return Path(db_url.removeprefix("sqlite:///")) if db_url.startswith("sqlite") else None
 
 
-def save(store, person="ana", when=NOW, trials=None, pain=5):
-    trials = trials if trials is not None else restricted_set()
-    prof = Profile(age=40, sex="female", height_cm=165)
-    scr = Screening(pain_before=pain, factors={"walking": False})
-    a = assess(prof, scr, trials, now=when)
-    return store.save_session(person, prof, scr, trials, a, started_at=when, notes="first")
+def insert(conn, table: str, **values) -> int:
+    """Insert one row as code of an older revision would have (reflected table: its columns and
+    types as they are in the database now); returns its id."""
+    tbl = sa.Table(table, sa.MetaData(), autoload_with=conn)
+    return int(conn.execute(tbl.insert().values(**values)).inserted_primary_key[0])
 
 
-def test_create_save_reopen(tmp_path):
-    s = Store(url(tmp_path))
-    assert s.revision() == HEAD
+def count(store, sql: str) -> int:
+    with store.engine.connect() as c:
+        return int(c.execute(sa.text(sql)).scalar())
+
+
+def test_create_save_reopen(db_url):
+    s = Store(db_url)
+    assert s.revision() == head_revision()
     sid = save(s)
     s.close()
-    again = Store(url(tmp_path))
+    again = Store(db_url)
     row = again.get_session(sid)
     assert row is not None and row.person.name == "ana" and row.notes == "first"
     assert {t.movement for t in row.trials} == {"flexion", "extension", "side-bend-left",
@@ -72,8 +71,11 @@ def test_create_save_reopen(tmp_path):
     assert flex.protocol == "side:v1" and flex.software_version
     assert row.plan is not None and row.plan.plan and row.plan.goals
     assert row.assessment["schema_version"] == 1
-    with sqlite3.connect(tmp_path / "h.db") as c:
-        assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    if (path := sqlite_file(db_url)) is not None:
+        with sqlite3.connect(path) as c:
+            assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    else:
+        assert again.engine.dialect.name == "postgresql"
 
 
 def test_series_round_trip():
@@ -84,8 +86,8 @@ def test_series_round_trip():
     assert len(pack_series(t, v)) == 90 * 8  # compact: 8 bytes a frame
 
 
-def test_people_are_kept_apart_and_deleted(tmp_path):
-    s = Store(url(tmp_path))
+def test_people_are_kept_apart_and_deleted(db_url):
+    s = Store(db_url)
     save(s, "ana")
     save(s, "ben")
     save(s, "ben", when=NOW + timedelta(days=7))
@@ -96,60 +98,56 @@ def test_people_are_kept_apart_and_deleted(tmp_path):
     s.record_stall_answers("ana", "flexion", {"shoes": True})
     assert s.delete_person("ana")
     assert s.sessions("ana") == [] and [p.name for p in s.people()] == ["ben"]
-    with sqlite3.connect(tmp_path / "h.db") as c:  # cascades: no orphan rows
-        assert c.execute("SELECT count(*) FROM trials t LEFT JOIN sessions s ON "
-                         "t.session_id = s.id WHERE s.id IS NULL").fetchone()[0] == 0
-        assert c.execute("SELECT count(*) FROM stall_answers").fetchone()[0] == 0
+    # cascades: no orphan rows
+    assert count(s, "SELECT count(*) FROM trials t LEFT JOIN sessions s ON "
+                    "t.session_id = s.id WHERE s.id IS NULL") == 0
+    assert count(s, "SELECT count(*) FROM stall_answers") == 0
+    assert count(s, "SELECT count(*) FROM trials") == 6
 
 
-def test_migrate_from_the_first_schema(tmp_path):
-    old = Store(url(tmp_path), migrate=False)
+def test_migrate_from_the_first_schema(db_url):
+    old = Store(db_url, migrate=False)
     cfg = alembic_config(old.engine)
     with old.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
     assert old.revision() == "0001"
-    with sqlite3.connect(tmp_path / "h.db") as c:
-        tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    with old.engine.begin() as c:
+        tables = set(sa.inspect(c).get_table_names())
         assert "stall_answers" not in tables and "sessions" in tables
-        c.execute("INSERT INTO people (id, name, created_at) VALUES (1, 'old', '2026-01-01')")
-        c.execute("INSERT INTO sessions (id, person_id, started_at, screening, assessment, notes,"
-                  " software_version, model_sha256) VALUES (1, 1, '2026-01-02 10:00:00.000000', "
-                  "'{}', '{}', 'kept', '0.0.1', '')")
+        pid = insert(c, "people", name="old", created_at=datetime(2026, 1, 1))
+        insert(c, "sessions", person_id=pid, started_at=datetime(2026, 1, 2, 10), screening={},
+               assessment={}, notes="kept", software_version="0.0.1", model_sha256="")
     old.close()
-    new = Store(url(tmp_path))  # migrates to head on open
-    assert new.revision() == HEAD
+    new = Store(db_url)  # migrates to head on open
+    assert new.revision() == head_revision()
     assert new.sessions("old")[0].notes == "kept"
     new.record_stall_answers("old", "flexion", {"walking": False})
     assert new.stall_answers("old")[0].answers == {"walking": False}
 
 
-def test_a_row_stored_before_schema_versions_still_loads(tmp_path):
+def test_a_row_stored_before_schema_versions_still_loads(db_url, tmp_path):
     """A session written at revision 0002 (no schema_version column), its assessment JSON as the
     code before typed reading wrote it (here even without the inner schema_version)."""
-    old = Store(url(tmp_path), migrate=False)
+    old = Store(db_url, migrate=False)
     old.migrate("0002")
     prof, scr = Profile(age=40), Screening(pain_before=5, pain_limited=("extension",))
     trials = restricted_set()
     a = assess(prof, scr, trials, now=NOW)
     stored = {k: v for k, v in a.to_dict().items() if k != "schema_version"}
-    with sqlite3.connect(tmp_path / "h.db") as c:
-        c.execute("INSERT INTO people (id, name, created_at) VALUES (1, 'old', '2026-01-01')")
-        c.execute("INSERT INTO sessions (id, person_id, started_at, pain_before, screening, "
-                  "assessment, notes, software_version, model_sha256) VALUES (1, 1, "
-                  "'2026-01-02 10:00:00.000000', 5, ?, ?, '', '0.0.1', '')",
-                  (json.dumps(json_safe(asdict(scr))), json.dumps(stored)))
-        c.execute("INSERT INTO trials (session_id, movement, protocol, value_deg, "
-                  "uncertainty_deg, status, decision, flags, result, series, software_version, "
-                  "model_sha256) VALUES (1, 'flexion', 'side:v1', 40.0, 3.0, 'ok', 'restricted', "
-                  "?, ?, x'', '0.0.1', '')",
-                  (json.dumps([{"code": "knees_bent", "message": "knees bent",
-                                "blocking": False}]),
-                   json.dumps({"posture": {"pelvic_obliquity_deg": 6.5,
-                                           "forward_head_deg": None}})))
+    with old.engine.begin() as c:
+        pid = insert(c, "people", name="old", created_at=datetime(2026, 1, 1))
+        sid = insert(c, "sessions", person_id=pid, started_at=datetime(2026, 1, 2, 10),
+                     pain_before=5, screening=json.loads(json.dumps(json_safe(asdict(scr)))),
+                     assessment=stored, notes="", software_version="0.0.1", model_sha256="")
+        insert(c, "trials", session_id=sid, movement="flexion", protocol="side:v1",
+               value_deg=40.0, uncertainty_deg=3.0, status="ok", decision="restricted",
+               flags=[{"code": "knees_bent", "message": "knees bent", "blocking": False}],
+               result={"posture": {"pelvic_obliquity_deg": 6.5, "forward_head_deg": None}},
+               series=b"", software_version="0.0.1", model_sha256="")
     old.close()
-    new = Store(url(tmp_path))
-    assert new.revision() == HEAD
+    new = Store(db_url)
+    assert new.revision() == head_revision()
     row = new.sessions("old")[0]
     assert row.schema_version == 1
     back = row.read_assessment()
@@ -172,8 +170,8 @@ def test_a_row_stored_before_schema_versions_still_loads(tmp_path):
     assert pdf.read_bytes()[:4] == b"%PDF"
 
 
-def test_concurrent_writes_from_two_app_sessions(tmp_path):
-    a, b = Store(url(tmp_path)), Store(url(tmp_path))
+def test_concurrent_writes_from_two_app_sessions(db_url):
+    a, b = Store(db_url), Store(db_url)
     errors, ids = [], []
     lock = threading.Lock()
 
@@ -194,8 +192,34 @@ def test_concurrent_writes_from_two_app_sessions(tmp_path):
         t.join()
     assert errors == []
     assert len(set(ids)) == 30
-    c = Store(url(tmp_path))
+    c = Store(db_url)
     assert len(c.sessions("ana")) == 15 and len(c.sessions("ben")) == 15
+
+
+def test_concurrent_first_sessions_of_the_same_new_person(db_url):
+    """Two app sessions save the first session of the same new person at the same moment."""
+    stores = [Store(db_url) for _ in range(4)]
+    barrier = threading.Barrier(len(stores))
+    errors, ids = [], []
+
+    def writer(store, i):
+        try:
+            barrier.wait()
+            ids.append(save(store, "kim", when=NOW + timedelta(minutes=i),
+                            trials=restricted_set()[:1]))
+        except Exception as exc:  # pragma: no cover - the assertion below reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(s, i)) for i, s in enumerate(stores)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert [p.name for p in stores[0].people()] == ["kim"]
+    assert sorted(s.id for s in stores[0].sessions("kim")) == sorted(ids) and len(ids) == 4
+    for s in stores:
+        s.close()
 
 
 WRITER = textwrap.dedent("""
@@ -215,8 +239,8 @@ WRITER = textwrap.dedent("""
 """)
 
 
-def test_writer_killed_mid_save_loses_no_committed_session(tmp_path):
-    db = url(tmp_path)
+def test_writer_killed_mid_save_loses_no_committed_session(db_url):
+    db = db_url
     Store(db).close()
     proc = subprocess.Popen([sys.executable, "-c", WRITER, db], cwd=ROOT,
                             stdout=subprocess.PIPE, text=True,
@@ -234,8 +258,9 @@ def test_writer_killed_mid_save_loses_no_committed_session(tmp_path):
     rest = proc.stdout.read().split()
     committed += [int(x) for x in rest]
     assert len(committed) >= 25
-    with sqlite3.connect(tmp_path / "h.db") as c:
-        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    if (path := sqlite_file(db)) is not None:
+        with sqlite3.connect(path) as c:
+            assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     store = Store(db)
     stored = {s.id for s in store.sessions("kim")}
     assert set(committed) <= stored

@@ -9,6 +9,7 @@ from lumbar_rom import __version__
 
 def run() -> None:
     st.set_page_config(page_title="lumbar-rom", page_icon="🧍", layout="wide")
+    from lumbar_rom.app.auth import require_login
     from lumbar_rom.app.navigation import build_pages
     from lumbar_rom.errors import LumbarRomError
     from lumbar_rom.logs import filter_native_stderr
@@ -21,6 +22,7 @@ def run() -> None:
     except LumbarRomError as err:
         st.error(str(err))
         st.stop()
+    require_login()  # clinic mode (LUMBAR_ROM_MODE=clinic): no page before a right password
     pages = build_pages()
     nav = st.navigation(list(pages.values()))
     st.sidebar.caption(f"lumbar-rom {__version__} · measures range of motion; not a diagnosis")

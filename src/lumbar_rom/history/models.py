@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from lumbar_rom.assessment.trial import Flag, Posture
@@ -129,3 +139,43 @@ class Maintenance(Base):
                                            index=True)
     movement: Mapped[str] = mapped_column(String(40))
     since: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Account(Base):
+    """A clinic-mode login (revision 0005). ``role``: ``clinician`` or ``patient``; a patient's
+    ``person_id`` is the person whose sessions are theirs. ``password_hash``: argon2id (never the
+    password)."""
+
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now)
+
+
+class CareAssignment(Base):
+    """A clinician looks after a person (revision 0005): the people a clinician may see."""
+
+    __tablename__ = "care_assignments"
+    __table_args__ = (UniqueConstraint("clinician_id", "person_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                              index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                           index=True)
+
+
+class AuditEntry(Base):
+    """Who viewed, exported, saved or deleted what, and when (revision 0005). Names and ids are
+    copied, not referenced, so the record outlives what it describes."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now, index=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    person: Mapped[str | None] = mapped_column(String(200))
+    session_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -7,6 +7,12 @@ on, and every transaction starts with ``BEGIN IMMEDIATE`` plus a 10 s busy timeo
 sessions writing at once wait for each other instead of failing. The schema is created and
 upgraded only by the Alembic migrations in ``history/migrations`` (run on open).
 Video is never stored unless the person opts in (``video_path``).
+
+A database that is neither empty nor ours is refused before anything is written to it (ours:
+SQLite ``PRAGMA application_id`` = :data:`APPLICATION_ID`, or an ``alembic_version`` holding one
+of our revisions). Messages never show a URL's password. In clinic mode
+:meth:`Store.for_account` gives a :class:`ScopedStore`: the same methods, every query limited to
+the signed-in account's people, every read, export, save and deletion audited.
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ from __future__ import annotations
 import csv
 import io
 import os
-from dataclasses import asdict
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,8 +31,10 @@ from typing import Any
 import numpy as np
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, select
-from sqlalchemy.engine import Engine
+from alembic.script import ScriptDirectory
+from sqlalchemy import Select, create_engine, event, inspect, make_url, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from lumbar_rom import __version__
@@ -31,6 +42,9 @@ from lumbar_rom.assessment.trial import TrialResult
 from lumbar_rom.clinical.engine import Assessment, Profile, Screening
 from lumbar_rom.errors import LumbarRomError
 from lumbar_rom.history.models import (
+    Account,
+    AuditEntry,
+    CareAssignment,
     Maintenance,
     Person,
     PlanRow,
@@ -42,6 +56,9 @@ from lumbar_rom.serialize import json_safe
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PROTOCOL_VERSION = "1"
+# SQLite's header field marking a lumbar-rom database: "LROM" as a big-endian 32-bit number.
+APPLICATION_ID = 0x4C524F4D
+FIRST_TABLES = ("people", "sessions", "trials", "plans")  # revision 0001
 
 
 def default_url() -> str:
@@ -53,6 +70,48 @@ def default_url() -> str:
     folder = Path(user_data_dir("lumbar-rom", appauthor=False))
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'lumbar-rom.db'}"
+
+
+class StoreError(LumbarRomError):
+    """The history database cannot be opened or written (one sentence, no password in it)."""
+
+
+class ForeignDatabaseError(StoreError):
+    """The database holds another program's tables: it is refused and left untouched."""
+
+
+class ReadOnlyDatabaseError(StoreError):
+    """The history database can be read but not written."""
+
+
+READ_ONLY = ("The history database is read-only; make it writable, or set LUMBAR_ROM_DB to a "
+             "database you can write to.")
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (also when it does not parse)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def _scrub(text: str, url: str) -> str:
+    """``text`` (a driver message) without ``url``'s password, on one line."""
+    text = text.strip().splitlines()[0] if text.strip() else type(text).__name__
+    text = text.replace(url, masked_url(url))
+    try:
+        password = make_url(url).password
+    except Exception:
+        password = None
+    if password:
+        text = text.replace(str(password), "***")
+    return text
+
+
+def _is_read_only(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "readonly" in text or "read-only" in text or "read only" in text
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -74,8 +133,50 @@ def _sqlite_setup(engine: Engine) -> None:
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # ConfigParser interpolates "%": a URL's percent-escapes must be doubled
+    cfg.set_main_option("sqlalchemy.url",
+                        engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return cfg
+
+
+def head_revision() -> str:
+    """The newest revision of our migrations (what :meth:`Store.migrate` upgrades to)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return str(ScriptDirectory.from_config(cfg).get_current_head())
+
+
+def known_revisions() -> set[str]:
+    """Every revision id of our migrations (a database stamped with another is not ours)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return {r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()}
+
+
+def _ownership(conn: Connection) -> str:
+    """``"empty"``, ``"ours"`` or ``"foreign"`` -- read only, the database is not changed.
+
+    Ours: SQLite's ``application_id`` is :data:`APPLICATION_ID`, or (databases made before the
+    marker, and PostgreSQL) the ``alembic_version`` table holds one of our revisions and the
+    tables of our first schema are there (another program's Alembic may also say "0001")."""
+    from alembic.runtime.migration import MigrationContext
+
+    tables = inspect(conn).get_table_names()
+    app_id = 0
+    if conn.dialect.name == "sqlite":
+        app_id = int(conn.exec_driver_sql("PRAGMA application_id").scalar() or 0)
+        if app_id == APPLICATION_ID:
+            return "ours"
+        objects = conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+        if app_id == 0 and not objects:
+            return "empty"
+    elif not tables:
+        return "empty"
+    if app_id == 0 and {"alembic_version", *FIRST_TABLES} <= set(tables):
+        heads = MigrationContext.configure(conn).get_current_heads()
+        if heads and set(heads) <= known_revisions():
+            return "ours"
+    return "foreign"
 
 
 def protocol_key(trial: TrialResult) -> str:
@@ -93,27 +194,107 @@ def unpack_series(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
     return a[:, 0].astype(float), a[:, 1].astype(float)
 
 
+# what each role may do with the people in its scope
+ROLES: dict[str, frozenset[str]] = {
+    "clinician": frozenset({"view", "save", "annotate", "export", "delete", "create"}),
+    "patient": frozenset({"view", "save", "export"}),
+}
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The account a scoped view acts for (no password hash kept)."""
+
+    id: int
+    username: str
+    role: str
+    person_id: int | None
+
+
+class AccessError(LumbarRomError):
+    """The signed-in account may not do this (one sentence)."""
+
+
 class Store:
     """The database of people, sessions and trials. Safe to share across threads."""
 
     def __init__(self, url: str | None = None, migrate: bool = True) -> None:
         self.url = url or default_url()
+        where = f"The history database at {masked_url(self.url)}"
         try:
             self.engine = create_engine(self.url, pool_pre_ping=True)
+            self._check_ours()  # before WAL or any migration touches the file
             if self.engine.dialect.name == "sqlite":
                 _sqlite_setup(self.engine)
             if migrate:
                 self.migrate()
+        except LumbarRomError:
+            raise
+        except DBAPIError as exc:
+            if _is_read_only(exc):
+                raise ReadOnlyDatabaseError(
+                    f"{where} is read-only and needs an upgrade; make it writable once, or set "
+                    "LUMBAR_ROM_DB to a database you can write to.") from None
+            raise StoreError(f"{where} cannot be opened ({_scrub(str(exc.orig), self.url)}); "
+                             "check the path or the LUMBAR_ROM_DB setting.") from None
         except Exception as exc:
-            raise LumbarRomError(f"The history database at {self.url} cannot be opened ({exc}); "
-                                 "check the path or the LUMBAR_ROM_DB setting.") from exc
+            raise StoreError(f"{where} cannot be opened ({_scrub(str(exc), self.url)}); "
+                             "check the path or the LUMBAR_ROM_DB setting.") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
+    def _check_ours(self) -> None:
+        """Refuse a database that is neither empty nor ours, before anything writes to it."""
+        with self.engine.connect() as conn:
+            owner = _ownership(conn)
+            conn.rollback()
+        self.engine.dispose()  # the connection used here had no WAL / foreign-key set-up
+        if owner == "foreign":
+            raise ForeignDatabaseError(
+                f"The database at {masked_url(self.url)} belongs to another program (it has "
+                "tables that are not lumbar-rom's), so it was left untouched; set LUMBAR_ROM_DB "
+                "to a new file or to a lumbar-rom database.")
+
     def migrate(self, revision: str = "head") -> None:
+        """Upgrade the schema to ``revision`` (nothing is written when it is already there) and
+        mark a SQLite file as ours (``PRAGMA application_id``)."""
+        from alembic.runtime.migration import MigrationContext
+
         cfg = alembic_config(self.engine)
-        with self.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+        script = ScriptDirectory.from_config(cfg)
+        wanted = set(script.get_heads()) if revision == "head" else {revision}
+        with self.engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+            conn.rollback()
+        sqlite = self.engine.dialect.name == "sqlite"
+        if current != wanted:
+            with self.engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+                if sqlite:
+                    conn.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
+        elif sqlite:
+            with self.engine.connect() as conn:
+                app_id = conn.exec_driver_sql("PRAGMA application_id").scalar()
+                conn.rollback()
+            if app_id != APPLICATION_ID:
+                try:
+                    with self.engine.begin() as conn:
+                        conn.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
+                except DBAPIError as exc:  # a read-only file stays recognised by its revision
+                    if not _is_read_only(exc):
+                        raise
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """One write transaction; a read-only or failing database becomes one sentence."""
+        try:
+            with self.session() as s, s.begin():
+                yield s
+        except DBAPIError as exc:
+            if _is_read_only(exc):
+                raise ReadOnlyDatabaseError(READ_ONLY) from None
+            raise StoreError(f"The history database could not be written "
+                             f"({_scrub(str(exc.orig), self.url)}); nothing was saved.") from None
 
     def revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
@@ -124,14 +305,39 @@ class Store:
     def session(self) -> Session:
         return self._sessions()
 
+    # ---- scope: the people this view may see (all here; an account's view narrows it) ---------
+    def _scoped(self, q: Select[Any]) -> Select[Any]:
+        """``q`` (a query with :class:`Person` in its FROM) limited to the people in scope."""
+        return q
+
+    def _find(self, s: Session, name: str) -> Person | None:
+        return s.scalar(self._scoped(select(Person).where(Person.name == name)))
+
+    def _new_person(self, s: Session, name: str) -> Person:
+        """Create ``name``; when another writer created it a moment ago (PostgreSQL runs both
+        transactions at once), use theirs: the insert is tried inside a savepoint."""
+        try:
+            with s.begin_nested():
+                p = Person(name=name, created_at=datetime.now())
+                s.add(p)
+        except IntegrityError:
+            found = s.scalar(select(Person).where(Person.name == name))
+            if found is None:
+                raise
+            return found
+        return p
+
+    def for_account(self, account: SignedIn) -> ScopedStore:
+        """This store as ``account`` may see it (clinic mode): a
+        :class:`~lumbar_rom.history.accounts.ScopedStore` whose every query is limited to the
+        account's people and whose reads, exports and deletions are written to the audit log."""
+        return ScopedStore(self, account)
+
     # ---- people -------------------------------------------------------------------------------
     def person(self, name: str, profile: Profile | None = None) -> Person:
         """Get or create the person ``name``; update their profile when given."""
-        with self.session() as s, s.begin():
-            p = s.scalar(select(Person).where(Person.name == name))
-            if p is None:
-                p = Person(name=name, created_at=datetime.now())
-                s.add(p)
+        with self._write() as s:
+            p = self._find(s, name) or self._new_person(s, name)
             if profile is not None:
                 p.age, p.sex, p.height_cm, p.injury_at = (profile.age, profile.sex,
                                                           profile.height_cm, profile.injury)
@@ -141,11 +347,11 @@ class Store:
 
     def people(self) -> list[Person]:
         with self.session() as s:
-            return list(s.scalars(select(Person).order_by(Person.name)))
+            return list(s.scalars(self._scoped(select(Person).order_by(Person.name))))
 
     def profile(self, name: str) -> Profile | None:
         with self.session() as s:
-            p = s.scalar(select(Person).where(Person.name == name))
+            p = self._find(s, name)
             if p is None:
                 return None
             return Profile(p.age, p.sex, p.height_cm, p.injury_at)
@@ -157,11 +363,8 @@ class Store:
                      video_path: str | None = None, model_sha256: str = "") -> int:
         """Store one assessment session atomically; returns its id."""
         decisions = {d.movement: d.status for d in assessment.decisions}
-        with self.session() as s, s.begin():
-            p = s.scalar(select(Person).where(Person.name == person))
-            if p is None:
-                p = Person(name=person, created_at=datetime.now())
-                s.add(p)
+        with self._write() as s:
+            p = self._find(s, person) or self._new_person(s, person)
             p.age, p.sex, p.height_cm, p.injury_at = (profile.age, profile.sex,
                                                       profile.height_cm, profile.injury)
             row = SessionRow(
@@ -188,8 +391,11 @@ class Store:
 
     def sessions(self, person: str) -> list[SessionRow]:
         """All sessions of ``person``, oldest first, trials loaded."""
+        return self._sessions_of(person)
+
+    def _sessions_of(self, person: str) -> list[SessionRow]:
         with self.session() as s:
-            q = (select(SessionRow).join(Person).where(Person.name == person)
+            q = (self._scoped(select(SessionRow).join(Person).where(Person.name == person))
                  .options(selectinload(SessionRow.trials), selectinload(SessionRow.plan),
                           selectinload(SessionRow.person))
                  .order_by(SessionRow.started_at))
@@ -197,14 +403,25 @@ class Store:
 
     def get_session(self, session_id: int) -> SessionRow | None:
         with self.session() as s:
-            q = (select(SessionRow).where(SessionRow.id == session_id)
+            q = (self._scoped(select(SessionRow).join(Person).where(SessionRow.id == session_id))
                  .options(selectinload(SessionRow.trials), selectinload(SessionRow.plan),
                           selectinload(SessionRow.person)))
             return s.scalar(q)
 
+    def annotate(self, session_id: int, notes: str) -> bool:
+        """Replace a session's notes (a clinician's annotation); False when there is none."""
+        with self._write() as s:
+            row = s.scalar(self._scoped(select(SessionRow).join(Person)
+                                        .where(SessionRow.id == session_id)))
+            if row is None:
+                return False
+            row.notes = notes
+            return True
+
     def delete_session(self, session_id: int) -> bool:
-        with self.session() as s, s.begin():
-            row = s.get(SessionRow, session_id)
+        with self._write() as s:
+            row = s.scalar(self._scoped(select(SessionRow).join(Person)
+                                        .where(SessionRow.id == session_id)))
             if row is None:
                 return False
             s.delete(row)
@@ -212,8 +429,8 @@ class Store:
 
     def delete_person(self, name: str) -> bool:
         """Delete a person and all their data."""
-        with self.session() as s, s.begin():
-            p = s.scalar(select(Person).where(Person.name == name))
+        with self._write() as s:
+            p = self._find(s, name)
             if p is None:
                 return False
             for model in (StallAnswer, Maintenance):
@@ -224,8 +441,8 @@ class Store:
 
     # ---- stall checklist and maintenance ------------------------------------------------------
     def record_stall_answers(self, person: str, movement: str, answers: dict[str, bool]) -> None:
-        with self.session() as s, s.begin():
-            p = s.scalar(select(Person).where(Person.name == person))
+        with self._write() as s:
+            p = self._find(s, person)
             if p is None:
                 raise LumbarRomError(f"No person called {person!r} is stored.")
             s.add(StallAnswer(person_id=p.id, movement=movement, answers=answers,
@@ -233,13 +450,13 @@ class Store:
 
     def stall_answers(self, person: str) -> list[StallAnswer]:
         with self.session() as s:
-            q = (select(StallAnswer).join(Person, Person.id == StallAnswer.person_id)
-                 .where(Person.name == person).order_by(StallAnswer.answered_at))
+            q = self._scoped(select(StallAnswer).join(Person, Person.id == StallAnswer.person_id)
+                             .where(Person.name == person).order_by(StallAnswer.answered_at))
             return list(s.scalars(q))
 
     def set_maintenance(self, person: str, movement: str, since: datetime) -> None:
-        with self.session() as s, s.begin():
-            p = s.scalar(select(Person).where(Person.name == person))
+        with self._write() as s:
+            p = self._find(s, person)
             if p is None:
                 return
             exists = s.scalar(select(Maintenance).where(Maintenance.person_id == p.id,
@@ -249,15 +466,18 @@ class Store:
 
     def maintenance(self, person: str) -> dict[str, datetime]:
         with self.session() as s:
-            q = (select(Maintenance).join(Person, Person.id == Maintenance.person_id)
-                 .where(Person.name == person))
+            q = self._scoped(select(Maintenance).join(Person, Person.id == Maintenance.person_id)
+                             .where(Person.name == person))
             return {m.movement: m.since for m in s.scalars(q)}
 
     # ---- export -------------------------------------------------------------------------------
     def export_rows(self, person: str) -> list[dict[str, Any]]:
         """One row per stored trial (the CSV export)."""
+        return self._export_rows(person)
+
+    def _export_rows(self, person: str) -> list[dict[str, Any]]:
         rows = []
-        for sess in self.sessions(person):
+        for sess in self._sessions_of(person):
             for t in sess.trials:
                 rows.append({
                     "person": person, "session_id": sess.id,
@@ -273,7 +493,7 @@ class Store:
         return rows
 
     def export_csv(self, person: str) -> str:
-        rows = self.export_rows(person)
+        rows = self._export_rows(person)
         buf = io.StringIO()
         fields = list(rows[0]) if rows else ["person", "session_id", "date", "movement",
                                              "value_deg"]
@@ -284,7 +504,7 @@ class Store:
 
     def export_json(self, person: str) -> dict[str, Any]:
         out = []
-        for sess in self.sessions(person):
+        for sess in self._sessions_of(person):
             out.append({
                 "session_id": sess.id, "started_at": sess.started_at.isoformat(),
                 "pain_before": sess.pain_before, "pain_after": sess.pain_after,
@@ -299,6 +519,128 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+class ScopedStore(Store):
+    """The store as one signed-in account may see it (built by ``Store.for_account``)."""
+
+    def __init__(self, store: Store, account: SignedIn) -> None:
+        # share the engine and session factory; no new connection, no migration
+        self.__dict__.update(store.__dict__)
+        self.account = account
+        self._allowed = ROLES[account.role]
+
+    # ---- the scope --------------------------------------------------------------------
+    def _people_ids(self) -> Select[Any]:
+        if self.account.role == "patient":
+            return select(Account.person_id).where(Account.id == self.account.id,
+                                                   Account.person_id.is_not(None))
+        return select(CareAssignment.person_id).where(
+            CareAssignment.clinician_id == self.account.id)
+
+    def _scoped(self, q: Select[Any]) -> Select[Any]:
+        return q.where(Person.id.in_(self._people_ids()))
+
+    def _new_person(self, s: Session, name: str) -> Person:
+        if "create" not in self._allowed:
+            raise AccessError("This account can only use its own person's records.")
+        if s.scalar(select(Person).where(Person.name == name)) is not None:
+            raise AccessError(f"{name!r} is not one of your patients; choose another name "
+                              "or ask for them to be assigned to you.")
+        p = Person(name=name, created_at=datetime.now())
+        s.add(p)
+        s.flush()
+        s.add(CareAssignment(clinician_id=self.account.id, person_id=p.id))
+        return p
+
+    def _may(self, action: str) -> None:
+        if action not in self._allowed:
+            raise AccessError(f"A {self.account.role} account cannot {action} records.")
+
+    def _audit(self, action: str, person: str | None = None,
+               session_id: int | None = None, detail: str = "") -> None:
+        with self._write() as s:  # no audit row, no data: a failure is one sentence
+            s.add(AuditEntry(at=datetime.now(), username=self.account.username,
+                             action=action, person=person, session_id=session_id,
+                             detail=detail))
+
+    # ---- reads (audited) --------------------------------------------------------------
+    def sessions(self, person: str) -> list[SessionRow]:
+        rows = self._sessions_of(person)
+        self._audit("viewed" if rows else "viewed (none)", person,
+                    detail=f"{len(rows)} session(s)")
+        return rows
+
+    def get_session(self, session_id: int) -> SessionRow | None:
+        row = super().get_session(session_id)
+        if row is None:
+            self._audit("denied", session_id=session_id, detail="open session")
+            return None
+        self._audit("viewed", row.person.name, session_id)
+        return row
+
+    def export_rows(self, person: str) -> list[dict[str, Any]]:
+        self._may("export")
+        rows = self._export_rows(person)
+        self._audit("exported", person, detail=f"rows, {len(rows)} trial(s)")
+        return rows
+
+    def export_csv(self, person: str) -> str:
+        self._may("export")
+        text = super().export_csv(person)
+        self._audit("exported", person, detail="CSV")
+        return str(text)
+
+    def export_json(self, person: str) -> dict[str, Any]:
+        self._may("export")
+        out = super().export_json(person)
+        self._audit("exported", person, detail=f"JSON, {len(out['sessions'])} session(s)")
+        return dict(out)
+
+    # ---- writes (audited) -------------------------------------------------------------
+    def save_session(self, person: str, *args: Any, **kwargs: Any) -> int:
+        self._may("save")
+        sid = int(super().save_session(person, *args, **kwargs))
+        self._audit("saved", person, sid)
+        return sid
+
+    def delete_session(self, session_id: int) -> bool:
+        self._may("delete")
+        done = bool(super().delete_session(session_id))
+        self._audit("deleted" if done else "denied", session_id=session_id,
+                    detail="delete session")
+        return done
+
+    def annotate(self, session_id: int, notes: str) -> bool:
+        self._may("annotate")
+        done = bool(super().annotate(session_id, notes))
+        self._audit("annotated" if done else "denied", session_id=session_id, detail="notes")
+        return done
+
+    def delete_person(self, name: str) -> bool:
+        self._may("delete")
+        done = bool(super().delete_person(name))
+        self._audit("deleted" if done else "denied", name, detail="delete person")
+        return done
+
+    def record_stall_answers(self, person: str, movement: str,
+                             answers: dict[str, bool]) -> None:
+        self._may("save")
+        super().record_stall_answers(person, movement, answers)
+
+    def set_maintenance(self, person: str, movement: str, since: datetime) -> None:
+        self._may("save")
+        super().set_maintenance(person, movement, since)
+
+    def person(self, name: str, profile: Profile | None = None) -> Person:
+        self._may("save")
+        return super().person(name, profile)
+
+    def migrate(self, revision: str = "head") -> None:
+        raise AccessError("A signed-in view cannot change the database schema.")
+
+    def close(self) -> None:
+        """A view does not close the store it shares."""
 
 
 def _f(x: float) -> float | None:
