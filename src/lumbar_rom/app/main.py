@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 import streamlit as st
 
 from lumbar_rom import __version__
 
+log = logging.getLogger(__name__)
+
+PAGE_FAILED = ("Something went wrong on this page; nothing was saved by it. Go back to Start and "
+               "try again (the details are in the app's log).")
+"""The one sentence a page shows for a fault; the traceback goes to the log only."""
+
 
 def run() -> None:
-    st.set_page_config(page_title="lumbar-rom", page_icon="🧍", layout="wide")
+    st.set_page_config(page_title="lumbar-rom", page_icon=":material/accessibility_new:",
+                       layout="wide")
     from lumbar_rom.app.navigation import build_pages
     from lumbar_rom.errors import LumbarRomError
     from lumbar_rom.logs import filter_native_stderr
@@ -24,4 +34,14 @@ def run() -> None:
     pages = build_pages()
     nav = st.navigation(list(pages.values()))
     st.sidebar.caption(f"lumbar-rom {__version__} · measures range of motion; not a diagnosis")
-    nav.run()
+    run_guarded(nav.run)
+
+
+def run_guarded(page_run: Callable[[], object]) -> None:
+    """Run a page; any fault is logged with its traceback and shown as one sentence (Streamlit's
+    own rerun/stop signals are ``BaseException`` and pass through)."""
+    try:
+        page_run()
+    except Exception:
+        log.exception("a page failed")
+        st.error(PAGE_FAILED)
