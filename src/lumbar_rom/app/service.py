@@ -135,4 +135,7 @@ def pain_is_chronic(profile: Profile | None, now: datetime | None = None) -> boo
 
 def pelvic_tilt_limit_deg() -> float:
     """The pelvic obliquity above which a leg-length or foot check is advised (``factors.toml``)."""
-    return float(knowledge().factors.measured["pelvic_obliquity"].threshold_deg)
+    limit = knowledge().factors.measured["pelvic_obliquity"].threshold_deg
+    if limit is None:
+        raise ValueError("factors.toml gives no threshold_deg for pelvic_obliquity.")
+    return float(limit)
