@@ -174,6 +174,8 @@ def test_progress_page_empty_and_with_history(app, tmp_path):
                            started_at=when, notes=f"day {day}")
     app.run()
     assert not app.exception
+    assert app.selectbox[0].value is None  # nobody's history opens by default
+    app.selectbox[0].set_value("cai").run()
     body = texts(app)
     assert "Forward bending (flexion)**: behind" in body  # 42 deg: far below the goal line
     assert "Backward bending (extension)**: no goal" in body  # never restricted
@@ -216,6 +218,7 @@ def test_progress_page_stalled_and_reached(app, tmp_path):
         store.save_session("ana", prof, scr, trials, assess(prof, scr, trials, now=when),
                            started_at=when)
     app.switch_page(PAGE.format("progress")).run()
+    app.selectbox[0].set_value("ana").run()
     assert not app.exception
     body = texts(app)
     assert "Forward bending (flexion)**: behind" in body

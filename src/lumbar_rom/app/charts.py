@@ -118,14 +118,19 @@ def progress_chart(prog: MotionProgress) -> alt.LayerChart:
     return alt.LayerChart(layer=layers).properties(height=240)
 
 
-def results_csv(a: Assessment) -> str:
+def results_csv(a: Assessment, person: str = "", when: datetime | None = None) -> str:
+    """The decisions of ``a`` as CSV, one row per movement, each with the date (ISO, to the
+    minute) and the person (a leading ``= + - @`` is quoted with ``'`` so that a spreadsheet
+    shows it as text, not a formula)."""
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["movement", "value_deg", "uncertainty_deg", "norm_deg", "threshold_deg",
-                "decision", "norm_source", "mdc_source"])
+    w.writerow(["date", "person", "movement", "value_deg", "uncertainty_deg", "norm_deg",
+                "threshold_deg", "decision", "norm_source", "mdc_source"])
+    date = f"{when:%Y-%m-%d %H:%M}" if when is not None else ""
+    who = f"'{person}" if person[:1] in ("=", "+", "-", "@") else person
     for d in a.decisions:
-        w.writerow([d.movement, _r(d.value_deg), _r(d.uncertainty_deg), _r(d.norm_deg),
-                    _r(d.threshold_deg), d.status, d.norm_source, d.mdc_source])
+        w.writerow([date, who, d.movement, _r(d.value_deg), _r(d.uncertainty_deg),
+                    _r(d.norm_deg), _r(d.threshold_deg), d.status, d.norm_source, d.mdc_source])
     return buf.getvalue()
 
 

@@ -16,9 +16,12 @@ from lumbar_rom.app.widgets import show_gate
 
 PAGE_FILES = Path(__file__).resolve().parent / "page_files"
 PAGE_SPECS: tuple[tuple[str, str, str], ...] = (
-    ("start", "Start", "🏠"), ("guided", "Guided test", "🎥"), ("upload", "Upload", "📁"),
-    ("results", "Results", "📊"), ("progress", "Progress", "📈"))
-"""(key, title, icon) of every page in menu order; ``page_files/<key>.py`` runs the page."""
+    ("start", "Start", ":material/home:"), ("guided", "Guided test", ":material/videocam:"),
+    ("upload", "Upload", ":material/upload_file:"), ("results", "Results", ":material/bar_chart:"),
+    ("progress", "Progress", ":material/trending_up:"))
+"""(key, title, icon) of every page in menu order; ``page_files/<key>.py`` runs the page. Icons
+are Material Symbols (Streamlit bundles the font), not emoji: Debian's Chromium has no colour
+emoji font and draws those as empty boxes."""
 
 PAGES: dict[str, st.Page] = {}
 
@@ -42,7 +45,7 @@ def need_screening() -> bool:
     v = visit()
     if not v.screened:
         st.warning("Please answer the safety questions on the Start page first.")
-        st.page_link(page("start"), label="Go to Start", icon="🏠")
+        st.page_link(page("start"), label="Go to Start", icon=":material/home:")
         return True
     if v.gate is not None:
         show_gate(v.gate)

@@ -11,6 +11,7 @@ import streamlit as st
 from lumbar_rom.app import charts, service
 from lumbar_rom.app.navigation import page
 from lumbar_rom.app.state import Visit, store, visit
+from lumbar_rom.app.text import file_stem, md
 from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
 from lumbar_rom.history.progress import (
     MotionProgress,
@@ -27,17 +28,33 @@ from lumbar_rom.history.progress import (
 def progress_page() -> None:
     st.title("Progress")
     s = store()
-    people = [p.name for p in s.people()]
+    people = [p.name for p in s.people() if s.sessions(p.name)]  # a person exists once saved
     if not people:
         st.info("No saved sessions yet. After a test, press \"Save to my history\" on the "
                 "Results page.")
         return
-    v = visit()
-    default = people.index(v.person) if v.person in people else 0
-    person = st.selectbox("Person", people, index=default)
+    person = _choose_person(visit(), people)
+    if person is None:
+        return
+    _history(s, visit(), person)
+
+
+def _choose_person(v: Visit, people: list[str]) -> str | None:
+    """The person whose history to open: a deliberate choice (only the person of this visit is
+    pre-selected; nobody is opened by default)."""
+    default = people.index(v.person) if v.person in people else None
+    person = st.selectbox("Whose history?", people, index=default,
+                          placeholder="Choose a person", key="progress_person")
+    if person is None:
+        st.info("Choose a person to see their history.")
+    return person
+
+
+def _history(s: Any, v: Visit, person: str) -> None:
+    """``person``'s motions against their goals, pain, sessions, exports and deletion."""
     sessions = s.sessions(person)
     if not sessions:
-        st.info(f"No sessions stored for {person}.")
+        st.info(f"No sessions stored for {md(person)}.")
     prof = s.profile(person)
     st.caption("Compare measurements taken the same way and at the same time of day: range of "
                "motion changes through the day (S19, S20).")
@@ -132,13 +149,18 @@ def _confirm_delete(s: Any) -> None:
 
 
 def _exports(s: Any, person: str) -> None:
-    st.download_button("Export all sessions (CSV)", s.export_csv(person),
-                       f"lumbar-rom-{person}.csv", "text/csv")
+    stem = f"lumbar-rom-{file_stem(person)}"
+    st.download_button("Export all sessions (CSV)", s.export_csv(person), f"{stem}.csv",
+                       "text/csv")
     st.download_button("Export all sessions (JSON)", json.dumps(s.export_json(person), indent=1),
-                       f"lumbar-rom-{person}.json", "application/json")
+                       f"{stem}.json", "application/json")
     with st.expander("Delete all my data"):
-        confirm = st.text_input(f"Type {person!r} to confirm", key="confirm_all")
+        st.write("To delete every session and the profile of this person, type their name "
+                 "exactly as shown here:")
+        st.code(person, language=None)
+        confirm = st.text_input("The name, to confirm", key="confirm_all")
         if st.button("Delete everything for this person", disabled=confirm != person):
             s.delete_person(person)
+            st.session_state.pop("progress_person", None)
             st.success("All data deleted.")
             st.rerun()

@@ -4,6 +4,7 @@ from the Progress page."""
 from __future__ import annotations
 
 import json
+import logging
 
 import streamlit as st
 
@@ -11,7 +12,10 @@ from lumbar_rom.app import charts, service
 from lumbar_rom.app.navigation import need_screening
 from lumbar_rom.app.render import render_assessment
 from lumbar_rom.app.state import Visit, store, visit
+from lumbar_rom.app.text import md
 from lumbar_rom.clinical.engine import Assessment
+
+log = logging.getLogger(__name__)
 
 
 def results_page() -> None:
@@ -44,9 +48,10 @@ def _save_panel(v: Visit, a: Assessment) -> None:
     if c3.button("Save to my history", type="primary", disabled=v.saved_session is not None):
         try:
             service.save(v, a, int(pain_after), notes, keep)
-        except Exception as err:  # the database is outside our control: say so, lose nothing
-            st.error(f"Your results could not be saved ({err}); download them with the buttons "
-                     "below so nothing is lost.")
+        except Exception:  # the database is outside our control: say so, lose nothing
+            log.exception("saving the session failed")
+            st.error("Your results could not be saved (the details are in the app's log); "
+                     "download them with the buttons below so nothing is lost.")
     if v.saved_session is not None:
         st.success(f"Saved as session {v.saved_session}. See it on the Progress page.")
 
@@ -56,8 +61,9 @@ def _downloads(v: Visit, a: Assessment) -> None:
                "trials": [t.to_dict() for t in v.trials.values()]}
     st.download_button("Download results (JSON)", json.dumps(payload, indent=1),
                        "lumbar-rom-results.json", "application/json")
-    st.download_button("Download results (CSV)", charts.results_csv(a), "lumbar-rom-results.csv",
-                       "text/csv")
+    st.download_button("Download results (CSV)",
+                       charts.results_csv(a, person=v.person, when=v.started_at),
+                       "lumbar-rom-results.csv", "text/csv")
 
 
 def _stored_results(v: Visit, session_id: int) -> None:
@@ -69,6 +75,6 @@ def _stored_results(v: Visit, session_id: int) -> None:
     if row is None:
         st.error("That session no longer exists.")
         return
-    st.subheader(f"Session {row.id} of {row.person.name}: {row.started_at:%Y-%m-%d %H:%M}")
+    st.subheader(f"Session {row.id} of {md(row.person.name)}: {row.started_at:%Y-%m-%d %H:%M}")
     render_assessment(service.stored_assessment(row))
-    st.caption(row.notes or "")
+    st.caption(md(row.notes or ""))

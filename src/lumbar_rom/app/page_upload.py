@@ -11,6 +11,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from lumbar_rom.app import service
 from lumbar_rom.app.navigation import need_screening, page
 from lumbar_rom.app.state import MAX_UPLOAD_MB, SAMPLES, visit
+from lumbar_rom.app.text import md
 from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
 from lumbar_rom.errors import LumbarRomError
 
@@ -43,13 +44,13 @@ def upload_page() -> None:
 
 def _analyse_uploaded(f: UploadedFile, movement: str) -> None:
     if f.size > MAX_UPLOAD_MB * 1024 * 1024:
-        st.error(f"{f.name} is larger than {MAX_UPLOAD_MB} MB; trim it to the movement "
+        st.error(f"{md(f.name)} is larger than {MAX_UPLOAD_MB} MB; trim it to the movement "
                  "and try again.")
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(f.name).name
         path.write_bytes(f.getvalue())
-        _analyse_file(path, movement, f.name)
+        _analyse_file(path, movement, md(f.name))
 
 
 def _analyse_samples() -> None:
@@ -72,7 +73,7 @@ def _analyse_file(path: Path, movement: str, label: str) -> None:
         trials, replay = service.analyse_upload(path, movement, v.profile.height_cm, on_progress)
     except LumbarRomError as err:
         bar.empty()
-        st.error(f"{label}: {err}")
+        st.error(f"{label}: {md(err)}")
         return
     bar.empty()
     service.keep_trials(v, trials, replay)

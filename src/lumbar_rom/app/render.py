@@ -3,9 +3,11 @@ opened from the Progress page) are drawn by :func:`render_assessment`."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 from lumbar_rom.app import charts
@@ -47,13 +49,31 @@ def _decision(d: Any, t: TrialResult | None, video: bytes | None) -> None:
             st.altair_chart(charts.gauge(d), width="stretch")
         st.write(d.explanation)
         if t is not None:
-            for f in t.flags:
-                (st.error if f.blocking else st.warning)(f.message)
-            if len(t.time_s):
-                st.altair_chart(charts.angle_curve(t), width="stretch")
-            if video is not None:
-                st.video(video, format="video/mp4")
+            _trial(t, video)
         sources(f"{d.norm_source}; {d.mdc_source}")
+
+
+def _trial(t: TrialResult, video: bytes | None) -> None:
+    """A trial's flags, its angle curve and, beside it in a narrow column (portrait clips stay
+    small), its own segment of the replay."""
+    for f in t.flags:
+        (st.error if f.blocking else st.warning)(f.message)
+    curve, clip = st.columns([2, 1]) if video is not None else (st.container(), None)
+    if len(t.time_s):
+        curve.altair_chart(charts.angle_curve(t), width="stretch")
+    if clip is not None and video is not None:
+        start, end = segment_s(t)
+        clip.video(video, format="video/mp4", start_time=start, end_time=end)
+
+
+def segment_s(t: TrialResult) -> tuple[int, int | None]:
+    """The trial's time range in its video (whole seconds, as ``st.video`` takes them): where its
+    replay starts and ends (``None``: the end of the video), so that several movements of one
+    file each play their own part."""
+    times = t.time_s[np.isfinite(t.time_s)]
+    if not len(times):
+        return 0, None
+    return max(0, math.floor(float(times[0]))), math.ceil(float(times[-1]))
 
 
 def _muscles(a: Assessment) -> None:
@@ -62,7 +82,7 @@ def _muscles(a: Assessment) -> None:
     st.subheader("Muscles that may limit the restricted motions")
     for m in a.muscles:
         side = "" if m.side == "both" else f"{m.side} "
-        icon = "🎯" if m.status == "likely" else "✖️"
+        icon = ":material/target:" if m.status == "likely" else ":material/close:"
         st.markdown(f"{icon} **{side}{m.name}** ({movement_spec(m.movement).label.lower()}): "
                     f"{m.status}, {m.reason}")
     sources("; ".join(m.source for m in a.muscles))

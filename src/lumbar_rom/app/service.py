@@ -5,7 +5,9 @@ draws a widget.
 
 from __future__ import annotations
 
+import math
 import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -38,11 +40,24 @@ def analyse_upload(path: Path, movement: str, height_cm: float | None,
 
 
 def keep_trials(v: Visit, trials: list[TrialResult], replay: bytes) -> None:
-    """Add the trials of known movements (with their replay) to the visit."""
+    """Add the trials of known movements (with their replay) to the visit: one per movement,
+    the most valid one whatever the order they arrive in (:func:`trial_rank`)."""
     for trial in trials:
-        if trial.movement in MOVEMENTS:
+        if trial.movement not in MOVEMENTS:
+            continue
+        old = v.trials.get(trial.movement)
+        if old is None or trial_rank(trial) > trial_rank(old):
             v.trials[trial.movement] = trial
             v.videos[trial.movement] = replay
+
+
+def trial_rank(t: TrialResult) -> tuple[bool, int, int, float, float]:
+    """How much a trial is worth keeping (greater = better): measured ("ok") over
+    inconclusive, then fewer blocking flags, more repetitions, smaller uncertainty; the value
+    last, so that two trials of one movement give the same choice in either order."""
+    unc = t.uncertainty_deg if math.isfinite(t.uncertainty_deg) else math.inf
+    val = t.value_deg if math.isfinite(t.value_deg) else -math.inf
+    return (t.status == "ok", -sum(f.blocking for f in t.flags), len(t.repetitions), -unc, val)
 
 
 def visit_screening(v: Visit, pain_after: int | None = None) -> Screening:
@@ -60,17 +75,35 @@ def current_assessment(v: Visit, pain_after: int | None = None) -> Assessment | 
     return assess(v.profile, visit_screening(v, pain_after), list(v.trials.values()))
 
 
-def keep_videos(v: Visit) -> str | None:
-    """Write this visit's replays to the user data folder (the opt-in); return the folder."""
+def data_dir() -> Path:
+    """The user data folder (``platformdirs``), resolved; every stored file lives under it."""
     from platformdirs import user_data_dir
 
+    return Path(user_data_dir("lumbar-rom", appauthor=False)).resolve()
+
+
+def inside_data_dir(path: Path) -> Path:
+    """``path`` resolved, checked to be inside :func:`data_dir` (else :class:`ValueError`)."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(data_dir()):
+        raise ValueError(f"Refusing to write outside the data folder: {resolved}.")
+    return resolved
+
+
+def keep_videos(v: Visit) -> str | None:
+    """Write this visit's replays to the user data folder (the opt-in); return the folder.
+
+    Names come from ids only (the visit's start time and a random token; the trial's index and
+    its movement id), never from what a person typed."""
     if not v.videos:
         return None
-    folder = Path(user_data_dir("lumbar-rom", appauthor=False)) / "videos" / (
-        f"{v.person}-{v.started_at:%Y%m%d-%H%M%S}")
+    folder = inside_data_dir(
+        data_dir() / "videos" / f"visit-{v.started_at:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}")
     folder.mkdir(parents=True, exist_ok=True)
-    for movement, data in v.videos.items():
-        (folder / f"{movement}.mp4").write_bytes(data)
+    for i, (movement, data) in enumerate(sorted(v.videos.items()), start=1):
+        if movement not in MOVEMENTS:
+            continue
+        inside_data_dir(folder / f"{i:02d}-{movement}.mp4").write_bytes(data)
     return str(folder)
 
 
@@ -102,4 +135,7 @@ def pain_is_chronic(profile: Profile | None, now: datetime | None = None) -> boo
 
 def pelvic_tilt_limit_deg() -> float:
     """The pelvic obliquity above which a leg-length or foot check is advised (``factors.toml``)."""
-    return float(knowledge().factors.measured["pelvic_obliquity"].threshold_deg)
+    limit = knowledge().factors.measured["pelvic_obliquity"].threshold_deg
+    if limit is None:
+        raise ValueError("factors.toml gives no threshold_deg for pelvic_obliquity.")
+    return float(limit)

@@ -55,17 +55,12 @@ def new_visit(keep_person: bool = True) -> Visit:
 
 
 def store() -> Any:
-    """The history store shared by every session (SQLite by default; ``LUMBAR_ROM_DB``)."""
-    from lumbar_rom.history.store import default_url
+    """The history store as this browser session may see it (SQLite by default;
+    ``LUMBAR_ROM_DB``): the whole store in personal mode, the signed-in account's scoped view in
+    clinic mode (:func:`lumbar_rom.app.auth.store`; every query scoped at the store layer)."""
+    from lumbar_rom.app.auth import store as account_store
 
-    return _store(default_url())
-
-
-@st.cache_resource(show_spinner=False)
-def _store(url: str) -> Any:
-    from lumbar_rom.history.store import Store
-
-    return Store(url)
+    return account_store()
 
 
 def file_estimator() -> Any:
