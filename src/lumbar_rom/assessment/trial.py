@@ -195,11 +195,20 @@ def find_neutral(signal: np.ndarray, time_s: np.ndarray, *, rel: bool,
     fps = 1.0 / float(np.median(np.diff(time_s)))
     n = max(3, int(round(settings.neutral_window_s * fps)))
     found = _still_phase(signal, n, rel=rel, settings=settings)
-    if found is not None:
+    if found is not None and (rel or _upright(signal[found[0]:found[1]], settings)):
         return found
     n_min = max(3, int(round(settings.neutral_min_s * fps)))
     # steady over the short stretch at the still phase's rate (its range per its duration)
-    return _most_upright(signal, n_min, n_min / n, rel=rel, settings=settings)
+    short = _most_upright(signal, n_min, n_min / n, rel=rel, settings=settings)
+    if found is None or (short is not None and short[0] < found[0]
+                         and _upright(signal[short[0]:short[1]], settings)):
+        return short  # an upright moment before the first (not upright) still phase
+    return found
+
+
+def _upright(angle: np.ndarray, settings: AnalysisSettings) -> bool:
+    """The trunk angle ``(N,)`` (deg from vertical) is within ``neutral_upright_max_deg``."""
+    return bool(abs(A.nanmedian(angle)) <= settings.neutral_upright_max_deg)
 
 
 def _still(signal: np.ndarray, n: int, *, rel: bool, settings: AnalysisSettings,
@@ -427,13 +436,16 @@ def _uncertainty(spec: MovementSpec, used_peaks: np.ndarray, neutral_raw: np.nda
 def _start_posture(spec: MovementSpec, pts: np.ndarray, nb: tuple[int, int] | None,
                    t: np.ndarray, settings: AnalysisSettings) -> Flag | None:
     """A refusal when the neutral (or, without one, the clip's first ``neutral_min_s``) is
-    further from upright than ``neutral_upright_max_deg``, in words; else None."""
-    if nb is None:
-        nb = (0, max(1, int(np.searchsorted(t, t[0] + settings.neutral_min_s))))
-    part = pts[nb[0]:nb[1]]
+    further from upright than ``neutral_upright_max_deg``, in words (the angle the clip starts
+    at when that is not upright either); else None."""
+    first = (0, max(1, int(np.searchsorted(t, t[0] + settings.neutral_min_s))))
+    part = pts[slice(*(nb or first))]
     angle = float(A.nanmedian(A.trunk_image_angle(part)))
     if not np.isfinite(angle) or abs(angle) <= settings.neutral_upright_max_deg:
         return None
+    start = float(A.nanmedian(A.trunk_image_angle(pts[slice(*first)])))
+    if np.isfinite(start) and abs(start) > settings.neutral_upright_max_deg:
+        part, angle = pts[slice(*first)], start  # word it with how the clip starts
     if spec.signal == "sagittal":
         sign, words = A.facing_sign(part), ("bent forward", "bent back")
     else:
