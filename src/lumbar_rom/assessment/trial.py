@@ -405,6 +405,7 @@ def analyze_cleaned(kin: CleanedPose, movement: MovementSpec | str, *,
     sag3, fro3 = A.trunk_plane_angles(world, neutral_world)
     extras["sagittal_3d_deg"], extras["frontal_3d_deg"] = _at(sag3, peak_idx), _at(fro3, peak_idx)
     extras["neutral_s"] = float(t[n1 - 1] - t[n0])
+    extras["lr_swaps_repaired"] = float(kin.swaps_repaired)
     flags += gate_flags(spec.id, spec.signal, spec.label, value, extras,
                         settings.rotation_min_yaw_fraction)
     posture = _posture(neutral_pts, view)
