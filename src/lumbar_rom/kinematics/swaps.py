@@ -59,8 +59,8 @@ def face_left(world: np.ndarray) -> np.ndarray:
 def _continuity(xy_l: np.ndarray, xy_r: np.ndarray, scale: float, s: SwapSettings
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Per frame: whether the input labels are swapped relative to the previous repaired frame
-    (so relative to the first frame of the stretch) ``(T,)``, and the stretch each frame belongs to ``(T,)`` int (a new stretch after an
-    ambiguous or unseen frame)."""
+    (so relative to the first frame of the stretch) ``(T,)``, and the stretch each frame
+    belongs to ``(T,)`` int (a new stretch after an ambiguous or unseen frame)."""
     n = len(xy_l)
     flip = np.zeros(n, bool)
     stretch = np.zeros(n, int)
