@@ -208,7 +208,7 @@ def find_neutral(signal: np.ndarray, time_s: np.ndarray, *, rel: bool,
 
 def _upright(angle: np.ndarray, settings: AnalysisSettings) -> bool:
     """The trunk angle ``(N,)`` (deg from vertical) is within ``neutral_upright_max_deg``."""
-    return bool(abs(A.nanmedian(angle)) <= settings.neutral_upright_max_deg)
+    return bool(abs(float(A.nanmedian(angle))) <= settings.neutral_upright_max_deg)
 
 
 def _still(signal: np.ndarray, n: int, *, rel: bool, settings: AnalysisSettings,

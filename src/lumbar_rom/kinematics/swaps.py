@@ -119,4 +119,4 @@ def repair_swaps(image: np.ndarray, world: np.ndarray, visibility: np.ndarray,
         rows = np.flatnonzero(swapped[:, j])
         for arr in (image, world, visibility):
             arr[rows, li], arr[rows, ri] = arr[rows, ri].copy(), arr[rows, li].copy()
-    return image, world, visibility, swapped.any(axis=1)
+    return image, world, visibility, np.asarray(swapped.any(axis=1), bool)
