@@ -17,8 +17,15 @@ A repetition's peak is plateau-aware: the repetition's robust top (the median of
 ~0.1 s of frames) and then the median of the excursion over the frames around the peak within
 ``plateau_tol_deg`` of that top (the end-range hold); one wild frame cannot set it.
 
-Uncertainty (95 %): ``1.96 * sqrt(sd_camera**2 + sd_reps**2 / n)``, with the camera's own error
-per motion from ``data/camera_error.toml`` and the spread of the repetitions used.
+Uncertainty (95 %): ``1.96 * sqrt(sd_camera**2 + sd_reps**2 / n + se_neutral**2)``, with the
+camera's own error per motion from ``data/camera_error.toml``, the spread of the repetitions used
+(one repetition: the camera's error again) and the neutral's standard error (a short neutral, a
+larger term).
+
+Neutral: the first still phase near the start, or, when the clip begins upright and moves at once,
+the most upright steady stretch near the start, however short (``neutral_min_s``). A neutral (or
+start) further than ``neutral_upright_max_deg`` from upright is refused in words ("Start the clip
+standing upright; this one starts already bent back about 35 deg.").
 """
 
 from __future__ import annotations
