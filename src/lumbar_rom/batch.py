@@ -362,7 +362,7 @@ class _RayBackend:
                          configure_logging=False)
         cluster_cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self.workers = min(workers or cluster_cpus, n_jobs)
-        self.actor_cls = ray.remote(num_cpus=1, max_restarts=0)(RayAnalyser)
+        self.actor_cls: Any = ray.remote(num_cpus=1, max_restarts=0)(RayAnalyser)
         self.model_path = model_path
         self.idle = [self.actor_cls.remote(model_path) for _ in range(self.workers)]
         self.busy: dict[Any, Any] = {}  # ObjectRef -> actor
@@ -466,9 +466,6 @@ def run_batch(items: str | Path | Sequence[BatchInput], *, executor: Executor = 
     LumbarRomError : the input, the model, the store or Ray cannot be used at all (a single
         file's problem is recorded, never raised).
     """
-    from sqlalchemy import select
-
-    from lumbar_rom.history.batch_models import BatchItem
     from lumbar_rom.history.store import Store
     from lumbar_rom.pose.model import verify_model
 
@@ -486,73 +483,12 @@ def run_batch(items: str | Path | Sequence[BatchInput], *, executor: Executor = 
     store = Store(store_url)
     log_path = out / "batch.log"
 
-    rows: list[ItemOutcome | dict[str, Any]] = []  # settled outcome or the job to run
-    jobs: list[dict[str, Any]] = []
-    first_path: dict[str, str] = {}  # key -> the first input with it
     with store.session() as s, s.begin():
-        for item in inputs:
-            path = Path(item.path).resolve()
-            try:
-                digest = sha256_of(path)
-            except OSError as exc:
-                rows.append(ItemOutcome(str(path), item.person, item.movement, "failed",
-                                        f"The file {path} cannot be read ({exc.strerror}); "
-                                        "check the path.", False))
-                continue
-            settings = item_settings(item, model.sha256)
-            key = item_key(digest, settings)
-            if key in first_path:
-                rows.append(ItemOutcome(str(path), item.person, item.movement, "duplicate",
-                                        f"The same video with the same settings is listed "
-                                        f"before ({first_path[key]}); it is analysed once.",
-                                        False, content_sha256=digest))
-                continue
-            first_path[key] = str(path)
-            row = s.scalar(select(BatchItem).where(BatchItem.key == key))
-            if row is None:
-                row = BatchItem(key=key, content_sha256=digest, path=str(path),
-                                person=item.person, movement=item.movement, status="pending",
-                                reason="", out_dir=str(out / f"{_safe_stem(path)}-{key[:12]}"),
-                                trials=[], settings=settings, software_version=__version__,
-                                model_sha256=model.sha256, attempts=0,
-                                created_at=datetime.now())
-                s.add(row)
-            settled = row.status == "done" or (row.status == "failed" and not retry_failed)
-            if settled:
-                rows.append(ItemOutcome(str(path), item.person, item.movement, row.status,
-                                        row.reason, True, tuple(row.trials), row.out_dir,
-                                        digest, row.elapsed_s))
-                continue
-            job = {"key": key, "path": str(path), "person": item.person,
-                   "movement": item.movement, "height_cm": item.height_cm,
-                   "content_sha256": digest, "settings": settings, "out_dir": row.out_dir,
-                   "index": len(rows)}
-            rows.append(job)
-            jobs.append(job)
+        rows, jobs = _plan(s, inputs, out, model.sha256, retry_failed)
     for r in rows:
         if isinstance(r, ItemOutcome) and on_item is not None:
             on_item(r)
-
-    def record(job: dict[str, Any], result: dict[str, Any]) -> None:
-        if result["detail"]:
-            logger.error("%s: %s", job["path"], result["detail"])
-            with log_path.open("a") as fh:
-                fh.write(f"{datetime.now().isoformat(timespec='seconds')} {job['path']}\n"
-                         f"{result['detail']}\n")
-        with store.session() as s, s.begin():
-            row = s.scalar(select(BatchItem).where(BatchItem.key == job["key"]))
-            row.status, row.reason, row.trials = (result["status"], result["reason"],
-                                                  result["trials"])
-            row.path, row.person = job["path"], job["person"]
-            row.elapsed_s = result["elapsed_s"]
-            row.attempts += 1
-            row.finished_at = datetime.now()
-        outcome = ItemOutcome(job["path"], job["person"], job["movement"], result["status"],
-                              result["reason"], False, tuple(result["trials"]), job["out_dir"],
-                              job["content_sha256"], result["elapsed_s"])
-        rows[job["index"]] = outcome
-        if on_item is not None:
-            on_item(outcome)
+    record = _recorder(store, log_path, rows, on_item)
 
     n_workers = 0
     try:
@@ -569,6 +505,93 @@ def run_batch(items: str | Path | Sequence[BatchInput], *, executor: Executor = 
                         errors=sum(r.outcome == "error" for r in done),
                         elapsed_s=time.perf_counter() - t_start, workers=n_workers,
                         executor=executor)
+
+
+def _plan(s: Any, inputs: Sequence[BatchInput], out: Path, model_sha256: str,
+          retry_failed: bool) -> tuple[list[ItemOutcome | dict[str, Any]], list[dict[str, Any]]]:
+    """Each input as a settled outcome (unreadable, duplicate, done in an earlier run) or a job
+    to run (its store row created when new), in input order; and the jobs alone."""
+    rows: list[ItemOutcome | dict[str, Any]] = []  # settled outcome or the job to run
+    jobs: list[dict[str, Any]] = []
+    first_path: dict[str, str] = {}  # key -> the first input with it
+    for item in inputs:
+        planned = _plan_item(s, item, out, model_sha256, retry_failed, first_path, len(rows))
+        rows.append(planned)
+        if isinstance(planned, dict):
+            jobs.append(planned)
+    return rows, jobs
+
+
+def _plan_item(s: Any, item: BatchInput, out: Path, model_sha256: str, retry_failed: bool,
+               first_path: dict[str, str], index: int) -> ItemOutcome | dict[str, Any]:
+    """One input of :func:`_plan`: its settled outcome or its job (``first_path`` is updated)."""
+    from sqlalchemy import select
+
+    from lumbar_rom.history.batch_models import BatchItem
+
+    path = Path(item.path).resolve()
+    try:
+        digest = sha256_of(path)
+    except OSError as exc:
+        return ItemOutcome(str(path), item.person, item.movement, "failed",
+                           f"The file {path} cannot be read ({exc.strerror}); check the path.",
+                           False)
+    settings = item_settings(item, model_sha256)
+    key = item_key(digest, settings)
+    if key in first_path:
+        return ItemOutcome(str(path), item.person, item.movement, "duplicate",
+                           f"The same video with the same settings is listed before "
+                           f"({first_path[key]}); it is analysed once.", False,
+                           content_sha256=digest)
+    first_path[key] = str(path)
+    row = s.scalar(select(BatchItem).where(BatchItem.key == key))
+    if row is None:
+        row = BatchItem(key=key, content_sha256=digest, path=str(path), person=item.person,
+                        movement=item.movement, status="pending", reason="",
+                        out_dir=str(out / f"{_safe_stem(path)}-{key[:12]}"), trials=[],
+                        settings=settings, software_version=__version__,
+                        model_sha256=model_sha256, attempts=0, created_at=datetime.now())
+        s.add(row)
+    if row.status == "done" or (row.status == "failed" and not retry_failed):
+        return ItemOutcome(str(path), item.person, item.movement, row.status, row.reason, True,
+                           tuple(row.trials), row.out_dir, digest, row.elapsed_s)
+    return {"key": key, "path": str(path), "person": item.person, "movement": item.movement,
+            "height_cm": item.height_cm, "content_sha256": digest, "settings": settings,
+            "out_dir": row.out_dir, "index": index}
+
+
+def _recorder(store: Any, log_path: Path, rows: list[ItemOutcome | dict[str, Any]],
+              on_item: Callable[[ItemOutcome], None] | None
+              ) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    """The callback that settles a job: logs its failure detail, updates its store row, puts its
+    outcome in ``rows`` and reports it to ``on_item``."""
+    from sqlalchemy import select
+
+    from lumbar_rom.history.batch_models import BatchItem
+
+    def record(job: dict[str, Any], result: dict[str, Any]) -> None:
+        if result["detail"]:
+            logger.error("%s: %s", job["path"], result["detail"])
+            with log_path.open("a") as fh:
+                fh.write(f"{datetime.now().isoformat(timespec='seconds')} {job['path']}\n"
+                         f"{result['detail']}\n")
+        with store.session() as s, s.begin():
+            row = s.scalar(select(BatchItem).where(BatchItem.key == job["key"]))
+            assert row is not None  # created by _plan_item
+            row.status, row.reason, row.trials = (result["status"], result["reason"],
+                                                  result["trials"])
+            row.path, row.person = job["path"], job["person"]
+            row.elapsed_s = result["elapsed_s"]
+            row.attempts += 1
+            row.finished_at = datetime.now()
+        outcome = ItemOutcome(job["path"], job["person"], job["movement"], result["status"],
+                              result["reason"], False, tuple(result["trials"]), job["out_dir"],
+                              job["content_sha256"], result["elapsed_s"])
+        rows[job["index"]] = outcome
+        if on_item is not None:
+            on_item(outcome)
+
+    return record
 
 
 def _run_jobs(jobs: list[dict[str, Any]], executor: str, workers: int | None,

@@ -29,6 +29,30 @@ def setup_logging(verbose: bool = False) -> None:
                         format="%(levelname)s %(name)s: %(message)s")
 
 
+def _drop_native(data: bytes) -> bytes:
+    """``data`` without its native log lines (split after each \\n or \\r)."""
+    return b"".join(part for part in re.split(rb"(?<=[\n\r])", data)
+                    if part and not _NATIVE.match(part))
+
+
+def _pump(read_fd: int, real: int) -> None:
+    """Copy the pipe ``read_fd`` to the real stderr ``real`` without native log lines: complete
+    lines and \\r-terminated progress updates as they come, the unterminated rest at EOF."""
+    buf = b""
+    with os.fdopen(read_fd, "rb", buffering=0) as src:
+        while chunk := src.read(65536):
+            buf += chunk
+            cut = max(buf.rfind(b"\n"), buf.rfind(b"\r"))
+            if cut < 0:
+                continue
+            head, buf = buf[: cut + 1], buf[cut + 1 :]
+            out = _drop_native(head)
+            if out:
+                os.write(real, out)
+    if buf and not _NATIVE.match(buf):
+        os.write(real, buf)
+
+
 def filter_native_stderr() -> None:
     """Route fd 2 through a pipe whose reader drops native log lines (idempotent)."""
     global _installed
@@ -44,28 +68,7 @@ def filter_native_stderr() -> None:
     _installed = True
 
     def pump() -> None:
-        buf = b""
-        with os.fdopen(read_fd, "rb", buffering=0) as src:
-            while True:
-                chunk = src.read(65536)
-                if not chunk:
-                    break
-                buf += chunk
-                # forward complete lines and \r-terminated progress updates
-                while True:
-                    cut = max(buf.rfind(b"\n"), buf.rfind(b"\r"))
-                    if cut < 0:
-                        break
-                    head, buf = buf[: cut + 1], buf[cut + 1 :]
-                    out = b"".join(
-                        part for part in re.split(rb"(?<=[\n\r])", head)
-                        if part and not _NATIVE.match(part)
-                    )
-                    if out:
-                        os.write(real, out)
-                    break
-        if buf and not _NATIVE.match(buf):
-            os.write(real, buf)
+        _pump(read_fd, real)
 
     thread = threading.Thread(target=pump, name="stderr-filter", daemon=True)
     thread.start()

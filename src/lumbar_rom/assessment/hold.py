@@ -311,59 +311,18 @@ def detect_hold(time_s: np.ndarray, value_deg: np.ndarray, spec: HoldSpec,
     ref_sel = seen & (t >= t[a]) & (t <= t[a] + spec.reference_s + 1e-9)
     ref = float(np.median(v[ref_sel]))
 
-    # start: the measure first comes within settle_deg of the held position
-    dist = np.abs(v - ref)
-    k = next(i for i in range(a, b) if seen[i] and dist[i] <= spec.settle_deg)
-    prev = k - 1
-    while prev >= 0 and not seen[prev]:
-        prev -= 1
-    slope_s = 0.0
-    if prev < 0:
-        start, start_var = float(t[k]), frame_sd ** 2
-        if k == 0:
-            flags.append("in position from the first frame")
-    else:
-        start = _crossing(t[prev], t[k], dist[prev], dist[k], spec.settle_deg)
-        slope_s = _slope(t, v, k)
-        start_var = frame_sd ** 2
+    k, start, start_var, slope_s = _hold_start(t, v, seen, a, b, ref, spec, frame_sd, flags)
     # the end: a sustained excursion beyond the tolerance, a long gap, or the end of the clip
     x = (v - ref) * spec.fail_direction  # > 0: toward failure
-    beyond = seen & (x > spec.drop_deg)
-    end = float("nan")
-    reason: EndReason = "clip_ended"
-    last_seen = k
-    end_index = None
-    for i in range(k + 1, t.size):
-        if not seen[i]:
-            continue
-        if t[i] - t[last_seen] > spec.max_missing_s + 1e-9:
-            reason, end = "out_of_frame", float(t[last_seen])
-            end_index = last_seen
-            break
-        if beyond[i]:
-            horizon = t[i] + spec.min_out_s
-            later = seen & (t > t[i]) & (t <= horizon + 1e-9)
-            nxt = np.flatnonzero(seen & (t > t[i]))
-            gap_after = nxt.size and t[nxt[0]] - t[i] > spec.max_missing_s
-            if np.all(beyond[later]) or gap_after or nxt.size == 0 or t[-1] < horizon:
-                reason, end_index = "posture_dropped", i
-                break
-        last_seen = i
-    else:
-        if t[-1] - t[last_seen] > spec.max_missing_s + 1e-9:  # gone to the end of the clip
-            reason, end, end_index = "out_of_frame", float(t[last_seen]), last_seen
+    reason, end, end_index, last_seen = _hold_end(t, seen, seen & (x > spec.drop_deg), k, spec)
     hold_vals = v[k:end_index if end_index is not None else t.size]
     noise = _noise(hold_vals[(np.abs(hold_vals - ref) <= spec.drop_deg)])
     noise_var = 0.0
     # angle error at a crossing: the measure's own noise and the camera's error of a change
     angle_sd = math.hypot(noise if np.isfinite(noise) else 0.0, spec.camera_change_sd_deg)
     if reason == "posture_dropped":
-        i = end_index
-        j = i - 1
-        while not seen[j]:
-            j -= 1
-        end = _crossing(t[j], t[i], x[j], x[i], spec.drop_deg)
-        slope = _slope(t, x, i)
+        assert end_index is not None
+        end, slope = _drop_crossing(t, x, seen, end_index, spec.drop_deg)
         if abs(slope) > 0:
             noise_var += (angle_sd / abs(slope)) ** 2
     elif reason == "clip_ended":
@@ -371,11 +330,71 @@ def detect_hold(time_s: np.ndarray, value_deg: np.ndarray, spec: HoldSpec,
         flags.append("the clip ended while the position was held: the time is a lower bound")
     else:
         flags.append("the person left the view during the hold")
-    if prev >= 0 and abs(slope_s) > 0:
+    if abs(slope_s) > 0:
         noise_var += (angle_sd / abs(slope_s)) ** 2
     held = max(0.0, end - start)
     unc = Z95 * math.sqrt(start_var + frame_sd ** 2 + noise_var)
     return result(reason, held, unc, start, end, ref, noise)
+
+
+def _hold_start(t: np.ndarray, v: np.ndarray, seen: np.ndarray, a: int, b: int, ref: float,
+                spec: HoldSpec, frame_sd: float, flags: list[str]
+                ) -> tuple[int, float, float, float]:
+    """The hold's start: the measure first comes within ``settle_deg`` of the held position
+    ``ref`` in the in-position run ``a:b``. Returns its frame, its time, the time's variance
+    and the measure's slope there (0 when nothing was seen before it: no crossing)."""
+    dist = np.abs(v - ref)
+    k = next(i for i in range(a, b) if seen[i] and dist[i] <= spec.settle_deg)
+    prev = k - 1
+    while prev >= 0 and not seen[prev]:
+        prev -= 1
+    if prev < 0:
+        if k == 0:
+            flags.append("in position from the first frame")
+        return k, float(t[k]), frame_sd ** 2, 0.0
+    start = _crossing(t[prev], t[k], dist[prev], dist[k], spec.settle_deg)
+    return k, start, frame_sd ** 2, _slope(t, v, k)
+
+
+def _hold_end(t: np.ndarray, seen: np.ndarray, beyond: np.ndarray, k: int, spec: HoldSpec
+              ) -> tuple[EndReason, float, int | None, int]:
+    """How the hold begun at frame ``k`` ends: a sustained excursion ``beyond`` the tolerance
+    (``posture_dropped``), a gap longer than ``max_missing_s`` (``out_of_frame``) or the end of
+    the clip. Returns the reason, the end time (NaN: set by the caller), the end frame and the
+    last frame seen."""
+    last_seen = k
+    for i in range(k + 1, t.size):
+        if not seen[i]:
+            continue
+        if t[i] - t[last_seen] > spec.max_missing_s + 1e-9:
+            return "out_of_frame", float(t[last_seen]), last_seen, last_seen
+        if beyond[i] and _sustained(t, seen, beyond, i, spec):
+            return "posture_dropped", float("nan"), i, last_seen
+        last_seen = i
+    if t[-1] - t[last_seen] > spec.max_missing_s + 1e-9:  # gone to the end of the clip
+        return "out_of_frame", float(t[last_seen]), last_seen, last_seen
+    return "clip_ended", float("nan"), None, last_seen
+
+
+def _sustained(t: np.ndarray, seen: np.ndarray, beyond: np.ndarray, i: int, spec: HoldSpec
+               ) -> bool:
+    """The excursion at frame ``i`` lasts ``min_out_s`` (or the person is gone or the clip ends
+    first)."""
+    horizon = t[i] + spec.min_out_s
+    later = seen & (t > t[i]) & (t <= horizon + 1e-9)
+    nxt = np.flatnonzero(seen & (t > t[i]))
+    gap_after = nxt.size and t[nxt[0]] - t[i] > spec.max_missing_s
+    return bool(np.all(beyond[later]) or gap_after or nxt.size == 0 or t[-1] < horizon)
+
+
+def _drop_crossing(t: np.ndarray, x: np.ndarray, seen: np.ndarray, i: int, drop_deg: float
+                   ) -> tuple[float, float]:
+    """The time the failure measure ``x`` crosses ``drop_deg`` before frame ``i`` and its
+    slope there."""
+    j = i - 1
+    while not seen[j]:
+        j -= 1
+    return _crossing(t[j], t[i], x[j], x[i], drop_deg), _slope(t, x, i)
 
 
 def hold_measures(seq: PoseSequence, spec: HoldSpec,
@@ -489,13 +508,14 @@ def hold_ratios(results: Mapping[str, HoldResult] | Iterable[HoldResult]
         values, uncs = [], []
         for num_test in r["numerator"]:
             num = by_test.get(num_test)
-            if num is None or any(d is None for d in den):
+            seen_den = [d for d in den if d is not None]
+            if num is None or len(seen_den) < len(den):
                 continue
-            d_held = sum(d.held_s for d in den)  # type: ignore[union-attr]
+            d_held = sum(d.held_s for d in seen_den)
             if not (math.isfinite(num.held_s) and math.isfinite(d_held)) or d_held <= 0:
                 continue
             ratio = num.held_s / d_held
-            d_unc = math.sqrt(sum(d.uncertainty_s ** 2 for d in den))  # type: ignore[union-attr]
+            d_unc = math.sqrt(sum(d.uncertainty_s ** 2 for d in seen_den))
             rel = math.hypot(num.uncertainty_s / num.held_s if num.held_s > 0 else math.inf,
                              d_unc / d_held)
             values.append(ratio)

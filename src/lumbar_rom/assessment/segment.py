@@ -1,11 +1,13 @@
 """Which movement(s) a clip holds: auto-detection and splitting a sequence into single trials.
 
 Rule (stated once): from the still start, the camera view decides the family (side view:
-flexion/extension; front view: side bends or rotation). Frames that move more than half the minimum
+flexion/extension; front view: side bends or rotation, or a flexion / extension seen from the
+front: the 3D trunk line moves in the sagittal plane and the image trunk shortens, a trial the
+analysis then refuses for its view). Frames that move more than half the minimum
 peak away from neutral form "bouts"; each bout is labelled by the signal that moves most and its
 sign (sagittal +: flexion, -: extension; frontal +: side bend left, -: right; wrist-span rotation
-with the 3D shoulder line's turn: left/right). Consecutive bouts with the same label form one trial;
-each trial keeps the whole rest before it (its neutral) and after it.
+with the 3D shoulder line's turn, at least a quarter of it: left/right). Consecutive bouts with
+the same label form one trial; each trial keeps the whole rest before it (its neutral) and after it.
 Limitation: one clip keeps one camera view (film flexion + extension from the side in one clip,
 the side bends and rotations from the front in another).
 """
@@ -57,17 +59,7 @@ def segment_movements(seq: PoseSequence | CleanedPose,
         sag = A.excursion(trunk, "sagittal", neutral_trunk, facing)
         labelled = {Movement("flexion"): sag, Movement("extension"): -sag}
     elif view in ("front", "back"):
-        left = A.left_side_sign(pts[n0:n1])
-        fro = A.excursion(trunk, "frontal", neutral_trunk, left)
-        span = A.movement_signal(pts, "rotation")
-        rot = A.excursion(span, "rotation", float(A.nanmedian(span[n0:n1])))
-        yaw = A.shoulder_yaw(world)
-        turn = np.sign(yaw - A.nanmedian(yaw[n0:n1]))
-        # rotation only where the trunk stays upright in the frontal plane
-        rot = np.where(np.abs(fro) < settings.segment_upright_fraction * rot, rot, 0.0)
-        labelled = {Movement("side-bend-left"): fro, Movement("side-bend-right"): -fro,
-                    Movement("rotation-left"): rot * (turn > 0),
-                    Movement("rotation-right"): rot * (turn < 0)}
+        labelled = _front_signals(kin, trunk, neutral_trunk, n0, n1, settings)
     if not labelled:
         return []
     names = list(labelled)
@@ -85,10 +77,44 @@ def segment_movements(seq: PoseSequence | CleanedPose,
             groups[-1].append(bout)
         else:
             groups.append([bout])
+    return _trials(groups, len(t))
+
+
+def _trials(groups: list[list[tuple[int, int, Movement]]], n: int) -> list[Segment]:
+    """One trial per group of bouts with the same label."""
     segments: list[Segment] = []
     for k, g in enumerate(groups):
         # each trial keeps the whole rest before it (its neutral) and after it
         start = 0 if k == 0 else groups[k - 1][-1][1]
-        stop = len(t) if k == len(groups) - 1 else groups[k + 1][0][0]
+        stop = n if k == len(groups) - 1 else groups[k + 1][0][0]
         segments.append(Segment(g[0][2], int(start), int(stop)))
     return segments
+
+
+def _front_signals(kin: CleanedPose, trunk: np.ndarray, neutral_trunk: float, n0: int, n1: int,
+                   settings: AnalysisSettings) -> dict[Movement, np.ndarray]:
+    """Front view: each candidate movement's excursion ``(T,)`` (deg, + = more of it).
+
+    Side bends: the image trunk angle. Rotations: the wrist span's rotation while the trunk stays
+    upright and the 3D shoulder line turns with it. Flexion / extension (the wrong view, which the
+    trial analysis then refuses): the 3D trunk line's sagittal change, as far as the image trunk's
+    shortening agrees (a forward bend seen from the front moves in depth and shortens the trunk
+    in the picture; a side bend does neither).
+    """
+    pts, world = kin.image, kin.world
+    left = A.left_side_sign(pts[n0:n1])
+    fro = A.excursion(trunk, "frontal", neutral_trunk, left)
+    span = A.movement_signal(pts, "rotation")
+    rot = A.excursion(span, "rotation", float(A.nanmedian(span[n0:n1])))
+    yaw = A.shoulder_yaw(world)
+    turn = yaw - A.nanmedian(yaw[n0:n1])
+    # rotation only where the trunk stays upright in the frontal plane and the shoulders turn
+    rot = np.where((np.abs(fro) < settings.segment_upright_fraction * rot)
+                   & (np.abs(turn) >= settings.rotation_min_yaw_fraction * rot), rot, 0.0)
+    sag3, _ = A.trunk_plane_angles(world, world[n0:n1])
+    shortening = A.image_foreshortening(pts, pts[n0:n1])
+    sag = np.sign(sag3) * np.fmin(np.abs(sag3), shortening)
+    return {Movement("side-bend-left"): fro, Movement("side-bend-right"): -fro,
+            Movement("rotation-left"): rot * (turn > 0),
+            Movement("rotation-right"): rot * (turn < 0),
+            Movement("flexion"): sag, Movement("extension"): -sag}

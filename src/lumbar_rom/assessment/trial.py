@@ -3,7 +3,8 @@
 Steps: clean the landmarks (once per video: :class:`CleanedPose`) -> check the camera view ->
 find the neutral (still, upright) phase -> excursion from neutral -> repetitions and their
 end-range peaks -> the reported value with its uncertainty -> compensation and quality flags ->
-"ok" or "inconclusive" with the reasons.
+the gates against a false decision (assessment/gates.py: a compensation larger than the motion,
+motion in another plane, an impossible value) -> "ok" or "inconclusive" with the reasons.
 
 Reported value (the rule, stated once): the mean of the peaks of three consecutive repetitions that
 each lie within ``consistency_deg`` (10 deg, data/protocol.toml) of their mean (AMA Guides
@@ -16,8 +17,15 @@ A repetition's peak is plateau-aware: the repetition's robust top (the median of
 ~0.1 s of frames) and then the median of the excursion over the frames around the peak within
 ``plateau_tol_deg`` of that top (the end-range hold); one wild frame cannot set it.
 
-Uncertainty (95 %): ``1.96 * sqrt(sd_camera**2 + sd_reps**2 / n)``, with the camera's own error
-per motion from ``data/camera_error.toml`` and the spread of the repetitions used.
+Uncertainty (95 %): ``1.96 * sqrt(sd_camera**2 + sd_reps**2 / n + se_neutral**2)``, with the
+camera's own error per motion from ``data/camera_error.toml``, the spread of the repetitions used
+(one repetition: the camera's error again) and the neutral's standard error (a short neutral, a
+larger term).
+
+Neutral: the first still phase near the start, or, when the clip begins upright and moves at once,
+the most upright steady stretch near the start, however short (``neutral_min_s``). A neutral (or
+start) further than ``neutral_upright_max_deg`` from upright is refused in words ("Start the clip
+standing upright; this one starts already bent back about 35 deg.").
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy.signal import find_peaks
 
+from lumbar_rom.assessment.gates import Flag, gate_flags
 from lumbar_rom.assessment.protocol import MOVEMENTS, Movement, MovementSpec, movement_spec
 from lumbar_rom.data import load_toml
 from lumbar_rom.kinematics import angles as A
@@ -48,6 +57,7 @@ LIMBS = [L.NOSE, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE]
 
 _PROTOCOL = load_toml("protocol.toml")["analysis"]
 _T = _PROTOCOL["trial"]  # each default below is explained (with its source) in protocol.toml
+_N = _PROTOCOL["neutral"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,9 @@ class AnalysisSettings:
     neutral_max_range_deg: float = float(_T["neutral_max_range_deg"])
     neutral_max_rel_span_range: float = float(_T["neutral_max_rel_span_range"])
     neutral_search_fraction: float = float(_T["neutral_search_fraction"])
+    neutral_min_s: float = float(_N["min_s"])
+    neutral_upright_max_deg: float = float(_N["upright_max_deg"])
+    neutral_frame_sd_deg: float = float(_N["frame_sd_deg"])
     min_peak_deg: float = float(_T["min_peak_deg"])
     min_prominence_fraction: float = float(_T["min_prominence_fraction"])
     min_prominence_of_min_peak: float = float(_T["min_prominence_of_min_peak"])
@@ -81,18 +94,10 @@ class AnalysisSettings:
     rotation_wrong_way_min_deg: float = float(_T["rotation_wrong_way_min_deg"])
     segment_active_fraction: float = float(_T["segment_active_fraction"])
     segment_upright_fraction: float = float(_T["segment_upright_fraction"])
+    rotation_min_yaw_fraction: float = float(_T["rotation_min_yaw_fraction"])
 
 
 DEFAULT_ANALYSIS = AnalysisSettings()
-
-
-@dataclass(frozen=True)
-class Flag:
-    """A quality or compensation finding. ``blocking`` flags make the trial inconclusive."""
-
-    code: str
-    message: str
-    blocking: bool
 
 
 @dataclass(frozen=True)
@@ -185,27 +190,80 @@ def _fraction(mask: np.ndarray) -> float:
 
 def find_neutral(signal: np.ndarray, time_s: np.ndarray, *, rel: bool,
                  settings: AnalysisSettings) -> tuple[int, int] | None:
-    """The first still phase near the start: ``(start, stop)`` frame indices or None.
+    """The neutral phase near the start: ``(start, stop)`` frame indices or None.
 
     ``signal (T,)`` is the raw movement angle (deg) or, with ``rel=True``, a span whose relative
-    stillness is judged. A still phase lasts at least ``neutral_window_s`` and begins within the
-    first ``neutral_search_fraction`` of the trial; it is extended while the signal stays still.
+    stillness is judged. First choice: the first still phase lasting at least
+    ``neutral_window_s`` that begins within the first ``neutral_search_fraction`` of the trial
+    (extended while the signal stays still). Else (a clip that begins upright and moves at once)
+    the most upright steady stretch (smallest angle from vertical; widest span with ``rel``) of at
+    least ``neutral_min_s`` in that part of the trial, however short.
     """
     fps = 1.0 / float(np.median(np.diff(time_s)))
     n = max(3, int(round(settings.neutral_window_s * fps)))
+    found = _still_phase(signal, n, rel=rel, settings=settings)
+    if found is not None and (rel or _upright(signal[found[0]:found[1]], settings)):
+        return found
+    n_min = max(3, int(round(settings.neutral_min_s * fps)))
+    # steady over the short stretch at the still phase's rate (its range per its duration)
+    short = _most_upright(signal, n_min, n_min / n, rel=rel, settings=settings)
+    if found is None or (short is not None and short[0] < found[0]
+                         and _upright(signal[short[0]:short[1]], settings)):
+        return short  # an upright moment before the first (not upright) still phase
+    return found
+
+
+def _upright(angle: np.ndarray, settings: AnalysisSettings) -> bool:
+    """The trunk angle ``(N,)`` (deg from vertical) is within ``neutral_upright_max_deg``."""
+    return bool(abs(float(A.nanmedian(angle))) <= settings.neutral_upright_max_deg)
+
+
+def _still(signal: np.ndarray, n: int, *, rel: bool, settings: AnalysisSettings,
+           scale: float = 1.0) -> np.ndarray:
+    """(T,) bool: the ``n``-frame window centred on each frame is still (its range within
+    ``scale`` times the still phase's)."""
     spread = _rolling_range(signal, n)
     if rel:
-        still = spread / A.nanmedian(signal) <= settings.neutral_max_rel_span_range
+        still = spread / A.nanmedian(signal) <= scale * settings.neutral_max_rel_span_range
     else:
-        still = spread <= settings.neutral_max_range_deg
+        still = spread <= scale * settings.neutral_max_range_deg
+    return np.nan_to_num(still, nan=0).astype(bool)
+
+
+def _still_phase(signal: np.ndarray, n: int, *, rel: bool, settings: AnalysisSettings
+                 ) -> tuple[int, int] | None:
+    """The first still phase of at least ``n`` frames near the start (or None)."""
     limit = settings.neutral_search_fraction * len(signal)
-    for start, stop in runs(np.nan_to_num(still, nan=0).astype(bool)):
+    for start, stop in runs(_still(signal, n, rel=rel, settings=settings)):
         if start > limit:
             break
         lo, hi = max(0, start - n // 2), min(len(signal), stop + n // 2)
         if hi - lo >= n:
             return lo, hi
     return None
+
+
+def _most_upright(signal: np.ndarray, n: int, scale: float, *, rel: bool,
+                  settings: AnalysisSettings) -> tuple[int, int] | None:
+    """The most upright steady stretch of at least ``n`` frames near the start (or None)."""
+    still = _still(signal, n, rel=rel, settings=settings, scale=scale)
+    limit = int(settings.neutral_search_fraction * len(signal))
+    still[limit + 1:] = False
+    if not still.any():
+        return None
+    score = np.where(still, -signal if rel else np.abs(signal), np.inf)
+    best = int(np.nanargmin(score))
+    start, stop = next((a, b) for a, b in runs(still) if a <= best < b)
+    # the stretch: the steady run around the best frame, within its tolerance of that frame
+    tol = scale * (settings.neutral_max_rel_span_range * abs(signal[best]) if rel
+                   else settings.neutral_max_range_deg)
+    lo, hi = best, best + 1
+    while lo > max(0, start - n // 2) and abs(signal[lo - 1] - signal[best]) <= tol / 2:
+        lo -= 1
+    while hi < min(len(signal), stop + n // 2) and abs(signal[hi] - signal[best]) <= tol / 2:
+        hi += 1
+    return (lo, hi) if hi - lo >= n else (max(0, best - n // 2), min(len(signal),
+                                                                      best - n // 2 + n))
 
 
 def detect_repetitions(excursion: np.ndarray, time_s: np.ndarray,
@@ -313,9 +371,10 @@ def analyze_cleaned(kin: CleanedPose, movement: MovementSpec | str, *,
     # -- neutral phase and the movement's signal
     raw = A.movement_signal(pts, spec.signal)
     nb = find_neutral(raw, t, rel=spec.signal == "rotation", settings=settings)
-    if nb is None:
-        no_neutral = Flag("no_neutral", "No still, upright start was found; stand still for "
-                          "a second before moving.", True)
+    start = _start_posture(spec, pts, nb, t, settings)
+    if start is not None or nb is None:
+        no_neutral = start or Flag("no_neutral", "No still, upright start was found; stand "
+                                   "still for a second before moving.", True)
         return TrialResult.unmeasured(spec.id, [*flags, no_neutral], seq.source)
     n0, n1 = nb
     neutral_pts, neutral_world = pts[n0:n1], world[n0:n1]
@@ -345,11 +404,17 @@ def analyze_cleaned(kin: CleanedPose, movement: MovementSpec | str, *,
     used_peaks = np.array([peaks[i] for i in used]) if used else np.array([])
     value = float(np.mean(used_peaks)) if used_peaks.size else float("nan")
     spread = float(np.ptp(used_peaks)) if used_peaks.size else float("nan")
-    uncertainty = _uncertainty(spec, used_peaks)
+    uncertainty = _uncertainty(spec, used_peaks, raw[n0:n1], settings)
 
     peak_idx = [int(np.argmin(np.abs(t - reps[i].peak_s))) for i in used] if reps else []
     flags += _compensation(spec.signal, spec.id, pts, world, n0, n1, peak_idx, facing, left,
                            raw, extras, settings, height_cm, value)
+    sag3, fro3 = A.trunk_plane_angles(world, neutral_world)
+    extras["sagittal_3d_deg"], extras["frontal_3d_deg"] = _at(sag3, peak_idx), _at(fro3, peak_idx)
+    extras["neutral_s"] = float(t[n1 - 1] - t[n0])
+    extras["lr_swaps_repaired"] = float(kin.swaps_repaired)
+    flags += gate_flags(spec.id, spec.signal, spec.label, value, extras,
+                        settings.rotation_min_yaw_fraction)
     posture = _posture(neutral_pts, view)
     status: Status = "inconclusive" if any(f.blocking for f in flags) else "ok"
     return TrialResult(spec.id, status, value, uncertainty,
@@ -358,12 +423,44 @@ def analyze_cleaned(kin: CleanedPose, movement: MovementSpec | str, *,
                        extras, t.copy(), excursion, seq.source)
 
 
-def _uncertainty(spec: MovementSpec, used_peaks: np.ndarray) -> float:
-    """95 % uncertainty of the reported value: ``1.96 * sqrt(camera^2 + spread^2 / n)``."""
+def _uncertainty(spec: MovementSpec, used_peaks: np.ndarray, neutral_raw: np.ndarray,
+                 settings: AnalysisSettings) -> float:
+    """95 % uncertainty of the reported value:
+    ``1.96 * sqrt(camera^2 + spread^2 / n + neutral_se^2)``. With one repetition its spread is
+    the camera's error again (wider); ``neutral_se``: the standard error of the neutral's angle,
+    ``max(sd, frame_sd_deg) / sqrt(frames)`` over its frames (a short neutral: a larger term;
+    none for rotations, whose neutral is a span)."""
     sd_cam = float(load_toml("camera_error.toml")[spec.id]["sd_deg"])
     sd_reps = float(np.std(used_peaks, ddof=1)) if used_peaks.size > 1 else sd_cam
     n_used = max(1, used_peaks.size)
-    return 1.96 * float(np.sqrt(sd_cam ** 2 + sd_reps ** 2 / n_used))
+    se_neutral = 0.0
+    seen = neutral_raw[np.isfinite(neutral_raw)]
+    if spec.signal != "rotation" and seen.size:
+        sd = float(np.std(seen, ddof=1)) if seen.size > 1 else 0.0
+        se_neutral = max(sd, settings.neutral_frame_sd_deg) / float(np.sqrt(seen.size))
+    return 1.96 * float(np.sqrt(sd_cam ** 2 + sd_reps ** 2 / n_used + se_neutral ** 2))
+
+
+def _start_posture(spec: MovementSpec, pts: np.ndarray, nb: tuple[int, int] | None,
+                   t: np.ndarray, settings: AnalysisSettings) -> Flag | None:
+    """A refusal when the neutral (or, without one, the clip's first ``neutral_min_s``) is
+    further from upright than ``neutral_upright_max_deg``, in words (the angle the clip starts
+    at when that is not upright either); else None."""
+    first = (0, max(1, int(np.searchsorted(t, t[0] + settings.neutral_min_s))))
+    part = pts[slice(*(nb or first))]
+    angle = float(A.nanmedian(A.trunk_image_angle(part)))
+    if not np.isfinite(angle) or abs(angle) <= settings.neutral_upright_max_deg:
+        return None
+    start = float(A.nanmedian(A.trunk_image_angle(pts[slice(*first)])))
+    if np.isfinite(start) and abs(start) > settings.neutral_upright_max_deg:
+        part, angle = pts[slice(*first)], start  # word it with how the clip starts
+    if spec.signal == "sagittal":
+        sign, words = A.facing_sign(part), ("bent forward", "bent back")
+    else:
+        sign, words = A.left_side_sign(part), ("bent to the left", "bent to the right")
+    how = "bent" if not np.isfinite(sign) else words[0] if angle * sign > 0 else words[1]
+    return Flag("start_not_upright", "Start the clip standing upright; this one starts "
+                f"already {how} about {abs(angle):.0f} deg.", True)
 
 
 def _quality_flags(seq: PoseSequence, settings: AnalysisSettings) -> list[Flag]:
@@ -412,8 +509,9 @@ def _repetition_flags(n_reps: int, consistent: bool, settings: AnalysisSettings
                           f"at least {settings.min_peak_deg:.0f} degrees from the start "
                           "position and come back.", True))
     if 0 < n_reps < 3:
-        flags.append(Flag("fewer_than_3", f"Only {n_reps} repetition(s) found; three give a "
-                          "more reliable value.", False))
+        flags.append(Flag("fewer_than_3", f"Only {n_reps} repetition(s) found: the value is "
+                          "reported with a wider uncertainty; three give a more reliable "
+                          "value.", False))
     if n_reps >= 3 and not consistent:
         flags.append(Flag("inconsistent", "No three consecutive repetitions were within "
                           f"{settings.consistency_deg:.0f} degrees of their mean; repeat the "

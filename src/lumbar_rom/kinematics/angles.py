@@ -312,3 +312,47 @@ def excursion(raw: np.ndarray, signal: str, neutral: float, sign: float = 1.0,
     if signal == "rotation":
         return rotation_from_span(raw, neutral)
     return direction * (raw * sign - neutral * sign)
+
+
+# ---- the planes of a trunk motion (3D, world) --------------------------------------------------
+
+
+def person_axes(neutral_world: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The person's axes in world coordinates from the neutral frames: ``left`` (the horizontal
+    right -> left hip and shoulder lines), ``up`` (world up) and ``forward`` (left x up).
+    ``neutral_world (N, 33, 3) -> three (3,)`` unit vectors (NaN when the lines are unseen)."""
+    lr = (neutral_world[:, L.LEFT_HIP] - neutral_world[:, L.RIGHT_HIP]
+          + neutral_world[:, L.LEFT_SHOULDER] - neutral_world[:, L.RIGHT_SHOULDER])
+    left = np.asarray(nanmedian(lr, axis=0), float)
+    left[1] = 0.0
+    norm = float(np.linalg.norm(left))
+    left = left / norm if np.isfinite(norm) and norm > 1e-6 else np.full(3, np.nan)
+    up = np.array([0.0, -1.0, 0.0])  # world y is down
+    return left, up, np.cross(left, up)
+
+
+def trunk_plane_angles(world: np.ndarray, neutral_world: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Change from neutral of the 3D mid-hip -> mid-shoulder line's inclination in the person's
+    sagittal plane (+ forward) and frontal plane (+ toward the person's left), the axes from
+    :func:`person_axes`. A motion's plane is the one holding most of the change.
+    ``world (T, 33, 3), neutral_world (N, 33, 3) -> ((T,), (T,))`` degrees."""
+    left, up, fwd = person_axes(neutral_world)
+
+    def planes(trunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        h = trunk @ up
+        return (np.degrees(np.arctan2(trunk @ fwd, h)), np.degrees(np.arctan2(trunk @ left, h)))
+
+    sag, fro = planes(mid_shoulder(world) - mid_hip(world))
+    sag0, fro0 = planes(mid_shoulder(neutral_world) - mid_hip(neutral_world))
+    return sag - nanmedian(sag0), fro - nanmedian(fro0)
+
+
+def image_foreshortening(image: np.ndarray, neutral_image: np.ndarray) -> np.ndarray:
+    """How far the trunk turned out of the image plane, from its image length:
+    ``arccos(length / neutral length)`` (0..90, unsigned; noisy below ~20 deg).
+    ``image (T, 33, >=2), neutral_image (N, 33, >=2) -> (T,)`` degrees."""
+    length = np.linalg.norm(mid_shoulder(image)[:, :2] - mid_hip(image)[:, :2], axis=-1)
+    ref = nanmedian(np.linalg.norm(mid_shoulder(neutral_image)[:, :2]
+                                   - mid_hip(neutral_image)[:, :2], axis=-1))
+    return np.degrees(np.arccos(np.clip(length / ref, 0.0, 1.0)))

@@ -7,11 +7,12 @@ NaN. Segmentation and every trial of a video analyse slices of one :class:`Clean
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from lumbar_rom.kinematics.cleaning import DEFAULT_CLEANING, CleaningSettings, clean
+from lumbar_rom.kinematics.swaps import repair_swaps
 from lumbar_rom.pose.landmarks import Landmark as L
 from lumbar_rom.pose.sequence import PoseSequence
 
@@ -44,24 +45,32 @@ class CleanedPose:
         cleaned image landmarks (pixels); NaN for landmarks not in :data:`CLEANED_LANDMARKS`.
     world : (T, 33, 3) float
         cleaned world landmarks (metres); NaN likewise.
+    swapped : (T,) bool
+        frames whose left/right hips or shoulders were swapped by the pose model and put back
+        before cleaning (:mod:`~lumbar_rom.kinematics.swaps`).
     """
 
     seq: PoseSequence
     image: np.ndarray
     world: np.ndarray
+    swapped: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
     @classmethod
     def from_sequence(cls, seq: PoseSequence, settings: CleaningSettings = DEFAULT_CLEANING
                       ) -> CleanedPose:
-        """Clean the :data:`CLEANED_LANDMARKS` of ``seq`` (the others stay NaN)."""
+        """Repair left/right swaps, then clean the :data:`CLEANED_LANDMARKS` of ``seq`` (the
+        others stay NaN)."""
         idx = list(CLEANED_LANDMARKS)
         image = np.full(seq.image.shape, np.nan)
         world = np.full(seq.world.shape, np.nan)
+        swapped = np.zeros(seq.n_frames, bool)
         if seq.n_frames:
-            t, vis = seq.time_s, seq.visibility[:, idx]
-            image[:, idx] = clean(seq.image[:, idx], t, vis, settings)
-            world[:, idx] = clean(seq.world[:, idx], t, vis, settings)
-        return cls(seq, _frozen(image), _frozen(world))
+            raw_image, raw_world, raw_vis, swapped = repair_swaps(seq.image, seq.world,
+                                                                  seq.visibility)
+            t, vis = seq.time_s, raw_vis[:, idx]
+            image[:, idx] = clean(raw_image[:, idx], t, vis, settings)
+            world[:, idx] = clean(raw_world[:, idx], t, vis, settings)
+        return cls(seq, _frozen(image), _frozen(world), _frozen(swapped))
 
     @property
     def time_s(self) -> np.ndarray:
@@ -72,7 +81,12 @@ class CleanedPose:
     def n_frames(self) -> int:
         return self.seq.n_frames
 
+    @property
+    def swaps_repaired(self) -> int:
+        """How many frames had their left/right hips or shoulders put back."""
+        return int(np.sum(self.swapped))
+
     def slice(self, start: int, stop: int) -> CleanedPose:
         """Frames ``start:stop`` (cleaned over the whole sequence, not again)."""
         return CleanedPose(self.seq.slice(start, stop), self.image[start:stop],
-                           self.world[start:stop])
+                           self.world[start:stop], self.swapped[start:stop])

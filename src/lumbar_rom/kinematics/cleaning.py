@@ -163,7 +163,7 @@ class OneEuroFilter:
         prev = np.where(np.isnan(self._x), x, self._x)
         dx = (x - prev) / dt
         a_d = self._alpha(self.d_cutoff, dt)
-        dx_hat = np.where(np.isnan(dx), self._dx, a_d * dx + (1 - a_d) * self._dx)
+        dx_hat = np.asarray(np.where(np.isnan(dx), self._dx, a_d * dx + (1 - a_d) * self._dx))
         cutoff = self.min_cutoff + self.beta * np.abs(dx_hat)
         a = self._alpha(cutoff, dt)
         x_hat = a * x + (1 - a) * prev

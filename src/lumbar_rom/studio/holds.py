@@ -260,7 +260,9 @@ def render_hold(c: HoldClip, out_dir: Path, backend: str = "auto",
     try:
         with VideoWriter(tmp, c.width, c.height, fps=c.fps, preset="veryfast", crf=20) as w:
             for ti, val in zip(t, values, strict=True):
-                verts, joints = _posed(c, body, float(val), with_mesh=True)
+                posed, joints = _posed(c, body, float(val), with_mesh=True)
+                assert posed is not None  # with_mesh=True always skins the mesh
+                verts = posed
                 frame_truth.append(truth_measure(c, cam, joints))
                 faces, colors = body.faces, body.colors
                 if c.bench and c.test == "extensor-hold":

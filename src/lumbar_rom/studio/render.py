@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 import cv2
 import numpy as np
+
+if TYPE_CHECKING:
+    import moderngl
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +107,7 @@ class Renderer:
 
     def __init__(self, cam: Camera, scene: Scene = Scene(), backend: str = "auto") -> None:  # noqa: B008
         self.cam, self.scene = cam, scene
-        self._ctx = None
+        self._ctx: moderngl.Context | None = None
         self.backend = "cv"
         if backend in ("auto", "gl"):
             try:
@@ -118,7 +122,9 @@ class Renderer:
     def _init_gl(self) -> None:
         import moderngl
 
-        ctx = moderngl.create_context(standalone=True, backend="egl")
+        # (the stubs type ``backend`` wrongly as a dict; moderngl takes the backend's name)
+        options: dict[str, Any] = {"standalone": True, "backend": "egl"}
+        ctx = moderngl.create_context(**options)
         self._ctx = ctx
         self._prog = ctx.program(
             vertex_shader="""
@@ -165,15 +171,15 @@ class Renderer:
         data = np.concatenate([tri, shade / 255.0], axis=1).astype("f4")
         vbo = ctx.buffer(data.tobytes())
         vao = ctx.vertex_array(self._prog, [(vbo, "3f 3f", "in_pos", "in_col")])
-        self._prog["mvp"].write(self._mvp().T.astype("f4").tobytes())
+        cast("moderngl.Uniform", self._prog["mvp"]).write(self._mvp().T.astype("f4").tobytes())
         bg = _background(self.cam, self.scene)
         self._fbo.clear(0, 0, 0, 0, depth=1.0)
         vao.render()
         raw = np.frombuffer(self._fbo.read(components=3, alignment=1), np.uint8)
         img = raw.reshape(self.cam.height_px, self.cam.width, 3)[::-1]
-        mask = np.frombuffer(self._fbo.read(components=1, attachment=-1, dtype="f4",
-                                            alignment=1), np.float32)
-        mask = mask.reshape(self.cam.height_px, self.cam.width)[::-1] < 1.0
+        depth = np.frombuffer(self._fbo.read(components=1, attachment=-1, dtype="f4",
+                                             alignment=1), np.float32)
+        mask = depth.reshape(self.cam.height_px, self.cam.width)[::-1] < 1.0
         vao.release()
         vbo.release()
         out = bg.copy()

@@ -1,0 +1,112 @@
+"""Never a false decision: the gates a measured trial passes before it can be "ok".
+
+A measured trial is blocked (a blocking :class:`Flag`) when
+
+- a compensation it measured (protocol.toml ``[analysis.gates.compensations]``: lean, twist,
+  knee bend, hip turn) is larger than the motion itself;
+- its motion happened mostly in another plane than the movement's: the change of the 3D trunk
+  line (:func:`~lumbar_rom.kinematics.angles.trunk_plane_angles`) between the neutral and the
+  end range lies more in the other plane (sagittal for flexion / extension, frontal for the side
+  bends) than in the movement's; for a rotation, the trunk tilted more than it turned, or the
+  3D shoulder line turned less than ``rotation_min_yaw_fraction`` of the measured rotation (the
+  wrist span then changed for another reason: noise, a hand sliding down a thigh);
+- its value is beyond what a trunk can do (protocol.toml ``[analysis.limits]``).
+
+The gates sit inside the trial analysis, so a movement chosen by the user and one found by
+auto-detection pass the same gates (CLI, app and ``assess`` alike).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lumbar_rom.data import load_toml
+
+_ANALYSIS = load_toml("protocol.toml")["analysis"]
+_GATES = _ANALYSIS["gates"]
+_COMPENSATIONS = {k: v for k, v in _GATES["compensations"].items() if k != "source"}
+LIMITS_DEG: dict[str, float] = {k: float(v) for k, v in _ANALYSIS["limits"].items()
+                                if k != "source"}
+PLANE_MIN_OFF_DEG = float(_GATES["plane_min_off_deg"])
+_PLANE_WORDS = {"sagittal": "forward or backward", "frontal": "to the side"}
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A quality or compensation finding. ``blocking`` flags make the trial inconclusive."""
+
+    code: str
+    message: str
+    blocking: bool
+
+
+def compensation_gate(value: float, extras: dict[str, float], label: str) -> list[Flag]:
+    """A compensation in ``extras`` (deg) larger than the measured ``value`` (deg) blocks."""
+    flags = []
+    for key, words in _COMPENSATIONS.items():
+        c = abs(float(extras.get(key, float("nan"))))
+        if np.isfinite(c) and np.isfinite(value) and c > abs(value):
+            flags.append(Flag("compensation_exceeds", f"The {words} ({c:.0f} deg) was larger "
+                              f"than the {label.lower()} itself ({abs(value):.0f} deg): the "
+                              "number would mostly measure the compensation, so it is not "
+                              "valid for a decision.", True))
+    return flags
+
+
+def plane_gate(signal: str, value: float, sagittal_deg: float, frontal_deg: float,
+               label: str) -> list[Flag]:
+    """The 3D trunk line's change at the end range, ``sagittal_deg`` and ``frontal_deg``, must
+    lie mostly in the movement's plane (``signal``: "sagittal", "frontal" or "rotation", whose
+    in-plane amount is the measured ``value``)."""
+    sag, fro = abs(sagittal_deg), abs(frontal_deg)
+    if signal == "rotation":
+        off, inside, off_plane = max(sag, fro), abs(value), "sagittal" if sag >= fro else "frontal"
+    elif signal == "sagittal":
+        off, inside, off_plane = fro, sag, "frontal"
+    else:
+        off, inside, off_plane = sag, fro, "sagittal"
+    if not (np.isfinite(off) and np.isfinite(inside)) or off < PLANE_MIN_OFF_DEG or off <= inside:
+        return []
+    moved = "turned" if signal == "rotation" else "bent in its own plane"
+    return [Flag("wrong_plane", f"The trunk moved mostly {_PLANE_WORDS[off_plane]} "
+                 f"({off:.0f} deg) and {moved} only {inside:.0f} deg, so this is not "
+                 f"{label.lower()}; check the movement chosen and the camera view.", True)]
+
+
+def turn_gate(value: float, yaw_change_deg: float, min_fraction: float, label: str
+              ) -> list[Flag]:
+    """A rotation of ``value`` deg whose 3D shoulder line turned by less than ``min_fraction``
+    of it (``yaw_change_deg``) blocks: the trunk did not turn."""
+    yaw = abs(yaw_change_deg)
+    if not np.isfinite(yaw) or yaw >= min_fraction * abs(value):
+        return []
+    return [Flag("no_turn", f"The shoulders turned only {yaw:.0f} deg while the hands read "
+                 f"{abs(value):.0f} deg, so this is not {label.lower()}; check the movement "
+                 "chosen.", True)]
+
+
+def limit_gate(movement: str, value: float, label: str) -> list[Flag]:
+    """A value beyond protocol.toml's ``[analysis.limits]`` for ``movement`` blocks."""
+    limit = LIMITS_DEG.get(str(movement), float("inf"))
+    if np.isfinite(value) and abs(value) > limit:
+        return [Flag("impossible_value", f"{abs(value):.0f} deg of {label.lower()} is beyond "
+                     f"what a trunk can do (over {limit:.0f} deg); the camera or the body model "
+                     "misread the movement, so it is not valid for a decision.", True)]
+    return []
+
+
+def gate_flags(movement: str, signal: str, label: str, value: float, extras: dict[str, float],
+               min_yaw_fraction: float) -> list[Flag]:
+    """All the gates for a measured trial; ``extras`` holds its compensations, the 3D trunk
+    line's change at the end range (``sagittal_3d_deg``, ``frontal_3d_deg``) and, for
+    rotations, the 3D shoulder line's turn (``shoulder_yaw_change_deg``)."""
+    if not np.isfinite(value):
+        return []
+    turn = (turn_gate(value, extras.get("shoulder_yaw_change_deg", float("nan")),
+                      min_yaw_fraction, label) if signal == "rotation" else [])
+    return [*limit_gate(movement, value, label), *turn,
+            *plane_gate(signal, value, extras.get("sagittal_3d_deg", float("nan")),
+                        extras.get("frontal_3d_deg", float("nan")), label),
+            *compensation_gate(value, extras, label)]

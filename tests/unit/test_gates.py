@@ -1,0 +1,158 @@
+"""Never a false decision (issue 11 item 2) and neutral / repetitions from real movement (item 1),
+on hand-built trials with known answers (tests/fixtures/skeleton.py)."""
+
+import numpy as np
+import pytest
+
+from lumbar_rom.assessment.gates import (
+    LIMITS_DEG,
+    compensation_gate,
+    limit_gate,
+    plane_gate,
+    turn_gate,
+)
+from lumbar_rom.assessment.trial import analyze_trial
+from lumbar_rom.pipeline import analyze_sequence
+from lumbar_rom.pose.sequence import PoseSequence
+from tests.fixtures.skeleton import Pose3D, body, make_trial, project
+
+
+def codes(r):
+    return {f.code for f in r.flags}
+
+
+def from_angles(kind: str, angles: np.ndarray, view: str, fps: float = 30.0) -> PoseSequence:
+    """A trial following ``angles (T,)`` deg frame by frame (flexion: + forward; side bend:
+    + left)."""
+    images, worlds = [], []
+    for v in angles:
+        p = Pose3D(flexion=v if kind == "flexion" else 0.0,
+                   side_bend=v if kind == "side_bend" else 0.0)
+        img, wor = project(body(p), view)
+        images.append(img)
+        worlds.append(wor)
+    image, world = np.array(images), np.array(worlds)
+    t = np.arange(len(angles)) / fps
+    return PoseSequence(t, image, world, np.full(image.shape[:2], 0.99), (720, 1280),
+                        f"synthetic-{kind}")
+
+
+def one_bend(start: float, peak: float, *, upright_s: float, fps: float = 30.0) -> np.ndarray:
+    """``upright_s`` at ``start`` deg, one smooth bend to ``peak``, a hold, back, a short rest."""
+    ramp = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, int(1.2 * fps)))
+    return np.concatenate([np.full(max(1, int(round(upright_s * fps))), start),
+                           start + (peak - start) * ramp, np.full(int(0.6 * fps), peak),
+                           start + (peak - start) * ramp[::-1], np.full(int(0.3 * fps), start)])
+
+
+# ---- item 2: the gates ------------------------------------------------------------------------
+
+
+def test_a_compensation_larger_than_the_motion_blocks():
+    r = analyze_trial(make_trial("flexion", [20, 20, 20], "side", knee_bend=30), "flexion")
+    assert r.extras["knee_bend_deg"] > r.value_deg
+    assert r.status == "inconclusive" and "compensation_exceeds" in codes(r)
+    assert "knee bend" in " ".join(r.reasons)
+    small = analyze_trial(make_trial("flexion", [60, 61, 60], "side", knee_bend=25), "flexion")
+    assert small.status == "ok" and "compensation_exceeds" not in codes(small)
+    # the rule itself: the issue's "leaning 124" beside a larger value passes this gate, a
+    # larger lean blocks
+    assert not compensation_gate(144.0, {"lean_deg": 124.0}, "Side bending to the left")
+    assert compensation_gate(20.0, {"lean_deg": 24.0}, "Side bending to the left")[0].blocking
+
+
+def test_motion_in_another_plane_blocks():
+    # a "side bend" that is mostly a forward lean seen from the front
+    r = analyze_trial(make_trial("side_bend", [18, 18, 18], "front", lean=40), "side-bend-left")
+    assert r.value_deg == pytest.approx(18, abs=2)
+    assert abs(r.extras["sagittal_3d_deg"]) > abs(r.extras["frontal_3d_deg"])
+    assert r.status == "inconclusive" and "wrong_plane" in codes(r)
+    clean = analyze_trial(make_trial("side_bend", [30, 30, 30], "front"), "side-bend-left")
+    assert clean.status == "ok" and clean.extras["frontal_3d_deg"] == pytest.approx(30, abs=1)
+    assert plane_gate("frontal", 144.0, 120.0, 40.0, "Side bending")[0].code == "wrong_plane"
+    assert not plane_gate("sagittal", 60.0, 60.0, 10.0, "Flexion")
+    assert plane_gate("rotation", 7.0, 1.0, 12.0, "Rotation")  # tilted more than it turned
+    assert not plane_gate("frontal", 20.0, 5.0, 20.0, "Side bending")  # below the noise floor
+
+
+def test_physiologically_impossible_values_block():
+    assert LIMITS_DEG == {"flexion": 150.0, "extension": 60.0, "side-bend-left": 60.0,
+                          "side-bend-right": 60.0, "rotation-left": 90.0, "rotation-right": 90.0}
+    r = analyze_trial(make_trial("side_bend", [70, 70, 70], "front"), "side-bend-left")
+    assert r.value_deg == pytest.approx(70, abs=1)
+    assert r.status == "inconclusive" and "impossible_value" in codes(r)
+    assert "beyond what a trunk can do" in " ".join(r.reasons)
+    assert limit_gate("side-bend-left", 144.0, "Side bending to the left")
+    assert not limit_gate("flexion", 140.0, "Forward bending")
+
+
+def test_a_rotation_without_a_shoulder_turn_blocks():
+    assert turn_gate(8.4, 1.1, 0.25, "Turning to the left")[0].code == "no_turn"
+    assert not turn_gate(44.7, 25.8, 0.25, "Turning to the left")
+    r = analyze_trial(make_trial("rotation", [40, 41, 40], "front", arms="dowel"),
+                      "rotation-left")
+    assert r.status == "ok", r.flags
+
+
+def test_a_flexion_seen_from_the_front_is_detected_as_flexion_in_the_wrong_view():
+    seq = make_trial("flexion", [50, 52, 51], "front")
+    trials = analyze_sequence(seq, "auto").trials
+    assert [t.movement for t in trials] == ["flexion"]
+    assert trials[0].status == "inconclusive" and "wrong_view" in codes(trials[0])
+    assert not [t for t in trials if t.movement.startswith("side-bend")]
+    bend = analyze_sequence(make_trial("side_bend", [30, 30, 30], "front"), "auto").trials
+    assert [t.movement for t in bend] == ["side-bend-left"] and bend[0].status == "ok"
+
+
+def test_the_same_gates_apply_when_the_movement_is_detected():
+    seq = make_trial("side_bend", [70, 70, 70], "front")
+    trials = analyze_sequence(seq, "auto").trials
+    assert trials and not [t for t in trials if t.status == "ok"]
+    assert "impossible_value" in codes(trials[0])
+
+
+def test_no_ok_trial_with_a_blocking_flag():
+    for seq, movement in ((make_trial("side_bend", [18, 18, 18], "front", lean=40),
+                           "side-bend-left"),
+                          (make_trial("flexion", [20, 20, 20], "side", knee_bend=30), "flexion"),
+                          (make_trial("side_bend", [70, 70, 70], "front"), "side-bend-left")):
+        r = analyze_trial(seq, movement)
+        assert any(f.blocking for f in r.flags) and r.status == "inconclusive"
+
+
+# ---- item 1: neutral and repetitions from real movement -------------------------------------
+
+
+def test_a_short_upright_start_then_one_bend_is_measured():
+    seq = from_angles("flexion", one_bend(0.0, 60.0, upright_s=0.1), "side")
+    r = analyze_trial(seq, "flexion")
+    assert r.status == "ok", r.flags
+    assert r.value_deg == pytest.approx(60.0, abs=1.0)
+    assert "fewer_than_3" in codes(r) and "wider uncertainty" in " ".join(
+        f.message for f in r.flags)
+    assert r.extras["neutral_s"] < 0.3
+    long = analyze_trial(from_angles("flexion", one_bend(0.0, 60.0, upright_s=1.5), "side"),
+                         "flexion")
+    assert long.status == "ok" and r.uncertainty_deg > long.uncertainty_deg
+    auto = analyze_sequence(seq, "auto").trials
+    assert [t.movement for t in auto] == ["flexion"] and auto[0].status == "ok"
+    assert auto[0].value_deg == pytest.approx(60.0, abs=1.0)
+
+
+def test_two_repetitions_are_reported_not_blocked():
+    r = analyze_trial(make_trial("side_bend", [30, 31], "front"), "side-bend-left")
+    assert r.status == "ok" and "fewer_than_3" in codes(r)
+    assert r.value_deg == pytest.approx(30.5, abs=1.0)
+
+
+@pytest.mark.parametrize(("movement", "start", "peak", "words"), [
+    ("extension", -35.0, -60.0, "bent back about 35 deg"),
+    ("flexion", 40.0, 80.0, "bent forward about 40 deg"),
+])
+def test_a_clip_that_starts_away_from_upright_is_refused_in_words(movement, start, peak, words):
+    seq = from_angles("flexion", one_bend(start, peak, upright_s=0.5), "side")
+    r = analyze_trial(seq, movement)
+    assert r.status == "inconclusive" and codes(r) >= {"start_not_upright"}
+    assert r.reasons[-1] == f"Start the clip standing upright; this one starts already {words}."
+    moving = from_angles("flexion", one_bend(start, peak, upright_s=0.0), "side")
+    assert f"already {words}" in analyze_trial(moving, movement).reasons[-1]
