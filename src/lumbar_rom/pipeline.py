@@ -1,5 +1,24 @@
 """The one place that wires the stages: video file -> pose sequence (-> annotated video).
 
+One decode of the source per job
+--------------------------------
+:func:`analyze_video` decodes the source video once. The annotated video's labels (the movement's
+excursion from neutral, the end-range frames in green) are only known after the analysis, so the
+tracking pass records the frames it already decoded, *fitted to the annotated size* (720 px long
+side), to a temporary H.264 intermediate (ultrafast, CRF 16, on the writer thread, overlapping with
+inference); after the analysis one cheap pass decodes that small intermediate, draws skeleton,
+label and highlight once and encodes ``annotated.mp4``. Measured (benchmarks/throughput.py): a
+406x720 intermediate costs about 1 ms/frame to write and the drawing pass 3-5 ms/frame, against a
+second decode of the 1080x1920 source of 10-15 ms/frame before; memory stays flat (frames only
+pass through bounded queues; the intermediate lives on disk, about 15-30 KB a frame). Keeping the
+small frames in memory instead was rejected: 18,000 frames of a 10-minute clip are 15 GB.
+
+Progress
+--------
+One ``on_progress(done, total)`` over the whole job, in work units: each decoded-and-tracked frame
+counts :data:`TRACK_UNITS`, the analysis ``n_frames // 2`` and each written frame 1 (their measured
+cost ratio), so the bar moves at a steady pace and the last call is ``done == total``.
+
 Decoding, inference, drawing and encoding stream frame by frame; memory does not grow with the
 length of the video beyond the landmark arrays (a few KB per frame).
 """
@@ -9,10 +28,11 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -30,13 +50,14 @@ from lumbar_rom.assessment.trial import (
     analyze_cleaned,
     analyze_trial,
 )
-from lumbar_rom.errors import NoPersonError
+from lumbar_rom.errors import LumbarRomError, NoPersonError
 from lumbar_rom.kinematics.angles import trunk_image_angle
 from lumbar_rom.kinematics.cleaned import CleanedPose
 from lumbar_rom.pose.draw import draw_pose
 from lumbar_rom.pose.estimator import FramePose, MediaPipeEstimator, PoseEstimator
 from lumbar_rom.pose.sequence import PoseSequence
-from lumbar_rom.video.reader import iter_frames, probe
+from lumbar_rom.video.reader import DecodeReport, Frame, VideoInfo, iter_frames, probe
+from lumbar_rom.video.threads import unpinned
 from lumbar_rom.video.writer import VideoWriter
 
 logger = logging.getLogger(__name__)
@@ -46,6 +67,18 @@ logger = logging.getLogger(__name__)
 # left as is; 4K phone clips are scaled down (a 4K RGB copy alone costs more than inference).
 DEFAULT_MAX_SIDE = 1920
 DEFAULT_ANNOTATE_SIDE = 720  # annotated video size cap (long side, px)
+RECORD_CRF = 16  # the intermediate of the small frames: near-lossless, ultrafast
+TRACK_UNITS = 6  # progress units of one tracked frame (a written frame is 1)
+
+ProgressFn = Callable[[int, int], None]
+
+
+class Cancelled(LumbarRomError):
+    """The person stopped the analysis (raised by a progress callback)."""
+
+    def __init__(self, message: str = "The analysis was cancelled; nothing was kept from it.",
+                 ) -> None:
+        super().__init__(message)
 
 
 @dataclass
@@ -76,6 +109,96 @@ def _fit(size: tuple[int, int], max_side: int) -> tuple[int, int]:
     return max(2, round(w * s / 2) * 2), max(2, round(h * s / 2) * 2)
 
 
+def expected_frames(info: VideoInfo) -> int:
+    """The container's frame count, else duration x rate, else 0 (unknown)."""
+    if info.n_frames:
+        return info.n_frames
+    n = info.duration_s * info.fps
+    return int(round(n)) if np.isfinite(n) else 0
+
+
+class _Bar:
+    """Progress in units over a job: a tqdm bar (``desc``) and/or ``on_progress(done, total)``;
+    ``total`` grows when the video has more frames than its container said."""
+
+    def __init__(self, total: int, on_progress: ProgressFn | None, desc: str | None) -> None:
+        self.done, self.total, self.cb = 0, max(1, total), on_progress
+        self.tqdm = None
+        if desc is not None:
+            from tqdm import tqdm
+
+            self.tqdm = tqdm(total=self.total, unit="", desc=desc, leave=False)
+
+    def add(self, units: int, more_expected: int = 0) -> None:
+        self.done += units
+        self.total = max(self.total, self.done + more_expected)
+        if self.tqdm is not None:
+            self.tqdm.total = self.total
+            self.tqdm.update(units)
+        if self.cb is not None:
+            self.cb(self.done, self.total)
+
+    def close(self) -> None:
+        if self.tqdm is not None:
+            self.tqdm.close()
+
+
+class _FrameSink:
+    """Where the tracking pass sends its frames: nowhere, the annotated video (skeleton and raw
+    trunk angle drawn), or the small-frame intermediate (fitted, not drawn)."""
+
+    def __init__(self, out: str | Path | None, draw: bool, info: VideoInfo, max_side: int,
+                 mirrored: bool) -> None:
+        self.out, self.draw, self.info, self.max_side = out, draw, info, max_side
+        self.mirrored = mirrored
+        self.writer: VideoWriter | None = None
+
+    def put(self, frame: Frame, pose: FramePose | None) -> None:
+        if self.out is None:
+            return
+        if self.writer is None:
+            aw, ah = _fit((frame.rgb.shape[1], frame.rgb.shape[0]), self.max_side)
+            self.writer = VideoWriter(self.out, aw, ah, fps=self.info.fps,
+                                      crf=26 if self.draw else RECORD_CRF)
+        w, h = self.writer.width, self.writer.height
+        if not self.draw:
+            self.writer.write(frame.rgb, frame.time_s, lambda rgb: fit_to(rgb, w, h))
+            return
+        if pose is not None and self.mirrored:
+            pose = pose.flipped(self.info.width)
+        xy = None if pose is None else pose.image[:, :2] * (w / self.info.width)
+        self.writer.write(frame.rgb, frame.time_s, frame_drawer(
+            xy, None if pose is None else pose.visibility, trunk_label(pose), False, w, h,
+            flip=self.mirrored))
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _track_frames(path: str | Path, est: PoseEstimator, max_side: int | None,
+                  on_frame: Callable[[Frame, FramePose | None], None], report: DecodeReport
+                  ) -> tuple[list[float], list[FramePose | None], float]:
+    """The decode + inference loop: (times, poses in full-size pixels, inference seconds)."""
+    times: list[float] = []
+    poses: list[FramePose | None] = []
+    infer_s = 0.0
+    last_ms = -1
+    for frame in iter_frames(path, max_side=max_side, prefetch=4, report=report):
+        ts = max(int(round(frame.time_s * 1000)), last_ms + 1)
+        last_ms = ts
+        t0 = time.perf_counter()
+        pose = est.process(frame.rgb, ts)
+        infer_s += time.perf_counter() - t0
+        if pose is not None and frame.scale != 1.0:
+            pose = FramePose(pose.image / frame.scale, pose.world, pose.visibility,
+                             pose.timestamp_ms)
+        times.append(frame.time_s)
+        poses.append(pose)
+        on_frame(frame, pose)
+    return times, poses, infer_s
+
+
 def track_video(
     path: str | Path,
     *,
@@ -85,10 +208,12 @@ def track_video(
     annotate_to: str | Path | None = None,
     annotate_max_side: int = DEFAULT_ANNOTATE_SIDE,
     progress: bool = False,
-    on_progress: Callable[[int, int], None] | None = None,
+    on_progress: ProgressFn | None = None,
     timing: Timing | None = None,
+    record_to: str | Path | None = None,
+    mirrored: bool = False,
 ) -> PoseSequence:
-    """Run the pose estimator over every frame of a video file.
+    """Run the pose estimator over every frame of a video file (one decode).
 
     Parameters
     ----------
@@ -96,62 +221,47 @@ def track_video(
         on ``model_path`` (opened and closed here).
     max_side : scale frames down to this long side before inference (None: never).
     annotate_to : also write an annotated H.264 MP4 (skeleton, trunk line, live trunk angle).
+    record_to : instead, record the frames fitted to ``annotate_max_side`` (not drawn) to this
+        MP4, for :func:`render_annotated` after the analysis.
     progress : show a progress bar on stderr.
-    on_progress : callback ``(frames_done, frames_expected)`` (the app's progress bar).
+    on_progress : callback ``(frames_done, frames_expected)`` after each frame.
+    mirrored : the video is a mirror image (front cameras): landmarks are flipped back (x and
+        left/right swapped) so a left side bend stays left.
 
     Returns
     -------
-    PoseSequence in the display (rotation-corrected, full-size) pixel coordinates of the video.
+    PoseSequence in the display (rotation-corrected, full-size) pixel coordinates of the video;
+    ``damaged_from_s`` is set when the decoder had to skip damaged data.
 
     Raises
     ------
-    VideoError : unreadable, truncated-to-nothing or zero-frame video.
+    VideoError : unreadable, truncated-to-nothing or zero-frame video, or a still image.
     NoPersonError : no person found in any frame.
     """
     t_start = time.perf_counter()
     info = probe(path)
-    expected = info.n_frames or 0
-    times: list[float] = []
-    poses: list[FramePose | None] = []
-    writer: VideoWriter | None = None
-    bar = None
-    if progress:
-        from tqdm import tqdm
+    expected = expected_frames(info)
+    bar = _Bar(expected, None, Path(path).name if progress else None)
+    sink = _FrameSink(annotate_to if annotate_to is not None else record_to,
+                      annotate_to is not None, info, annotate_max_side, mirrored)
+    report = DecodeReport()
 
-        bar = tqdm(total=expected or None, unit="frame", desc=Path(path).name, leave=False)
-    infer_s = 0.0
-    last_ms = -1
+    def on_frame(frame: Frame, pose: FramePose | None) -> None:
+        sink.put(frame, pose)
+        bar.add(1)
+        if on_progress is not None:
+            on_progress(frame.index + 1, max(expected, frame.index + 1))
+
     try:
         with _estimator_for(estimator, model_path) as est:
-            for frame in iter_frames(path, max_side=max_side, prefetch=4):
-                ts = max(int(round(frame.time_s * 1000)), last_ms + 1)
-                last_ms = ts
-                t0 = time.perf_counter()
-                pose = est.process(frame.rgb, ts)
-                infer_s += time.perf_counter() - t0
-                if pose is not None and frame.scale != 1.0:
-                    pose = FramePose(pose.image / frame.scale, pose.world, pose.visibility,
-                                     pose.timestamp_ms)
-                times.append(frame.time_s)
-                poses.append(pose)
-                if annotate_to is not None:
-                    if writer is None:
-                        aw, ah = _fit((frame.rgb.shape[1], frame.rgb.shape[0]), annotate_max_side)
-                        writer = VideoWriter(annotate_to, aw, ah, fps=info.fps)
-                    xy = None if pose is None else pose.image[:, :2] * (writer.width / info.width)
-                    writer.write(frame.rgb, frame.time_s, frame_drawer(
-                        xy, None if pose is None else pose.visibility, trunk_label(pose),
-                        False, writer.width, writer.height))
-                if bar is not None:
-                    bar.update(1)
-                if on_progress is not None:
-                    on_progress(len(times), expected)
+            times, poses, infer_s = _track_frames(path, est, max_side, on_frame, report)
     finally:
-        if bar is not None:
-            bar.close()
-        if writer is not None:
-            writer.close()
-    seq = PoseSequence.from_frames(times, poses, (info.width, info.height), str(path))
+        bar.close()
+        sink.close()
+    seq = PoseSequence.from_frames(times, poses, (info.width, info.height), str(path),
+                                   damaged_from_s=report.damaged_from_s)
+    if mirrored:
+        seq = seq.flipped()
     if not np.any(seq.detected):
         raise NoPersonError(
             f"No person was found in {Path(path).name}; film the whole body, well lit, "
@@ -175,13 +285,17 @@ def fit_to(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
 
 
 def frame_drawer(xy: np.ndarray | None, visibility: np.ndarray | None, label: str | None,
-                 highlight: bool, width: int, height: int) -> Callable[[np.ndarray], np.ndarray]:
+                 highlight: bool, width: int, height: int, flip: bool = False
+                 ) -> Callable[[np.ndarray], np.ndarray]:
     """Drawing of one annotated frame (runs on the writer thread): the frame fitted to
-    ``width x height``, the skeleton ``xy (33, 2)`` (pixels of that size; None: no person) with
-    its ``visibility (33,)``, the ``label`` and, with ``highlight``, the trunk line in green."""
+    ``width x height`` (mirrored back with ``flip``), the skeleton ``xy (33, 2)`` (pixels of that
+    size; None: no person) with its ``visibility (33,)``, the ``label`` and, with ``highlight``,
+    the trunk line in green."""
     def draw(rgb: np.ndarray) -> np.ndarray:
-        return draw_pose(fit_to(rgb, width, height), xy, label or None, highlight=highlight,
-                         visibility=visibility)
+        small = fit_to(rgb, width, height)
+        if flip:
+            small = np.ascontiguousarray(small[:, ::-1])
+        return draw_pose(small, xy, label or None, highlight=highlight, visibility=visibility)
     return draw
 
 
@@ -192,10 +306,21 @@ def trunk_label(pose: FramePose | None) -> str:
     return f"Trunk {float(trunk_image_angle(pose.image[None])[0]):+.0f} deg"
 
 
-def excursion_labels(table: dict[str, list]) -> list[str]:
+def _side(movement: str) -> str | None:
+    """"left"/"right" for a side-specific movement id, else None."""
+    for side in ("left", "right"):
+        if movement.endswith("-" + side):
+            return side
+    return None
+
+
+def excursion_labels(table: dict[str, list], mirrored: bool = False) -> list[str]:
     """Analysis-pass labels, one per frame of :func:`angle_table`: the movement's short name and
-    its excursion from neutral ("" outside the trials)."""
+    its excursion from neutral ("" outside the trials); side-specific names are the person's
+    side, and with ``mirrored`` the label says the mirror image was flipped back."""
+    tail = " (mirror flipped)" if mirrored else ""
     return [f"{movement_spec(mv).label.split(' (')[0]}: {ex:.0f} deg"
+            + (tail if _side(mv) else "")
             if mv and np.isfinite(ex) else "" for mv, ex in
             zip(table["movement"], table["excursion_deg"], strict=True)]
 
@@ -217,14 +342,53 @@ def _spec_or_auto(movement: MovementSpec | str) -> MovementSpec | None:
     return None if movement == "auto" else movement_spec(movement)
 
 
+def peak_frames(seq: PoseSequence, trial: TrialResult, offset: int) -> list[int]:
+    """Frames of ``seq`` at the end range of the trial's used repetitions."""
+    if not len(trial.time_s):
+        return []
+    return [int(np.argmin(np.abs(seq.time_s - (seq.time_s[offset] + trial.repetitions[k].peak_s
+                                                 - trial.time_s[0]))))
+            for k in trial.used_repetitions]
+
+
+def _video_flags(seq: PoseSequence, trial: TrialResult, offset: int) -> tuple[Flag, ...]:
+    """Notes every trial of this video carries: damage, mirroring and the side measured."""
+    flags: list[Flag] = []
+    if seq.damaged_from_s is not None:
+        flags.append(Flag("video_damaged", f"The video is damaged from {seq.damaged_from_s:.1f} s;"
+                          " the frames that could not be decoded were skipped, so record it "
+                          "again if the result looks wrong.", False))
+    side = _side(trial.movement)
+    if side is not None:
+        peaks = peak_frames(seq, trial, offset)
+        at = f", end range at frame {peaks[0]}" if peaks else ""
+        how = ("the video was marked as mirrored and flipped back" if seq.mirrored
+               else "the video was taken as not mirrored")
+        flags.append(Flag("side_measured", f"Side measured: the person's {side} side ({how}"
+                          f"{at}).", False))
+    return tuple(flags)
+
+
+def _with_video_flags(analysis: VideoAnalysis) -> VideoAnalysis:
+    trials = tuple(replace(t, flags=t.flags + _video_flags(analysis.seq, t, off))
+                   for t, off in zip(analysis.trials, analysis.offsets, strict=True))
+    return replace(analysis, trials=trials)
+
+
 def analyze_sequence(seq: PoseSequence, movement: MovementSpec | str = "auto", *,
                      height_cm: float | None = None,
                      settings: AnalysisSettings = DEFAULT_ANALYSIS) -> VideoAnalysis:
     """Analyse a pose sequence as one ``movement`` (its spec or name) or, with ``"auto"``,
-    detect and split it. The landmarks are cleaned once; each trial analyses its slice.
+    detect and split it. The landmarks are cleaned once; each trial analyses its slice. Every
+    trial notes a damaged video and, for side-specific movements, the side measured.
 
     ``auto`` with nothing recognisable gives one inconclusive "unknown" trial explaining why.
     """
+    return _with_video_flags(_analyze_sequence(seq, movement, height_cm, settings))
+
+
+def _analyze_sequence(seq: PoseSequence, movement: MovementSpec | str, height_cm: float | None,
+                      settings: AnalysisSettings) -> VideoAnalysis:
     spec = _spec_or_auto(movement)
     if spec is not None:
         return VideoAnalysis(seq, (analyze_trial(seq, spec, height_cm=height_cm,
@@ -244,22 +408,48 @@ def analyze_video(path: str | Path, movement: MovementSpec | str = "auto", *,
                   out_dir: str | Path | None = None,
                   estimator: PoseEstimator | None = None, model_path: str | Path | None = None,
                   height_cm: float | None = None, progress: bool = False,
-                  on_progress: Callable[[int, int], None] | None = None,
-                  settings: AnalysisSettings = DEFAULT_ANALYSIS) -> VideoAnalysis:
-    """Video file -> trials. ``movement``: a spec, a movement's name or ``"auto"`` (checked
-    before the video is read). With ``out_dir``: ``result.json``, ``angles.csv`` and
-    ``annotated.mp4`` (trunk line, live excursion, end-range frames marked) are written there."""
+                  on_progress: ProgressFn | None = None,
+                  settings: AnalysisSettings = DEFAULT_ANALYSIS,
+                  mirrored: bool = False) -> VideoAnalysis:
+    """Video file -> trials, decoding the video once. ``movement``: a spec, a movement's name or
+    ``"auto"`` (checked before the video is read). With ``out_dir``: ``result.json``,
+    ``angles.csv`` and ``annotated.mp4`` (trunk line, live excursion, end-range frames marked)
+    are written there. ``on_progress(done, total)``: the whole job in work units (module
+    docstring); ``mirrored``: see :func:`track_video`."""
     spec = _spec_or_auto(movement)
-    seq = track_video(path, estimator=estimator, model_path=model_path, progress=progress,
-                      on_progress=on_progress)
-    analysis = analyze_sequence(seq, spec or "auto", height_cm=height_cm, settings=settings)
-    if out_dir is not None:
-        write_outputs(analysis, path, Path(out_dir))
+    n = expected_frames(probe(path))
+    writes = out_dir is not None
+    bar = _Bar(n * TRACK_UNITS + n // 2 + (n if writes else 0), on_progress,
+               Path(path).name if progress else None)
+    left = n // 2 + (n if writes else 0)  # units after tracking
+
+    def tracked(done: int, expected: int) -> None:
+        bar.add(TRACK_UNITS, (expected - done) * TRACK_UNITS + left)
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="lumbar-rom-") as tmp:
+            record = Path(tmp) / "frames.mp4" if writes else None
+            seq = track_video(path, estimator=estimator, model_path=model_path,
+                              on_progress=tracked, record_to=record, mirrored=mirrored)
+            analysis = analyze_sequence(seq, spec or "auto", height_cm=height_cm,
+                                        settings=settings)
+            bar.add(seq.n_frames // 2, seq.n_frames if writes else 0)
+            if out_dir is not None:
+                write_outputs(analysis, path, Path(out_dir), frames=record,
+                              on_frame=lambda: bar.add(1))
+    finally:
+        bar.close()
+    if bar.done < bar.total:
+        bar.add(bar.total - bar.done)
     return analysis
 
 
-def write_outputs(analysis: VideoAnalysis, video: str | Path, out_dir: Path) -> dict[str, Path]:
-    """Write result.json, angles.csv and annotated.mp4 for an analysed video."""
+def write_outputs(analysis: VideoAnalysis, video: str | Path, out_dir: Path, *,
+                  frames: Path | None = None, on_frame: Callable[[], None] | None = None
+                  ) -> dict[str, Path]:
+    """Write result.json, angles.csv and annotated.mp4 for an analysed video. ``frames``: the
+    small-frame intermediate recorded while tracking (else ``video`` is decoded again);
+    ``on_frame`` is called after each annotated frame."""
     out_dir.mkdir(parents=True, exist_ok=True)
     seq = analysis.seq
     result = {
@@ -268,7 +458,10 @@ def write_outputs(analysis: VideoAnalysis, video: str | Path, out_dir: Path) -> 
         "video": str(video),
         "frames": seq.n_frames,
         "frame_size": list(seq.frame_size),
-        "trials": [t.to_dict() for t in analysis.trials],
+        "mirrored": seq.mirrored,
+        "damaged_from_s": seq.damaged_from_s,
+        "trials": [_trial_dict(t, seq, off) for t, off in
+                   zip(analysis.trials, analysis.offsets, strict=True)],
     }
     paths = {"result": out_dir / "result.json", "angles": out_dir / "angles.csv",
              "video": out_dir / "annotated.mp4"}
@@ -280,8 +473,20 @@ def write_outputs(analysis: VideoAnalysis, video: str | Path, out_dir: Path) -> 
         for row in zip(*table.values(), strict=True):
             writer.writerow(["" if (isinstance(v, float) and not np.isfinite(v)) else
                              (f"{v:.3f}" if isinstance(v, float) else v) for v in row])
-    render_annotated(video, analysis, paths["video"], table=table)
+    render_annotated(frames if frames is not None else video, analysis, paths["video"],
+                     table=table, on_frame=on_frame)
     return paths
+
+
+def _trial_dict(trial: TrialResult, seq: PoseSequence, offset: int) -> dict:
+    """A trial's JSON with, for side-specific movements, the side of the body measured, whether
+    the video was mirrored, and the frames at the end range."""
+    d = trial.to_dict()
+    side = _side(trial.movement)
+    if side is not None:
+        d["side_measured"] = {"side": side, "mirrored": seq.mirrored,
+                              "frames": peak_frames(seq, trial, offset)}
+    return d
 
 
 def angle_table(analysis: VideoAnalysis) -> dict[str, list]:
@@ -297,9 +502,7 @@ def angle_table(analysis: VideoAnalysis) -> dict[str, list]:
             if movement[off + i] == "":
                 movement[off + i] = trial.movement
                 excursion[off + i] = float(v)
-        for k in trial.used_repetitions:
-            idx = int(np.argmin(np.abs(seq.time_s - (seq.time_s[off] + trial.repetitions[k].peak_s
-                                                     - trial.time_s[0]))))
+        for idx in peak_frames(seq, trial, off):
             peak[idx] = 1
     raw = trunk_image_angle(seq.image)
     return {"frame": list(range(n)), "time_s": [float(x) for x in seq.time_s],
@@ -309,24 +512,29 @@ def angle_table(analysis: VideoAnalysis) -> dict[str, list]:
 
 def render_annotated(video: str | Path, analysis: VideoAnalysis, out: Path,
                      max_side: int = DEFAULT_ANNOTATE_SIDE,
-                     table: dict[str, list] | None = None) -> Path:
-    """Second pass over the video (no inference): skeleton, trunk line, the movement's live
-    excursion from neutral, and the trunk line in green on the repetitions' end-range frames.
-    ``table``: the analysis' :func:`angle_table` when already computed."""
+                     table: dict[str, list] | None = None,
+                     on_frame: Callable[[], None] | None = None) -> Path:
+    """The drawing pass (no inference) over ``video`` (the source, or the small-frame
+    intermediate of :func:`track_video`'s ``record_to``): skeleton, trunk line, the movement's
+    live excursion from neutral, and the trunk line in green on the repetitions' end-range
+    frames. ``table``: the analysis' :func:`angle_table` when already computed. The helper
+    threads are not pinned here: no inference runs alongside."""
     seq = analysis.seq
     table = angle_table(analysis) if table is None else table
-    labels = excursion_labels(table)
+    labels = excursion_labels(table, seq.mirrored)
     peaks = np.array(table["peak"], bool)
     near_peak = np.convolve(peaks, np.ones(7), mode="same") > 0  # show the mark ~0.1-0.2 s
     w, h = _fit(seq.frame_size, max_side)
     k = w / seq.frame_size[0]
-    with VideoWriter(out, w, h, fps=seq.fps) as writer:
-        for i, frame in enumerate(iter_frames(video, max_side=max(w, h) * 2, prefetch=2)):
+    with unpinned(), VideoWriter(out, w, h, fps=seq.fps) as writer:
+        for i, frame in enumerate(iter_frames(video, max_side=max(w, h) * 2, prefetch=4)):
             if i >= seq.n_frames:
                 break
             xy = seq.image[i, :, :2] * k if seq.detected[i] else None
             writer.write(frame.rgb, frame.time_s, frame_drawer(
-                xy, seq.visibility[i], labels[i], bool(near_peak[i]), w, h))
+                xy, seq.visibility[i], labels[i], bool(near_peak[i]), w, h, flip=seq.mirrored))
+            if on_frame is not None:
+                on_frame()
     return out
 
 

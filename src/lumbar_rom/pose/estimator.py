@@ -32,6 +32,7 @@ import numpy as np
 
 from lumbar_rom.pose.landmarks import N_LANDMARKS
 from lumbar_rom.pose.model import default_model_path, verify_model
+from lumbar_rom.pose.sequence import flip_landmarks
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,12 @@ class FramePose:
     world: np.ndarray
     visibility: np.ndarray
     timestamp_ms: int
+
+    def flipped(self, width: float) -> FramePose:
+        """These landmarks of a mirror image ``width`` px wide, as the person's (left and right
+        swapped, x mirrored)."""
+        image, world, vis = flip_landmarks(self.image, self.world, self.visibility, width)
+        return FramePose(image, world, vis, self.timestamp_ms)
 
     @staticmethod
     def missing(timestamp_ms: int) -> FramePose:
