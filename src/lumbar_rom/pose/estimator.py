@@ -30,13 +30,29 @@ from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
-from lumbar_rom.pose.landmarks import N_LANDMARKS
+from lumbar_rom.pose.landmarks import LANDMARK_NAMES, N_LANDMARKS
 from lumbar_rom.pose.model import default_model_path, verify_model
-from lumbar_rom.pose.sequence import flip_landmarks
 
 logger = logging.getLogger(__name__)
 
 Mode = Literal["video", "live", "image"]
+
+# landmark j of a mirror image is landmark MIRROR_INDEX[j] of the person
+MIRROR_INDEX: tuple[int, ...] = tuple(
+    LANDMARK_NAMES.index(n.replace("left", "@").replace("right", "left").replace("@", "right"))
+    for n in LANDMARK_NAMES)
+
+
+def flip_landmarks(image: np.ndarray, world: np.ndarray, visibility: np.ndarray, width: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Landmarks ``(..., 33, 3)``, ``(..., 33, 3)``, ``(..., 33)`` of a mirror image as those of
+    the person filmed: left and right swapped, image x -> ``width - x``, world x -> ``-x``."""
+    idx = list(MIRROR_INDEX)
+    image = np.array(image, dtype=np.float64)[..., idx, :]
+    world = np.array(world, dtype=np.float64)[..., idx, :]
+    image[..., 0] = width - image[..., 0]
+    world[..., 0] = -world[..., 0]
+    return image, world, np.asarray(visibility, dtype=np.float64)[..., idx]
 
 
 @dataclass(frozen=True)

@@ -24,33 +24,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lumbar_rom.errors import LumbarRomError
+from lumbar_rom.pose.estimator import FramePose, flip_landmarks
 from lumbar_rom.pose.landmarks import LANDMARK_NAMES, N_LANDMARKS
-
-if TYPE_CHECKING:
-    from lumbar_rom.pose.estimator import FramePose
-
-
-# landmark j of a mirror image is landmark MIRROR_INDEX[j] of the person
-MIRROR_INDEX: tuple[int, ...] = tuple(
-    LANDMARK_NAMES.index(n.replace("left", "@").replace("right", "left").replace("@", "right"))
-    for n in LANDMARK_NAMES)
-
-
-def flip_landmarks(image: np.ndarray, world: np.ndarray, visibility: np.ndarray, width: float
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Landmarks ``(..., 33, 3)``, ``(..., 33, 3)``, ``(..., 33)`` of a mirror image as those of
-    the person filmed: left and right swapped, image x -> ``width - x``, world x -> ``-x``."""
-    idx = list(MIRROR_INDEX)
-    image = np.array(image, dtype=np.float64)[..., idx, :]
-    world = np.array(world, dtype=np.float64)[..., idx, :]
-    image[..., 0] = width - image[..., 0]
-    world[..., 0] = -world[..., 0]
-    return image, world, np.asarray(visibility, dtype=np.float64)[..., idx]
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
