@@ -212,6 +212,7 @@ def track_video(
     timing: Timing | None = None,
     record_to: str | Path | None = None,
     mirrored: bool = False,
+    info: VideoInfo | None = None,
 ) -> PoseSequence:
     """Run the pose estimator over every frame of a video file (one decode).
 
@@ -227,6 +228,7 @@ def track_video(
     on_progress : callback ``(frames_done, frames_expected)`` after each frame.
     mirrored : the video is a mirror image (front cameras): landmarks are flipped back (x and
         left/right swapped) so a left side bend stays left.
+    info : the video's :func:`probe` when already read.
 
     Returns
     -------
@@ -239,7 +241,7 @@ def track_video(
     NoPersonError : no person found in any frame.
     """
     t_start = time.perf_counter()
-    info = probe(path)
+    info = info if info is not None else probe(path)
     expected = expected_frames(info)
     bar = _Bar(expected, None, Path(path).name if progress else None)
     sink = _FrameSink(annotate_to if annotate_to is not None else record_to,
@@ -417,7 +419,8 @@ def analyze_video(path: str | Path, movement: MovementSpec | str = "auto", *,
     are written there. ``on_progress(done, total)``: the whole job in work units (module
     docstring); ``mirrored``: see :func:`track_video`."""
     spec = _spec_or_auto(movement)
-    n = expected_frames(probe(path))
+    info = probe(path)
+    n = expected_frames(info)
     writes = out_dir is not None
     bar = _Bar(n * TRACK_UNITS + n // 2 + (n if writes else 0), on_progress,
                Path(path).name if progress else None)
@@ -430,7 +433,8 @@ def analyze_video(path: str | Path, movement: MovementSpec | str = "auto", *,
         with tempfile.TemporaryDirectory(prefix="lumbar-rom-") as tmp:
             record = Path(tmp) / "frames.mp4" if writes else None
             seq = track_video(path, estimator=estimator, model_path=model_path,
-                              on_progress=tracked, record_to=record, mirrored=mirrored)
+                              on_progress=tracked, record_to=record, mirrored=mirrored,
+                              info=info)
             analysis = analyze_sequence(seq, spec or "auto", height_cm=height_cm,
                                         settings=settings)
             bar.add(seq.n_frames // 2, seq.n_frames if writes else 0)
@@ -517,8 +521,9 @@ def render_annotated(video: str | Path, analysis: VideoAnalysis, out: Path,
     """The drawing pass (no inference) over ``video`` (the source, or the small-frame
     intermediate of :func:`track_video`'s ``record_to``): skeleton, trunk line, the movement's
     live excursion from neutral, and the trunk line in green on the repetitions' end-range
-    frames. ``table``: the analysis' :func:`angle_table` when already computed. The helper
-    threads are not pinned here: no inference runs alongside."""
+    frames. ``table``: the analysis' :func:`angle_table` when already computed. Three stages
+    overlap: decoding (a helper thread), drawing (this thread) and encoding (the writer's
+    thread), none pinned: no inference runs alongside."""
     seq = analysis.seq
     table = angle_table(analysis) if table is None else table
     labels = excursion_labels(table, seq.mirrored)
@@ -531,8 +536,8 @@ def render_annotated(video: str | Path, analysis: VideoAnalysis, out: Path,
             if i >= seq.n_frames:
                 break
             xy = seq.image[i, :, :2] * k if seq.detected[i] else None
-            writer.write(frame.rgb, frame.time_s, frame_drawer(
-                xy, seq.visibility[i], labels[i], bool(near_peak[i]), w, h, flip=seq.mirrored))
+            writer.write(frame_drawer(xy, seq.visibility[i], labels[i], bool(near_peak[i]), w, h,
+                                      flip=seq.mirrored)(frame.rgb), frame.time_s)
             if on_frame is not None:
                 on_frame()
     return out
