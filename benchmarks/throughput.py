@@ -8,7 +8,8 @@ Prints, for one video, in ms/frame and as a ratio to pure inference measured in 
 - the app's upload path (``service.analyse_upload``: the same, replay read back as bytes);
 and peak memory. ``--long-minutes M`` also generates (once, cached) an M-minute 1080p landscape
 clip (a rendered sample clip looped) and runs ``analyze`` on it first (so no earlier run's
-memory counts), printing RSS at 10 %, 50 % and 100 % of the job. Each short figure is the median of ``--repeat`` runs in this one process.
+memory counts), printing RSS at 10 %, 50 % and 100 % of the job. Each short figure is the
+median of ``--repeat`` runs in this one process.
 
     .venv/bin/python benchmarks/throughput.py [VIDEO] [--repeat 3] [--landscape-seconds 20]
         [--long-minutes 10] [--frames N]
