@@ -69,8 +69,17 @@ DEFAULT_MAX_SIDE = 1920
 DEFAULT_ANNOTATE_SIDE = 720  # annotated video size cap (long side, px)
 RECORD_CRF = 16  # the intermediate of the small frames: near-lossless, ultrafast
 TRACK_UNITS = 6  # progress units of one tracked frame (a written frame is 1)
+PROBE_AT = (0.2, 0.5, 0.8)  # where in the video the people are counted (fractions of frames)
+PROBE_SIDE = 256  # long side (px) of the frames people are counted on (cheap; enough to count)
+MOVER_SPAN = 0.25  # upper-body landmark travel (5th-95th percentile, in trunk lengths) of a
+# person who does a movement; a still bystander measures 0.01-0.05
+_UPPER = [0, 11, 12, 13, 14, 15, 16, 23, 24]  # nose, shoulders, elbows, wrists, hips
 
 ProgressFn = Callable[[int, int], None]
+
+
+class SeveralPeopleError(LumbarRomError):
+    """More than one person moves in the video: who to measure is ambiguous."""
 
 
 class Cancelled(LumbarRomError):
@@ -176,10 +185,47 @@ class _FrameSink:
             self.writer.close()
 
 
+class _PeopleProbe:
+    """Counts the people on a few frames (:data:`PROBE_AT`) with the estimator's ``people``
+    (an estimator without it is taken to see one person); keeps the image x (full-size px) of
+    the hips of everyone in the frame with the most people."""
+
+    def __init__(self, expected: int) -> None:
+        n = expected or 300
+        self.at = {int(round(f * (n - 1))) for f in PROBE_AT}
+        self.xs: tuple[float, ...] = ()
+
+    def look(self, est: PoseEstimator, frame: Frame) -> None:
+        people = getattr(est, "people", None)
+        if people is None or frame.index not in self.at:
+            return
+        h, w = frame.rgb.shape[:2]
+        k = min(1.0, PROBE_SIDE / max(h, w))
+        small = cv2.resize(frame.rgb, (max(1, round(w * k)), max(1, round(h * k))),
+                           interpolation=cv2.INTER_AREA)
+        found = people(small)
+        if len(found) > max(1, len(self.xs)):
+            self.xs = tuple(sorted(float(np.mean(p.image[[23, 24], 0])) / (k * frame.scale)
+                                   for p in found))
+
+
+def _masked(frame: Frame, region: tuple[float, float] | None) -> np.ndarray:
+    """The frame with everything outside the columns ``region`` (full-size px) blacked out."""
+    if region is None:
+        return frame.rgb
+    rgb = frame.rgb.copy()
+    x0, x1 = (int(round(x * frame.scale)) for x in region)
+    rgb[:, :max(0, x0)] = 0
+    rgb[:, max(0, x1):] = 0
+    return rgb
+
+
 def _track_frames(path: str | Path, est: PoseEstimator, max_side: int | None,
-                  on_frame: Callable[[Frame, FramePose | None], None], report: DecodeReport
+                  on_frame: Callable[[Frame, FramePose | None], None], report: DecodeReport,
+                  region: tuple[float, float] | None = None
                   ) -> tuple[list[float], list[FramePose | None], float]:
-    """The decode + inference loop: (times, poses in full-size pixels, inference seconds)."""
+    """The decode + inference loop: (times, poses in full-size pixels, inference seconds);
+    with ``region``, only those columns of each frame are shown to the model."""
     times: list[float] = []
     poses: list[FramePose | None] = []
     infer_s = 0.0
@@ -188,7 +234,7 @@ def _track_frames(path: str | Path, est: PoseEstimator, max_side: int | None,
         ts = max(int(round(frame.time_s * 1000)), last_ms + 1)
         last_ms = ts
         t0 = time.perf_counter()
-        pose = est.process(frame.rgb, ts)
+        pose = est.process(_masked(frame, region), ts)
         infer_s += time.perf_counter() - t0
         if pose is not None and frame.scale != 1.0:
             pose = FramePose(pose.image / frame.scale, pose.world, pose.visibility,
@@ -213,6 +259,7 @@ def track_video(
     record_to: str | Path | None = None,
     mirrored: bool = False,
     info: VideoInfo | None = None,
+    region: tuple[float, float] | None = None,
 ) -> PoseSequence:
     """Run the pose estimator over every frame of a video file (one decode).
 
@@ -229,6 +276,8 @@ def track_video(
     mirrored : the video is a mirror image (front cameras): landmarks are flipped back (x and
         left/right swapped) so a left side bend stays left.
     info : the video's :func:`probe` when already read.
+    region : only the columns ``(x0, x1)`` (display px) are shown to the model (one person of
+        several); without it a few frames are searched for more people (``crowd``).
 
     Returns
     -------
@@ -247,21 +296,27 @@ def track_video(
     sink = _FrameSink(annotate_to if annotate_to is not None else record_to,
                       annotate_to is not None, info, annotate_max_side, mirrored)
     report = DecodeReport()
+    crowd = _PeopleProbe(expected)
+    est: PoseEstimator | None = None
 
     def on_frame(frame: Frame, pose: FramePose | None) -> None:
         sink.put(frame, pose)
+        if region is None and est is not None:
+            crowd.look(est, frame)
         bar.add(1)
         if on_progress is not None:
             on_progress(frame.index + 1, max(expected, frame.index + 1))
 
     try:
         with _estimator_for(estimator, model_path) as est:
-            times, poses, infer_s = _track_frames(path, est, max_side, on_frame, report)
+            times, poses, infer_s = _track_frames(path, est, max_side, on_frame, report,
+                                                  region)
     finally:
         bar.close()
         sink.close()
     seq = PoseSequence.from_frames(times, poses, (info.width, info.height), str(path),
                                    damaged_from_s=report.damaged_from_s)
+    seq = replace(seq, crowd=crowd.xs if len(crowd.xs) > 1 else ())
     if mirrored:
         seq = seq.flipped()
     if not np.any(seq.detected):
@@ -274,6 +329,57 @@ def track_video(
         timing.inference_s = infer_s
         timing.total_s = time.perf_counter() - t_start
     return seq
+
+
+def movement_span(seq: PoseSequence | None) -> float:
+    """How much a person moves: the largest 5th-95th percentile travel of an upper-body landmark,
+    in trunk lengths (shoulder to hip midpoints); 0 when the person is seen in under half the
+    frames."""
+    if seq is None or seq.detected.mean() < 0.5:
+        return 0.0
+    pts = seq.image[seq.detected][:, _UPPER, :2]
+    trunk = np.linalg.norm(pts[:, 1:3].mean(axis=1) - pts[:, 7:9].mean(axis=1), axis=1)
+    travel = np.linalg.norm(np.percentile(pts, 95, axis=0) - np.percentile(pts, 5, axis=0),
+                            axis=-1)
+    return float(np.max(travel) / max(float(np.median(trunk)), 1e-6))
+
+
+def _where(i: int, n: int) -> str:
+    return "on the left" if i == 0 else "on the right" if i == n - 1 else "in the middle"
+
+
+def choose_person(path: str | Path, seq: PoseSequence, est: PoseEstimator, *, info: VideoInfo,
+                  mirrored: bool = False, on_progress: ProgressFn | None = None
+                  ) -> PoseSequence:
+    """With several people in view (``seq.crowd``), track each in their own columns of the
+    picture and return the one who moves (:func:`movement_span` >= :data:`MOVER_SPAN`), with a
+    ``people_note`` saying so; when nobody moves, ``seq`` itself with a note.
+
+    Raises :class:`SeveralPeopleError` when more than one person moves."""
+    xs = list(seq.crowd)
+    cuts = [0.0] + [(a + b) / 2 for a, b in zip(xs, xs[1:], strict=False)] + [float(info.width)]
+    tracks: list[PoseSequence | None] = []
+    for x0, x1 in zip(cuts, cuts[1:], strict=False):
+        try:
+            tracks.append(track_video(path, estimator=est, info=info, region=(x0, x1),
+                                      mirrored=mirrored, on_progress=on_progress))
+        except NoPersonError:
+            tracks.append(None)
+    movers = [i for i, t in enumerate(tracks) if movement_span(t) >= MOVER_SPAN]
+    n = len(xs)
+    if len(movers) > 1:
+        raise SeveralPeopleError(f"{len(movers)} people move in {Path(path).name}, so it is not "
+                                 "clear whom to measure; film one person at a time, with nobody "
+                                 "else moving in view.")
+    if not movers:
+        return replace(seq, people_note=f"{n} people were in view and none of them moved much; "
+                       "the person the camera followed was measured.")
+    i = movers[0]
+    where = _where(n - 1 - i if mirrored else i, n)
+    chosen = tracks[i]
+    assert chosen is not None
+    return replace(chosen, crowd=seq.crowd, people_note=f"{n} people were in view; the one who "
+                   f"moved ({where} of the picture) was measured.")
 
 
 def fit_to(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -356,6 +462,8 @@ def peak_frames(seq: PoseSequence, trial: TrialResult, offset: int) -> list[int]
 def _video_flags(seq: PoseSequence, trial: TrialResult, offset: int) -> tuple[Flag, ...]:
     """Notes every trial of this video carries: damage, mirroring and the side measured."""
     flags: list[Flag] = []
+    if seq.people_note is not None:
+        flags.append(Flag("several_people", seq.people_note, False))
     if seq.damaged_from_s is not None:
         flags.append(Flag("video_damaged", f"The video is damaged from {seq.damaged_from_s:.1f} s;"
                           " the frames that could not be decoded were skipped, so record it "
@@ -417,7 +525,8 @@ def analyze_video(path: str | Path, movement: MovementSpec | str = "auto", *,
     ``"auto"`` (checked before the video is read). With ``out_dir``: ``result.json``,
     ``angles.csv`` and ``annotated.mp4`` (trunk line, live excursion, end-range frames marked)
     are written there. ``on_progress(done, total)``: the whole job in work units (module
-    docstring); ``mirrored``: see :func:`track_video`."""
+    docstring); ``mirrored``: see :func:`track_video`. With several people in view, the one who
+    moves is measured (:func:`choose_person`: each person is then tracked once more)."""
     spec = _spec_or_auto(movement)
     info = probe(path)
     n = expected_frames(info)
@@ -429,12 +538,19 @@ def analyze_video(path: str | Path, movement: MovementSpec | str = "auto", *,
     def tracked(done: int, expected: int) -> None:
         bar.add(TRACK_UNITS, (expected - done) * TRACK_UNITS + left)
 
+    def retracked(done: int, expected: int) -> None:
+        bar.add(TRACK_UNITS)
+
     try:
-        with tempfile.TemporaryDirectory(prefix="lumbar-rom-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="lumbar-rom-") as tmp, \
+                _estimator_for(estimator, model_path) as est:
             record = Path(tmp) / "frames.mp4" if writes else None
-            seq = track_video(path, estimator=estimator, model_path=model_path,
-                              on_progress=tracked, record_to=record, mirrored=mirrored,
-                              info=info)
+            seq = track_video(path, estimator=est, on_progress=tracked, record_to=record,
+                              mirrored=mirrored, info=info)
+            if seq.crowd:
+                bar.total += len(seq.crowd) * seq.n_frames * TRACK_UNITS
+                seq = choose_person(path, seq, est, info=info, mirrored=mirrored,
+                                    on_progress=retracked)
             analysis = analyze_sequence(seq, spec or "auto", height_cm=height_cm,
                                         settings=settings)
             bar.add(seq.n_frames // 2, seq.n_frames if writes else 0)

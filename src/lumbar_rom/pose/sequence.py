@@ -60,6 +60,11 @@ class PoseSequence:
         time of the first damaged data the decoder skipped (None: the video decoded cleanly).
     mirrored : bool
         the frames were a mirror image and the landmarks have been flipped back.
+    crowd : tuple of float
+        image x (px) of each person seen in the sampled frame with the most people, when more
+        than one person was seen; empty otherwise.
+    people_note : str or None
+        how the person measured was chosen among several (None: one person in view).
     """
 
     time_s: np.ndarray
@@ -71,6 +76,8 @@ class PoseSequence:
     meta: dict[str, str] = field(default_factory=dict, compare=False)
     damaged_from_s: float | None = field(default=None, compare=False)
     mirrored: bool = field(default=False, compare=False)
+    crowd: tuple[float, ...] = field(default=(), compare=False)
+    people_note: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         t = _frozen(self.time_s)
