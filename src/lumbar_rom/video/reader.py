@@ -243,7 +243,7 @@ def _to_frame(frame: av.VideoFrame, index: int, t: float, max_side: int | None) 
     disp_w, disp_h = (h, w) if rotation % 180 else (w, h)
     tw, th = _target_size(disp_w, disp_h, max_side)
     cw, ch = (th, tw) if rotation % 180 else (tw, th)
-    rgb = frame.to_ndarray(format="rgb24")
+    rgb: np.ndarray = frame.to_ndarray(format="rgb24")
     if (cw, ch) != (w, h):  # cheaper than swscale's scaled conversion (measured)
         rgb = cv2.resize(rgb, (cw, ch), interpolation=cv2.INTER_AREA)
     k = (rotation // 90) % 4
