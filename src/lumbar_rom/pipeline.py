@@ -17,7 +17,10 @@ Progress
 --------
 One ``on_progress(done, total)`` over the whole job, in work units: each decoded-and-tracked frame
 counts :data:`TRACK_UNITS`, the analysis ``n_frames // 2`` and each written frame 1 (their measured
-cost ratio), so the bar moves at a steady pace and the last call is ``done == total``.
+cost ratio), so the bar moves at a steady pace and the last call is ``done == total``. The
+analysis runs on a worker thread while the caller's thread reports a heartbeat every 0.5 s (it
+can take several seconds on long videos: the Hampel filter of the cleaning stage), so the
+callback is never silent for more than about a second and a Cancel raised in it stops the job.
 
 Decoding, inference, drawing and encoding stream frame by frame; memory does not grow with the
 length of the video beyond the landmark arrays (a few KB per frame).
@@ -29,6 +32,7 @@ import csv
 import json
 import logging
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -551,9 +555,17 @@ def analyze_video(path: str | Path, movement: MovementSpec | str = "auto", *,
                 bar.total += len(seq.crowd) * seq.n_frames * TRACK_UNITS
                 seq = choose_person(path, seq, est, info=info, mirrored=mirrored,
                                     on_progress=retracked)
-            analysis = analyze_sequence(seq, spec or "auto", height_cm=height_cm,
-                                        settings=settings)
-            bar.add(seq.n_frames // 2, seq.n_frames if writes else 0)
+            share = seq.n_frames // 2  # the analysis' units; heartbeats use up to 7/8 of them
+            used = [0]
+
+            def beat() -> None:
+                step = (share - used[0]) // 8
+                used[0] += step
+                bar.add(step)
+
+            analysis = _with_heartbeat(lambda: analyze_sequence(
+                seq, spec or "auto", height_cm=height_cm, settings=settings), beat)
+            bar.add(share - used[0], seq.n_frames if writes else 0)
             if out_dir is not None:
                 write_outputs(analysis, path, Path(out_dir), frames=record,
                               on_frame=lambda: bar.add(1))
@@ -562,6 +574,31 @@ def analyze_video(path: str | Path, movement: MovementSpec | str = "auto", *,
     if bar.done < bar.total:
         bar.add(bar.total - bar.done)
     return analysis
+
+
+def _with_heartbeat(work: Callable[[], VideoAnalysis], beat: Callable[[], None],
+                    every_s: float = 0.5) -> VideoAnalysis:
+    """``work()`` on a worker thread while this thread calls ``beat()`` every ``every_s``
+    seconds until it is done (the progress callback stays on the caller's thread: Streamlit
+    needs that, and a Cancel raised by it stops the wait). Exceptions are re-raised here."""
+    out: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            out["value"] = work()
+        except BaseException as exc:  # re-raised below
+            out["error"] = exc
+
+    worker = threading.Thread(target=run, name="analysis", daemon=True)
+    worker.start()
+    while True:
+        worker.join(every_s)
+        if not worker.is_alive():
+            break
+        beat()
+    if "error" in out:
+        raise out["error"]  # type: ignore[misc]
+    return out["value"]  # type: ignore[return-value]
 
 
 def write_outputs(analysis: VideoAnalysis, video: str | Path, out_dir: Path, *,

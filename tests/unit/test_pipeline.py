@@ -175,3 +175,28 @@ def test_a_cancelled_job_stops_and_leaves_no_thread(tmp_path):
         if t.name in ("video-decoder", "video-writer"):
             t.join(2)
             assert not t.is_alive()
+
+
+def test_progress_keeps_beating_through_a_slow_analysis(tmp_path, monkeypatch):
+    import time
+
+    from lumbar_rom import pipeline
+
+    path = make_video(tmp_path / "v.mp4", n_frames=40, width=160, height=120)
+    real = pipeline.analyze_sequence
+
+    def slow(*a, **k):
+        time.sleep(1.6)
+        return real(*a, **k)
+
+    monkeypatch.setattr(pipeline, "analyze_sequence", slow)
+    stamps, seen = [time.perf_counter()], []
+
+    def on_progress(d, t):
+        stamps.append(time.perf_counter())
+        seen.append(d)
+
+    pipeline.analyze_video(path, "auto", estimator=FakeEstimator(), on_progress=on_progress)
+    stamps.append(time.perf_counter())
+    assert max(b - a for a, b in zip(stamps, stamps[1:], strict=False)) < 0.8
+    assert seen == sorted(seen) and len(set(seen[40:])) >= 3  # it moves during the analysis
