@@ -1,5 +1,36 @@
 """The one place that wires the stages: video file -> pose sequence (-> annotated video).
 
+One decode of the source per job
+--------------------------------
+:func:`analyze_video` decodes the source video once. The annotated video's labels (the movement's
+excursion from neutral, the end-range frames in green) are only known after the analysis, so the
+tracking pass records the frames it already decoded, *fitted to the annotated size* (720 px long
+side), to a temporary H.264 intermediate (ultrafast, CRF 16, on the writer thread, overlapping with
+inference); after the analysis one cheap pass decodes that small intermediate, draws skeleton,
+label and highlight once and encodes ``annotated.mp4``. Measured on the 1080x1920 balancing clip
+(CPU time per frame, busy 2-core machine): the drawing pass costs 6.7 ms (decode of the small
+intermediate 2.0, drawing 1.5, H.264 3.6; the three overlap on two threads plus this one),
+against 19 ms for decoding the source a second time as before. The intermediate is about 8 KB a
+frame on disk; memory stays flat (frames only pass through bounded queues). Keeping the
+small frames in memory instead was rejected: 18,000 frames of a 10-minute clip are 15 GB.
+
+Progress
+--------
+One ``on_progress(done, total)`` over the whole job, in work units: each decoded-and-tracked frame
+counts :data:`TRACK_UNITS`, the analysis ``n_frames // 2`` and each written frame 1 (their measured
+cost ratio), so the bar moves at a steady pace and the last call is ``done == total``. The
+analysis runs on a worker thread while the caller's thread reports a heartbeat every 0.5 s (it
+can take several seconds on long videos: the Hampel filter of the cleaning stage), so the
+callback is never silent for more than about a second and a Cancel raised in it stops the job.
+
+Several people
+--------------
+VIDEO-mode tracking follows one person (``num_poses=2`` would cost 30-70 % more on every video:
+the detector then runs on every frame). Instead the estimator's ``people`` (IMAGE mode, up to 3
+poses) looks at three 256-px frames (:data:`PROBE_AT`), a few percent of a clip's inference time.
+Only when it sees more than one person is the video tracked again, once per person, each in
+their own columns of the picture (:func:`choose_person`); the one who moves is measured.
+
 Decoding, inference, drawing and encoding stream frame by frame; memory does not grow with the
 length of the video beyond the landmark arrays (a few KB per frame).
 """
@@ -9,10 +40,12 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -30,13 +63,14 @@ from lumbar_rom.assessment.trial import (
     analyze_cleaned,
     analyze_trial,
 )
-from lumbar_rom.errors import NoPersonError
+from lumbar_rom.errors import LumbarRomError, NoPersonError
 from lumbar_rom.kinematics.angles import trunk_image_angle
 from lumbar_rom.kinematics.cleaned import CleanedPose
 from lumbar_rom.pose.draw import draw_pose
 from lumbar_rom.pose.estimator import FramePose, MediaPipeEstimator, PoseEstimator
 from lumbar_rom.pose.sequence import PoseSequence
-from lumbar_rom.video.reader import iter_frames, probe
+from lumbar_rom.video.reader import DecodeReport, Frame, VideoInfo, iter_frames, probe
+from lumbar_rom.video.threads import unpinned
 from lumbar_rom.video.writer import VideoWriter
 
 logger = logging.getLogger(__name__)
@@ -46,6 +80,27 @@ logger = logging.getLogger(__name__)
 # left as is; 4K phone clips are scaled down (a 4K RGB copy alone costs more than inference).
 DEFAULT_MAX_SIDE = 1920
 DEFAULT_ANNOTATE_SIDE = 720  # annotated video size cap (long side, px)
+RECORD_CRF = 16  # the intermediate of the small frames: near-lossless, ultrafast
+TRACK_UNITS = 6  # progress units of one tracked frame (a written frame is 1)
+PROBE_AT = (0.2, 0.5, 0.8)  # where in the video the people are counted (fractions of frames)
+PROBE_SIDE = 256  # long side (px) of the frames people are counted on (cheap; enough to count)
+MOVER_SPAN = 0.25  # upper-body landmark travel (5th-95th percentile, in trunk lengths) of a
+# person who does a movement; a still bystander measures 0.01-0.05
+_UPPER = [0, 11, 12, 13, 14, 15, 16, 23, 24]  # nose, shoulders, elbows, wrists, hips
+
+ProgressFn = Callable[[int, int], None]
+
+
+class SeveralPeopleError(LumbarRomError):
+    """More than one person moves in the video: who to measure is ambiguous."""
+
+
+class Cancelled(LumbarRomError):
+    """The person stopped the analysis (raised by a progress callback)."""
+
+    def __init__(self, message: str = "The analysis was cancelled; nothing was kept from it.",
+                 ) -> None:
+        super().__init__(message)
 
 
 @dataclass
@@ -76,6 +131,133 @@ def _fit(size: tuple[int, int], max_side: int) -> tuple[int, int]:
     return max(2, round(w * s / 2) * 2), max(2, round(h * s / 2) * 2)
 
 
+def expected_frames(info: VideoInfo) -> int:
+    """The container's frame count, else duration x rate, else 0 (unknown)."""
+    if info.n_frames:
+        return info.n_frames
+    n = info.duration_s * info.fps
+    return int(round(n)) if np.isfinite(n) else 0
+
+
+class _Bar:
+    """Progress in units over a job: a tqdm bar (``desc``) and/or ``on_progress(done, total)``;
+    ``total`` grows when the video has more frames than its container said."""
+
+    def __init__(self, total: int, on_progress: ProgressFn | None, desc: str | None) -> None:
+        self.done, self.total, self.cb = 0, max(1, total), on_progress
+        self.tqdm = None
+        if desc is not None:
+            from tqdm import tqdm
+
+            self.tqdm = tqdm(total=self.total, unit="", desc=desc, leave=False)
+
+    def add(self, units: int, more_expected: int = 0) -> None:
+        self.done += units
+        self.total = max(self.total, self.done + more_expected)
+        if self.tqdm is not None:
+            self.tqdm.total = self.total
+            self.tqdm.update(units)
+        if self.cb is not None:
+            self.cb(self.done, self.total)
+
+    def close(self) -> None:
+        if self.tqdm is not None:
+            self.tqdm.close()
+
+
+class _FrameSink:
+    """Where the tracking pass sends its frames: nowhere, the annotated video (skeleton and raw
+    trunk angle drawn), or the small-frame intermediate (fitted, not drawn)."""
+
+    def __init__(self, out: str | Path | None, draw: bool, info: VideoInfo, max_side: int,
+                 mirrored: bool) -> None:
+        self.out, self.draw, self.info, self.max_side = out, draw, info, max_side
+        self.mirrored = mirrored
+        self.writer: VideoWriter | None = None
+
+    def put(self, frame: Frame, pose: FramePose | None) -> None:
+        if self.out is None:
+            return
+        if self.writer is None:
+            aw, ah = _fit((frame.rgb.shape[1], frame.rgb.shape[0]), self.max_side)
+            self.writer = VideoWriter(self.out, aw, ah, fps=self.info.fps,
+                                      crf=26 if self.draw else RECORD_CRF)
+        w, h = self.writer.width, self.writer.height
+        if not self.draw:
+            self.writer.write(frame.rgb, frame.time_s, lambda rgb: fit_to(rgb, w, h))
+            return
+        if pose is not None and self.mirrored:
+            pose = pose.flipped(self.info.width)
+        xy = None if pose is None else pose.image[:, :2] * (w / self.info.width)
+        self.writer.write(frame.rgb, frame.time_s, frame_drawer(
+            xy, None if pose is None else pose.visibility, trunk_label(pose), False, w, h,
+            flip=self.mirrored))
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+class _PeopleProbe:
+    """Counts the people on a few frames (:data:`PROBE_AT`) with the estimator's ``people``
+    (an estimator without it is taken to see one person); keeps the image x (full-size px) of
+    the hips of everyone in the frame with the most people."""
+
+    def __init__(self, expected: int) -> None:
+        n = expected or 300
+        self.at = {int(round(f * (n - 1))) for f in PROBE_AT}
+        self.xs: tuple[float, ...] = ()
+
+    def look(self, est: PoseEstimator, frame: Frame) -> None:
+        people = getattr(est, "people", None)
+        if people is None or frame.index not in self.at:
+            return
+        h, w = frame.rgb.shape[:2]
+        k = min(1.0, PROBE_SIDE / max(h, w))
+        small = cv2.resize(frame.rgb, (max(1, round(w * k)), max(1, round(h * k))),
+                           interpolation=cv2.INTER_AREA)
+        found = people(small)
+        if len(found) > max(1, len(self.xs)):
+            self.xs = tuple(sorted(float(np.mean(p.image[[23, 24], 0])) / (k * frame.scale)
+                                   for p in found))
+
+
+def _masked(frame: Frame, region: tuple[float, float] | None) -> np.ndarray:
+    """The frame with everything outside the columns ``region`` (full-size px) blacked out."""
+    if region is None:
+        return frame.rgb
+    rgb = frame.rgb.copy()
+    x0, x1 = (int(round(x * frame.scale)) for x in region)
+    rgb[:, :max(0, x0)] = 0
+    rgb[:, max(0, x1):] = 0
+    return rgb
+
+
+def _track_frames(path: str | Path, est: PoseEstimator, max_side: int | None,
+                  on_frame: Callable[[Frame, FramePose | None], None], report: DecodeReport,
+                  region: tuple[float, float] | None = None
+                  ) -> tuple[list[float], list[FramePose | None], float]:
+    """The decode + inference loop: (times, poses in full-size pixels, inference seconds);
+    with ``region``, only those columns of each frame are shown to the model."""
+    times: list[float] = []
+    poses: list[FramePose | None] = []
+    infer_s = 0.0
+    last_ms = -1
+    for frame in iter_frames(path, max_side=max_side, prefetch=4, report=report):
+        ts = max(int(round(frame.time_s * 1000)), last_ms + 1)
+        last_ms = ts
+        t0 = time.perf_counter()
+        pose = est.process(_masked(frame, region), ts)
+        infer_s += time.perf_counter() - t0
+        if pose is not None and frame.scale != 1.0:
+            pose = FramePose(pose.image / frame.scale, pose.world, pose.visibility,
+                             pose.timestamp_ms)
+        times.append(frame.time_s)
+        poses.append(pose)
+        on_frame(frame, pose)
+    return times, poses, infer_s
+
+
 def track_video(
     path: str | Path,
     *,
@@ -85,10 +267,14 @@ def track_video(
     annotate_to: str | Path | None = None,
     annotate_max_side: int = DEFAULT_ANNOTATE_SIDE,
     progress: bool = False,
-    on_progress: Callable[[int, int], None] | None = None,
+    on_progress: ProgressFn | None = None,
     timing: Timing | None = None,
+    record_to: str | Path | None = None,
+    mirrored: bool = False,
+    info: VideoInfo | None = None,
+    region: tuple[float, float] | None = None,
 ) -> PoseSequence:
-    """Run the pose estimator over every frame of a video file.
+    """Run the pose estimator over every frame of a video file (one decode).
 
     Parameters
     ----------
@@ -96,62 +282,56 @@ def track_video(
         on ``model_path`` (opened and closed here).
     max_side : scale frames down to this long side before inference (None: never).
     annotate_to : also write an annotated H.264 MP4 (skeleton, trunk line, live trunk angle).
+    record_to : instead, record the frames fitted to ``annotate_max_side`` (not drawn) to this
+        MP4, for :func:`render_annotated` after the analysis.
     progress : show a progress bar on stderr.
-    on_progress : callback ``(frames_done, frames_expected)`` (the app's progress bar).
+    on_progress : callback ``(frames_done, frames_expected)`` after each frame.
+    mirrored : the video is a mirror image (front cameras): landmarks are flipped back (x and
+        left/right swapped) so a left side bend stays left.
+    info : the video's :func:`probe` when already read.
+    region : only the columns ``(x0, x1)`` (display px) are shown to the model (one person of
+        several); without it a few frames are searched for more people (``crowd``).
 
     Returns
     -------
-    PoseSequence in the display (rotation-corrected, full-size) pixel coordinates of the video.
+    PoseSequence in the display (rotation-corrected, full-size) pixel coordinates of the video;
+    ``damaged_from_s`` is set when the decoder had to skip damaged data.
 
     Raises
     ------
-    VideoError : unreadable, truncated-to-nothing or zero-frame video.
+    VideoError : unreadable, truncated-to-nothing or zero-frame video, or a still image.
     NoPersonError : no person found in any frame.
     """
     t_start = time.perf_counter()
-    info = probe(path)
-    expected = info.n_frames or 0
-    times: list[float] = []
-    poses: list[FramePose | None] = []
-    writer: VideoWriter | None = None
-    bar = None
-    if progress:
-        from tqdm import tqdm
+    info = info if info is not None else probe(path)
+    expected = expected_frames(info)
+    bar = _Bar(expected, None, Path(path).name if progress else None)
+    sink = _FrameSink(annotate_to if annotate_to is not None else record_to,
+                      annotate_to is not None, info, annotate_max_side, mirrored)
+    report = DecodeReport()
+    crowd = _PeopleProbe(expected)
+    est: PoseEstimator | None = None
 
-        bar = tqdm(total=expected or None, unit="frame", desc=Path(path).name, leave=False)
-    infer_s = 0.0
-    last_ms = -1
+    def on_frame(frame: Frame, pose: FramePose | None) -> None:
+        sink.put(frame, pose)
+        if region is None and est is not None:
+            crowd.look(est, frame)
+        bar.add(1)
+        if on_progress is not None:
+            on_progress(frame.index + 1, max(expected, frame.index + 1))
+
     try:
         with _estimator_for(estimator, model_path) as est:
-            for frame in iter_frames(path, max_side=max_side, prefetch=4):
-                ts = max(int(round(frame.time_s * 1000)), last_ms + 1)
-                last_ms = ts
-                t0 = time.perf_counter()
-                pose = est.process(frame.rgb, ts)
-                infer_s += time.perf_counter() - t0
-                if pose is not None and frame.scale != 1.0:
-                    pose = FramePose(pose.image / frame.scale, pose.world, pose.visibility,
-                                     pose.timestamp_ms)
-                times.append(frame.time_s)
-                poses.append(pose)
-                if annotate_to is not None:
-                    if writer is None:
-                        aw, ah = _fit((frame.rgb.shape[1], frame.rgb.shape[0]), annotate_max_side)
-                        writer = VideoWriter(annotate_to, aw, ah, fps=info.fps)
-                    xy = None if pose is None else pose.image[:, :2] * (writer.width / info.width)
-                    writer.write(frame.rgb, frame.time_s, frame_drawer(
-                        xy, None if pose is None else pose.visibility, trunk_label(pose),
-                        False, writer.width, writer.height))
-                if bar is not None:
-                    bar.update(1)
-                if on_progress is not None:
-                    on_progress(len(times), expected)
+            times, poses, infer_s = _track_frames(path, est, max_side, on_frame, report,
+                                                  region)
     finally:
-        if bar is not None:
-            bar.close()
-        if writer is not None:
-            writer.close()
-    seq = PoseSequence.from_frames(times, poses, (info.width, info.height), str(path))
+        bar.close()
+        sink.close()
+    seq = PoseSequence.from_frames(times, poses, (info.width, info.height), str(path),
+                                   damaged_from_s=report.damaged_from_s)
+    seq = replace(seq, crowd=crowd.xs if len(crowd.xs) > 1 else ())
+    if mirrored:
+        seq = seq.flipped()
     if not np.any(seq.detected):
         raise NoPersonError(
             f"No person was found in {Path(path).name}; film the whole body, well lit, "
@@ -162,6 +342,57 @@ def track_video(
         timing.inference_s = infer_s
         timing.total_s = time.perf_counter() - t_start
     return seq
+
+
+def movement_span(seq: PoseSequence | None) -> float:
+    """How much a person moves: the largest 5th-95th percentile travel of an upper-body landmark,
+    in trunk lengths (shoulder to hip midpoints); 0 when the person is seen in under half the
+    frames."""
+    if seq is None or seq.detected.mean() < 0.5:
+        return 0.0
+    pts = seq.image[seq.detected][:, _UPPER, :2]
+    trunk = np.linalg.norm(pts[:, 1:3].mean(axis=1) - pts[:, 7:9].mean(axis=1), axis=1)
+    travel = np.linalg.norm(np.percentile(pts, 95, axis=0) - np.percentile(pts, 5, axis=0),
+                            axis=-1)
+    return float(np.max(travel) / max(float(np.median(trunk)), 1e-6))
+
+
+def _where(i: int, n: int) -> str:
+    return "on the left" if i == 0 else "on the right" if i == n - 1 else "in the middle"
+
+
+def choose_person(path: str | Path, seq: PoseSequence, est: PoseEstimator, *, info: VideoInfo,
+                  mirrored: bool = False, on_progress: ProgressFn | None = None
+                  ) -> PoseSequence:
+    """With several people in view (``seq.crowd``), track each in their own columns of the
+    picture and return the one who moves (:func:`movement_span` >= :data:`MOVER_SPAN`), with a
+    ``people_note`` saying so; when nobody moves, ``seq`` itself with a note.
+
+    Raises :class:`SeveralPeopleError` when more than one person moves."""
+    xs = list(seq.crowd)
+    cuts = [0.0] + [(a + b) / 2 for a, b in zip(xs, xs[1:], strict=False)] + [float(info.width)]
+    tracks: list[PoseSequence | None] = []
+    for x0, x1 in zip(cuts, cuts[1:], strict=False):
+        try:
+            tracks.append(track_video(path, estimator=est, info=info, region=(x0, x1),
+                                      mirrored=mirrored, on_progress=on_progress))
+        except NoPersonError:
+            tracks.append(None)
+    movers = [i for i, t in enumerate(tracks) if movement_span(t) >= MOVER_SPAN]
+    n = len(xs)
+    if len(movers) > 1:
+        raise SeveralPeopleError(f"{len(movers)} people move in {Path(path).name}, so it is not "
+                                 "clear whom to measure; film one person at a time, with nobody "
+                                 "else moving in view.")
+    if not movers:
+        return replace(seq, people_note=f"{n} people were in view and none of them moved much; "
+                       "the person the camera followed was measured.")
+    i = movers[0]
+    where = _where(n - 1 - i if mirrored else i, n)
+    chosen = tracks[i]
+    assert chosen is not None
+    return replace(chosen, crowd=seq.crowd, people_note=f"{n} people were in view; the one who "
+                   f"moved ({where} of the picture) was measured.")
 
 
 def fit_to(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -175,13 +406,17 @@ def fit_to(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
 
 
 def frame_drawer(xy: np.ndarray | None, visibility: np.ndarray | None, label: str | None,
-                 highlight: bool, width: int, height: int) -> Callable[[np.ndarray], np.ndarray]:
+                 highlight: bool, width: int, height: int, flip: bool = False
+                 ) -> Callable[[np.ndarray], np.ndarray]:
     """Drawing of one annotated frame (runs on the writer thread): the frame fitted to
-    ``width x height``, the skeleton ``xy (33, 2)`` (pixels of that size; None: no person) with
-    its ``visibility (33,)``, the ``label`` and, with ``highlight``, the trunk line in green."""
+    ``width x height`` (mirrored back with ``flip``), the skeleton ``xy (33, 2)`` (pixels of that
+    size; None: no person) with its ``visibility (33,)``, the ``label`` and, with ``highlight``,
+    the trunk line in green."""
     def draw(rgb: np.ndarray) -> np.ndarray:
-        return draw_pose(fit_to(rgb, width, height), xy, label or None, highlight=highlight,
-                         visibility=visibility)
+        small = fit_to(rgb, width, height)
+        if flip:
+            small = np.ascontiguousarray(small[:, ::-1])
+        return draw_pose(small, xy, label or None, highlight=highlight, visibility=visibility)
     return draw
 
 
@@ -192,10 +427,21 @@ def trunk_label(pose: FramePose | None) -> str:
     return f"Trunk {float(trunk_image_angle(pose.image[None])[0]):+.0f} deg"
 
 
-def excursion_labels(table: dict[str, list]) -> list[str]:
+def _side(movement: str) -> str | None:
+    """"left"/"right" for a side-specific movement id, else None."""
+    for side in ("left", "right"):
+        if movement.endswith("-" + side):
+            return side
+    return None
+
+
+def excursion_labels(table: dict[str, list], mirrored: bool = False) -> list[str]:
     """Analysis-pass labels, one per frame of :func:`angle_table`: the movement's short name and
-    its excursion from neutral ("" outside the trials)."""
+    its excursion from neutral ("" outside the trials); side-specific names are the person's
+    side, and with ``mirrored`` the label says the mirror image was flipped back."""
+    tail = " (mirror flipped)" if mirrored else ""
     return [f"{movement_spec(mv).label.split(' (')[0]}: {ex:.0f} deg"
+            + (tail if _side(mv) else "")
             if mv and np.isfinite(ex) else "" for mv, ex in
             zip(table["movement"], table["excursion_deg"], strict=True)]
 
@@ -217,14 +463,55 @@ def _spec_or_auto(movement: MovementSpec | str) -> MovementSpec | None:
     return None if movement == "auto" else movement_spec(movement)
 
 
+def peak_frames(seq: PoseSequence, trial: TrialResult, offset: int) -> list[int]:
+    """Frames of ``seq`` at the end range of the trial's used repetitions."""
+    if not len(trial.time_s):
+        return []
+    return [int(np.argmin(np.abs(seq.time_s - (seq.time_s[offset] + trial.repetitions[k].peak_s
+                                                 - trial.time_s[0]))))
+            for k in trial.used_repetitions]
+
+
+def _video_flags(seq: PoseSequence, trial: TrialResult, offset: int) -> tuple[Flag, ...]:
+    """Notes every trial of this video carries: damage, mirroring and the side measured."""
+    flags: list[Flag] = []
+    if seq.people_note is not None:
+        flags.append(Flag("several_people", seq.people_note, False))
+    if seq.damaged_from_s is not None:
+        flags.append(Flag("video_damaged", f"The video is damaged from {seq.damaged_from_s:.1f} s;"
+                          " the frames that could not be decoded were skipped, so record it "
+                          "again if the result looks wrong.", False))
+    side = _side(trial.movement)
+    if side is not None:
+        peaks = peak_frames(seq, trial, offset)
+        at = f", end range at frame {peaks[0]}" if peaks else ""
+        how = ("the video was marked as mirrored and flipped back" if seq.mirrored
+               else "the video was taken as not mirrored")
+        flags.append(Flag("side_measured", f"Side measured: the person's {side} side ({how}"
+                          f"{at}).", False))
+    return tuple(flags)
+
+
+def _with_video_flags(analysis: VideoAnalysis) -> VideoAnalysis:
+    trials = tuple(replace(t, flags=t.flags + _video_flags(analysis.seq, t, off))
+                   for t, off in zip(analysis.trials, analysis.offsets, strict=True))
+    return replace(analysis, trials=trials)
+
+
 def analyze_sequence(seq: PoseSequence, movement: MovementSpec | str = "auto", *,
                      height_cm: float | None = None,
                      settings: AnalysisSettings = DEFAULT_ANALYSIS) -> VideoAnalysis:
     """Analyse a pose sequence as one ``movement`` (its spec or name) or, with ``"auto"``,
-    detect and split it. The landmarks are cleaned once; each trial analyses its slice.
+    detect and split it. The landmarks are cleaned once; each trial analyses its slice. Every
+    trial notes a damaged video and, for side-specific movements, the side measured.
 
     ``auto`` with nothing recognisable gives one inconclusive "unknown" trial explaining why.
     """
+    return _with_video_flags(_analyze_sequence(seq, movement, height_cm, settings))
+
+
+def _analyze_sequence(seq: PoseSequence, movement: MovementSpec | str, height_cm: float | None,
+                      settings: AnalysisSettings) -> VideoAnalysis:
     spec = _spec_or_auto(movement)
     if spec is not None:
         return VideoAnalysis(seq, (analyze_trial(seq, spec, height_cm=height_cm,
@@ -244,22 +531,91 @@ def analyze_video(path: str | Path, movement: MovementSpec | str = "auto", *,
                   out_dir: str | Path | None = None,
                   estimator: PoseEstimator | None = None, model_path: str | Path | None = None,
                   height_cm: float | None = None, progress: bool = False,
-                  on_progress: Callable[[int, int], None] | None = None,
-                  settings: AnalysisSettings = DEFAULT_ANALYSIS) -> VideoAnalysis:
-    """Video file -> trials. ``movement``: a spec, a movement's name or ``"auto"`` (checked
-    before the video is read). With ``out_dir``: ``result.json``, ``angles.csv`` and
-    ``annotated.mp4`` (trunk line, live excursion, end-range frames marked) are written there."""
+                  on_progress: ProgressFn | None = None,
+                  settings: AnalysisSettings = DEFAULT_ANALYSIS,
+                  mirrored: bool = False) -> VideoAnalysis:
+    """Video file -> trials, decoding the video once. ``movement``: a spec, a movement's name or
+    ``"auto"`` (checked before the video is read). With ``out_dir``: ``result.json``,
+    ``angles.csv`` and ``annotated.mp4`` (trunk line, live excursion, end-range frames marked)
+    are written there. ``on_progress(done, total)``: the whole job in work units (module
+    docstring); ``mirrored``: see :func:`track_video`. With several people in view, the one who
+    moves is measured (:func:`choose_person`: each person is then tracked once more)."""
     spec = _spec_or_auto(movement)
-    seq = track_video(path, estimator=estimator, model_path=model_path, progress=progress,
-                      on_progress=on_progress)
-    analysis = analyze_sequence(seq, spec or "auto", height_cm=height_cm, settings=settings)
-    if out_dir is not None:
-        write_outputs(analysis, path, Path(out_dir))
+    info = probe(path)
+    n = expected_frames(info)
+    writes = out_dir is not None
+    bar = _Bar(n * TRACK_UNITS + n // 2 + (n if writes else 0), on_progress,
+               Path(path).name if progress else None)
+    left = n // 2 + (n if writes else 0)  # units after tracking
+
+    def tracked(done: int, expected: int) -> None:
+        bar.add(TRACK_UNITS, (expected - done) * TRACK_UNITS + left)
+
+    def retracked(done: int, expected: int) -> None:
+        bar.add(TRACK_UNITS)
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="lumbar-rom-") as tmp, \
+                _estimator_for(estimator, model_path) as est:
+            record = Path(tmp) / "frames.mp4" if writes else None
+            seq = track_video(path, estimator=est, on_progress=tracked, record_to=record,
+                              mirrored=mirrored, info=info)
+            if seq.crowd:
+                bar.total += len(seq.crowd) * seq.n_frames * TRACK_UNITS
+                seq = choose_person(path, seq, est, info=info, mirrored=mirrored,
+                                    on_progress=retracked)
+            share = seq.n_frames // 2  # the analysis' units; heartbeats use up to 7/8 of them
+            used = [0]
+
+            def beat() -> None:
+                step = (share - used[0]) // 8
+                used[0] += step
+                bar.add(step)
+
+            analysis = _with_heartbeat(lambda: analyze_sequence(
+                seq, spec or "auto", height_cm=height_cm, settings=settings), beat)
+            bar.add(share - used[0], seq.n_frames if writes else 0)
+            if out_dir is not None:
+                write_outputs(analysis, path, Path(out_dir), frames=record,
+                              on_frame=lambda: bar.add(1))
+    finally:
+        bar.close()
+    if bar.done < bar.total:
+        bar.add(bar.total - bar.done)
     return analysis
 
 
-def write_outputs(analysis: VideoAnalysis, video: str | Path, out_dir: Path) -> dict[str, Path]:
-    """Write result.json, angles.csv and annotated.mp4 for an analysed video."""
+def _with_heartbeat(work: Callable[[], VideoAnalysis], beat: Callable[[], None],
+                    every_s: float = 0.5) -> VideoAnalysis:
+    """``work()`` on a worker thread while this thread calls ``beat()`` every ``every_s``
+    seconds until it is done (the progress callback stays on the caller's thread: Streamlit
+    needs that, and a Cancel raised by it stops the wait). Exceptions are re-raised here."""
+    out: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            out["value"] = work()
+        except BaseException as exc:  # re-raised below
+            out["error"] = exc
+
+    worker = threading.Thread(target=run, name="analysis", daemon=True)
+    worker.start()
+    while True:
+        worker.join(every_s)
+        if not worker.is_alive():
+            break
+        beat()
+    if "error" in out:
+        raise out["error"]  # type: ignore[misc]
+    return out["value"]  # type: ignore[return-value]
+
+
+def write_outputs(analysis: VideoAnalysis, video: str | Path, out_dir: Path, *,
+                  frames: Path | None = None, on_frame: Callable[[], None] | None = None
+                  ) -> dict[str, Path]:
+    """Write result.json, angles.csv and annotated.mp4 for an analysed video. ``frames``: the
+    small-frame intermediate recorded while tracking (else ``video`` is decoded again);
+    ``on_frame`` is called after each annotated frame."""
     out_dir.mkdir(parents=True, exist_ok=True)
     seq = analysis.seq
     result = {
@@ -268,7 +624,10 @@ def write_outputs(analysis: VideoAnalysis, video: str | Path, out_dir: Path) -> 
         "video": str(video),
         "frames": seq.n_frames,
         "frame_size": list(seq.frame_size),
-        "trials": [t.to_dict() for t in analysis.trials],
+        "mirrored": seq.mirrored,
+        "damaged_from_s": seq.damaged_from_s,
+        "trials": [_trial_dict(t, seq, off) for t, off in
+                   zip(analysis.trials, analysis.offsets, strict=True)],
     }
     paths = {"result": out_dir / "result.json", "angles": out_dir / "angles.csv",
              "video": out_dir / "annotated.mp4"}
@@ -280,8 +639,20 @@ def write_outputs(analysis: VideoAnalysis, video: str | Path, out_dir: Path) -> 
         for row in zip(*table.values(), strict=True):
             writer.writerow(["" if (isinstance(v, float) and not np.isfinite(v)) else
                              (f"{v:.3f}" if isinstance(v, float) else v) for v in row])
-    render_annotated(video, analysis, paths["video"], table=table)
+    render_annotated(frames if frames is not None else video, analysis, paths["video"],
+                     table=table, on_frame=on_frame)
     return paths
+
+
+def _trial_dict(trial: TrialResult, seq: PoseSequence, offset: int) -> dict:
+    """A trial's JSON with, for side-specific movements, the side of the body measured, whether
+    the video was mirrored, and the frames at the end range."""
+    d = trial.to_dict()
+    side = _side(trial.movement)
+    if side is not None:
+        d["side_measured"] = {"side": side, "mirrored": seq.mirrored,
+                              "frames": peak_frames(seq, trial, offset)}
+    return d
 
 
 def angle_table(analysis: VideoAnalysis) -> dict[str, list]:
@@ -297,9 +668,7 @@ def angle_table(analysis: VideoAnalysis) -> dict[str, list]:
             if movement[off + i] == "":
                 movement[off + i] = trial.movement
                 excursion[off + i] = float(v)
-        for k in trial.used_repetitions:
-            idx = int(np.argmin(np.abs(seq.time_s - (seq.time_s[off] + trial.repetitions[k].peak_s
-                                                     - trial.time_s[0]))))
+        for idx in peak_frames(seq, trial, off):
             peak[idx] = 1
     raw = trunk_image_angle(seq.image)
     return {"frame": list(range(n)), "time_s": [float(x) for x in seq.time_s],
@@ -309,24 +678,30 @@ def angle_table(analysis: VideoAnalysis) -> dict[str, list]:
 
 def render_annotated(video: str | Path, analysis: VideoAnalysis, out: Path,
                      max_side: int = DEFAULT_ANNOTATE_SIDE,
-                     table: dict[str, list] | None = None) -> Path:
-    """Second pass over the video (no inference): skeleton, trunk line, the movement's live
-    excursion from neutral, and the trunk line in green on the repetitions' end-range frames.
-    ``table``: the analysis' :func:`angle_table` when already computed."""
+                     table: dict[str, list] | None = None,
+                     on_frame: Callable[[], None] | None = None) -> Path:
+    """The drawing pass (no inference) over ``video`` (the source, or the small-frame
+    intermediate of :func:`track_video`'s ``record_to``): skeleton, trunk line, the movement's
+    live excursion from neutral, and the trunk line in green on the repetitions' end-range
+    frames. ``table``: the analysis' :func:`angle_table` when already computed. Three stages
+    overlap: decoding (a helper thread), drawing (this thread) and encoding (the writer's
+    thread), none pinned: no inference runs alongside."""
     seq = analysis.seq
     table = angle_table(analysis) if table is None else table
-    labels = excursion_labels(table)
+    labels = excursion_labels(table, seq.mirrored)
     peaks = np.array(table["peak"], bool)
     near_peak = np.convolve(peaks, np.ones(7), mode="same") > 0  # show the mark ~0.1-0.2 s
     w, h = _fit(seq.frame_size, max_side)
     k = w / seq.frame_size[0]
-    with VideoWriter(out, w, h, fps=seq.fps) as writer:
-        for i, frame in enumerate(iter_frames(video, max_side=max(w, h) * 2, prefetch=2)):
+    with unpinned(), VideoWriter(out, w, h, fps=seq.fps) as writer:
+        for i, frame in enumerate(iter_frames(video, max_side=max(w, h) * 2, prefetch=4)):
             if i >= seq.n_frames:
                 break
             xy = seq.image[i, :, :2] * k if seq.detected[i] else None
-            writer.write(frame.rgb, frame.time_s, frame_drawer(
-                xy, seq.visibility[i], labels[i], bool(near_peak[i]), w, h))
+            writer.write(frame_drawer(xy, seq.visibility[i], labels[i], bool(near_peak[i]), w, h,
+                                      flip=seq.mirrored)(frame.rgb), frame.time_s)
+            if on_frame is not None:
+                on_frame()
     return out
 
 

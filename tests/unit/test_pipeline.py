@@ -98,3 +98,105 @@ def test_frame_drawer_fits_the_frame_and_draws():
     assert blank.shape == (120, 160, 3) and not blank.any()
     labelled = frame_drawer(None, None, "No person found", False, 160, 120)(rgb)
     assert labelled.any()
+
+
+def _counting_decoder(monkeypatch):
+    """Count the frames decoded per path through pipeline.iter_frames."""
+    from lumbar_rom import pipeline
+
+    decoded: dict[str, int] = {}
+    opens: dict[str, int] = {}
+    real = pipeline.iter_frames
+
+    def counting(path, *args, **kwargs):
+        opens[str(path)] = opens.get(str(path), 0) + 1
+        for f in real(path, *args, **kwargs):
+            decoded[str(path)] = decoded.get(str(path), 0) + 1
+            yield f
+
+    monkeypatch.setattr(pipeline, "iter_frames", counting)
+    return opens, decoded
+
+
+def test_analyze_decodes_the_source_once_and_cleans_once(tmp_path, monkeypatch):
+    import json
+
+    from lumbar_rom import pipeline
+    from lumbar_rom.kinematics import cleaned
+
+    path = make_video(tmp_path / "v.mp4", n_frames=20, width=160, height=120)
+    opens, decoded = _counting_decoder(monkeypatch)
+    cleans = []
+    real_clean = cleaned.CleanedPose.from_sequence.__func__
+    monkeypatch.setattr(cleaned.CleanedPose, "from_sequence", classmethod(
+        lambda cls, seq, *a: cleans.append(1) or real_clean(cls, seq, *a)))
+    out = tmp_path / "out"
+    pipeline.analyze_video(path, "auto", estimator=FakeEstimator(), out_dir=out)
+    assert opens[str(path)] == 1 and decoded[str(path)] == 20
+    assert len(cleans) <= 1
+    frames = list(iter_frames(out / "annotated.mp4"))
+    assert len(frames) == 20 and max(frames[0].rgb.shape[:2]) == 160
+    assert json.loads((out / "result.json").read_text())["damaged_from_s"] is None
+
+
+def test_analyze_progress_covers_the_whole_job(tmp_path):
+    from lumbar_rom.pipeline import analyze_video
+
+    path = make_video(tmp_path / "v.mp4", n_frames=12, width=160, height=120)
+    seen = []
+    analyze_video(path, "auto", estimator=FakeEstimator(), out_dir=tmp_path / "o",
+                  on_progress=lambda d, t: seen.append((d, t)))
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and len(seen) >= 12 + 12  # tracked frames, then written ones
+    assert seen[-1][0] == seen[-1][1]
+    assert all(d <= t for d, t in seen)
+    # the tracking pass is about TRACK_UNITS / (TRACK_UNITS + 1.5) of the bar, not all of it
+    assert 0.6 < seen[11][0] / seen[11][1] < 0.9
+
+
+def test_a_cancelled_job_stops_and_leaves_no_thread(tmp_path):
+    import threading
+
+    from lumbar_rom.pipeline import Cancelled, analyze_video
+
+    path = make_video(tmp_path / "v.mp4", n_frames=30, width=160, height=120)
+    calls = []
+
+    def cancel_at_5(done, total):
+        calls.append(done)
+        if len(calls) == 5:
+            raise Cancelled()
+
+    with pytest.raises(Cancelled, match="cancelled"):
+        analyze_video(path, "auto", estimator=FakeEstimator(), out_dir=tmp_path / "o",
+                      on_progress=cancel_at_5)
+    assert len(calls) == 5
+    for t in threading.enumerate():
+        if t.name in ("video-decoder", "video-writer"):
+            t.join(2)
+            assert not t.is_alive()
+
+
+def test_progress_keeps_beating_through_a_slow_analysis(tmp_path, monkeypatch):
+    import time
+
+    from lumbar_rom import pipeline
+
+    path = make_video(tmp_path / "v.mp4", n_frames=40, width=160, height=120)
+    real = pipeline.analyze_sequence
+
+    def slow(*a, **k):
+        time.sleep(1.6)
+        return real(*a, **k)
+
+    monkeypatch.setattr(pipeline, "analyze_sequence", slow)
+    stamps, seen = [time.perf_counter()], []
+
+    def on_progress(d, t):
+        stamps.append(time.perf_counter())
+        seen.append(d)
+
+    pipeline.analyze_video(path, "auto", estimator=FakeEstimator(), on_progress=on_progress)
+    stamps.append(time.perf_counter())
+    assert max(b - a for a, b in zip(stamps, stamps[1:], strict=False)) < 0.8
+    assert seen == sorted(seen) and len(set(seen[40:])) >= 3  # it moves during the analysis

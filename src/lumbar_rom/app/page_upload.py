@@ -1,8 +1,16 @@
-"""Upload page: analyse video files (or the bundled samples) of the movements."""
+"""Upload page: analyse video files (or the bundled samples) of the movements.
+
+One progress bar runs over the whole job (every file's tracking, analysis and replay, "n of N"
+for several files) and a Cancel button stops it: clicking it interrupts the run (Streamlit
+reruns the page); the flag it sets also makes the progress callback raise
+:class:`~lumbar_rom.pipeline.Cancelled`, and the next run says so in one sentence.
+"""
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import streamlit as st
@@ -15,11 +23,16 @@ from lumbar_rom.app.text import md
 from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
 from lumbar_rom.errors import LumbarRomError
 
+CANCELLED = "The analysis was cancelled; the videos finished before it are kept."
+Job = tuple[str, str, Callable[[], AbstractContextManager[Path]]]  # label, movement, path
+
 
 def upload_page() -> None:
     st.title("Upload movement videos")
     if need_screening():
         return
+    if st.session_state.pop("upload_cancelled", False):
+        st.info(CANCELLED)
     st.write("Film each movement as the guide says: flexion and extension from the side, side "
              "bends and rotation from the front; stand still for a second first, then do the "
              "movement three times. MP4, MOV or WebM, up to "
@@ -30,56 +43,91 @@ def upload_page() -> None:
                             else movement_spec(m).label)
     files = st.file_uploader("Videos", type=["mp4", "mov", "webm", "m4v"],
                              accept_multiple_files=True)
+    mirrored = st.checkbox("These videos are mirrored (front camera)", key="mirrored",
+                           help="Front cameras can save mirror images: a bend to your left "
+                           "then looks like a bend to your right. Tick this to turn them back.")
     c1, c2 = st.columns(2)
     run = c1.button("Analyse", type="primary", disabled=not files)
     sample = c2.button("Try a sample", help="Analyse the sample clips that come with lumbar-rom")
     if run and files:
-        for f in files:
-            _analyse_uploaded(f, movement)
+        _run_jobs([job for f in files if (job := _upload_job(f, movement)) is not None],
+                  mirrored)
     if sample:
-        _analyse_samples()
+        _run_jobs(_sample_jobs(), False)
     if visit().trials:
         st.page_link(page("results"), label="See your results", icon="📊")
 
 
-def _analyse_uploaded(f: UploadedFile, movement: str) -> None:
+def _upload_job(f: UploadedFile, movement: str) -> Job | None:
     if f.size > MAX_UPLOAD_MB * 1024 * 1024:
         st.error(f"{md(f.name)} is larger than {MAX_UPLOAD_MB} MB; trim it to the movement "
                  "and try again.")
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(f.name).name
-        path.write_bytes(f.getvalue())
-        _analyse_file(path, movement, md(f.name))
+        return None
+
+    @contextmanager
+    def written() -> Iterator[Path]:
+        with tempfile.TemporaryDirectory() as tmp:
+            # named from an id, never from the uploaded name (which may be long or hostile)
+            path = Path(tmp) / f"upload{Path(f.name).suffix.lower()[:8]}"
+            path.write_bytes(f.getvalue())
+            yield path
+
+    return md(f.name), movement, written  # the label is shown as text (escaped)
 
 
-def _analyse_samples() -> None:
+def _sample_jobs() -> list[Job]:
     names = sorted(p for p in SAMPLES.glob("*.mp4") if "restricted" not in p.stem)
     if not names:
         st.error("The sample videos are missing from this installation.")
-    for p in names:
-        _analyse_file(p, "auto", f"sample {p.stem}")
+    return [(f"sample {p.stem}", "auto", _as_is(p)) for p in names]
 
 
-def _analyse_file(path: Path, movement: str, label: str) -> None:
-    v = visit()
-    text = f"Analysing {label}…"
-    bar = st.progress(0.0, text=text)
+def _as_is(path: Path) -> Callable[[], AbstractContextManager[Path]]:
+    return lambda: nullcontext(path)
 
-    def on_progress(done: int, total: int) -> None:
-        bar.progress(min(1.0, done / total) if total else 0.5, text=text)
 
-    try:
-        trials, replay = service.analyse_upload(path, movement, v.profile.height_cm, on_progress)
-    except LumbarRomError as err:
-        bar.empty()
-        st.error(f"{label}: {md(err)}")
+def _cancel() -> None:
+    st.session_state["upload_cancelled"] = True
+
+
+def _run_jobs(jobs: list[Job], mirrored: bool) -> None:
+    """Analyse the jobs one after the other under one progress bar and a Cancel button."""
+    from lumbar_rom.pipeline import Cancelled
+
+    if not jobs:
         return
+    st.session_state["upload_cancelled"] = False
+    bar = st.progress(0.0, text="Starting…")
+    st.button("Cancel", key="cancel_upload", on_click=_cancel)
+    n = len(jobs)
+    for i, (label, movement, path_of) in enumerate(jobs):
+        text = f"Analysing {label}" + (f" ({i + 1} of {n})" if n > 1 else "") + "…"
+
+        def on_progress(done: int, total: int, i: int = i, text: str = text) -> None:
+            if st.session_state.get("upload_cancelled"):
+                raise Cancelled(CANCELLED)
+            bar.progress(min(1.0, (i + (done / total if total else 0.0)) / n), text=text)
+
+        try:
+            with path_of() as path:
+                trials, replay = service.analyse_upload(path, movement, visit().profile.height_cm,
+                                                        on_progress, mirrored=mirrored)
+        except Cancelled as err:
+            bar.empty()
+            st.info(md(err))
+            return
+        except LumbarRomError as err:
+            st.error(f"{label}: {md(err)}")
+            continue
+        _show(label, trials, replay)
     bar.empty()
-    service.keep_trials(v, trials, replay)
+
+
+def _show(label: str, trials: list, replay: bytes) -> None:
+    service.keep_trials(visit(), trials, replay)
     for trial in trials:
         if trial.movement not in MOVEMENTS:
-            st.error(f"{label}: " + " ".join(trial.reasons))
+            st.error(f"{label}: " + md(" ".join(trial.reasons)))
         elif trial.status == "ok":
             st.success(f"{label}: {movement_spec(trial.movement).label} measured "
                        f"{trial.value_deg:.0f} deg ± {trial.uncertainty_deg:.0f}.")

@@ -22,20 +22,20 @@ from lumbar_rom.clinical.knowledge import knowledge
 
 
 def analyse_upload(path: Path, movement: str, height_cm: float | None,
-                   on_progress: Callable[[int, int], None] | None = None
-                   ) -> tuple[list[TrialResult], bytes]:
-    """One video file -> (its trials, the annotated replay as MP4 bytes).
+                   on_progress: Callable[[int, int], None] | None = None,
+                   mirrored: bool = False) -> tuple[list[TrialResult], bytes]:
+    """One video file -> (its trials, the annotated replay as MP4 bytes), decoding it once.
 
-    Raises :class:`~lumbar_rom.errors.LumbarRomError` (one sentence) for a video that cannot be
-    analysed."""
-    from lumbar_rom.pipeline import analyze_video, render_annotated
+    ``on_progress(done, total)`` runs over the whole job (tracking, analysis, the replay); it
+    may raise :class:`~lumbar_rom.pipeline.Cancelled` to stop. ``mirrored``: the video is a
+    mirror image (front camera). Raises :class:`~lumbar_rom.errors.LumbarRomError` (one
+    sentence) for a video that cannot be analysed."""
+    from lumbar_rom.pipeline import analyze_video
 
-    result = analyze_video(path, movement, estimator=file_estimator(), height_cm=height_cm,
-                           on_progress=on_progress)
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "annotated.mp4"
-        render_annotated(path, result, out)
-        replay = out.read_bytes()
+    with tempfile.TemporaryDirectory(prefix="lumbar-rom-upload-") as tmp:
+        result = analyze_video(path, movement, estimator=file_estimator(), height_cm=height_cm,
+                               on_progress=on_progress, out_dir=Path(tmp), mirrored=mirrored)
+        replay = (Path(tmp) / "annotated.mp4").read_bytes()
     return list(result.trials), replay
 
 

@@ -26,17 +26,34 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
-from lumbar_rom.pose.landmarks import N_LANDMARKS
+from lumbar_rom.pose.landmarks import LANDMARK_NAMES, N_LANDMARKS
 from lumbar_rom.pose.model import default_model_path, verify_model
 from lumbar_rom.pose.offline import block_telemetry  # sets the proxy variables on import
 
 logger = logging.getLogger(__name__)
 
 Mode = Literal["video", "live", "image"]
+
+# landmark j of a mirror image is landmark MIRROR_INDEX[j] of the person
+MIRROR_INDEX: tuple[int, ...] = tuple(
+    LANDMARK_NAMES.index(n.replace("left", "@").replace("right", "left").replace("@", "right"))
+    for n in LANDMARK_NAMES)
+
+
+def flip_landmarks(image: np.ndarray, world: np.ndarray, visibility: np.ndarray, width: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Landmarks ``(..., 33, 3)``, ``(..., 33, 3)``, ``(..., 33)`` of a mirror image as those of
+    the person filmed: left and right swapped, image x -> ``width - x``, world x -> ``-x``."""
+    idx = list(MIRROR_INDEX)
+    image = np.array(image, dtype=np.float64)[..., idx, :]
+    world = np.array(world, dtype=np.float64)[..., idx, :]
+    image[..., 0] = width - image[..., 0]
+    world[..., 0] = -world[..., 0]
+    return image, world, np.asarray(visibility, dtype=np.float64)[..., idx]
 
 
 @dataclass(frozen=True)
@@ -53,6 +70,12 @@ class FramePose:
     world: np.ndarray
     visibility: np.ndarray
     timestamp_ms: int
+
+    def flipped(self, width: float) -> FramePose:
+        """These landmarks of a mirror image ``width`` px wide, as the person's (left and right
+        swapped, x mirrored)."""
+        image, world, vis = flip_landmarks(self.image, self.world, self.visibility, width)
+        return FramePose(image, world, vis, self.timestamp_ms)
 
     @staticmethod
     def missing(timestamp_ms: int) -> FramePose:
@@ -112,16 +135,29 @@ def _close_forgotten() -> None:
         est.close()
 
 
-def _to_frame_pose(result: object, width: int, height: int, ts: int) -> FramePose | None:
+MAX_PEOPLE = 3  # people counted by MediaPipeEstimator.people
+
+
+def _create(options: object) -> Any:
+    """A ``PoseLandmarker`` from ``options`` (native log lines silenced)."""
+    from mediapipe.tasks.python import vision
+
+    block_telemetry()  # again: the caller may have changed the environment since import
+    with quiet_native_stderr():
+        return vision.PoseLandmarker.create_from_options(options)
+
+
+def _to_frame_pose(result: object, width: int, height: int, ts: int, k: int = 0
+                   ) -> FramePose | None:
     poses = getattr(result, "pose_landmarks", None)
-    if not poses:
+    if not poses or len(poses) <= k:
         return None
-    lms = poses[0]
+    lms = poses[k]
     image = np.array([[p.x * width, p.y * height, p.z * width] for p in lms], dtype=np.float64)
     vis = np.array([p.visibility if p.visibility is not None else np.nan for p in lms])
     worlds = getattr(result, "pose_world_landmarks", None)
-    if worlds:
-        world = np.array([[p.x, p.y, p.z] for p in worlds[0]], dtype=np.float64)
+    if worlds and len(worlds) > k:
+        world = np.array([[p.x, p.y, p.z] for p in worlds[k]], dtype=np.float64)
     else:  # pragma: no cover - MediaPipe always returns both
         world = np.full((N_LANDMARKS, 3), np.nan)
     return FramePose(image, world, vis, ts)
@@ -173,9 +209,9 @@ class MediaPipeEstimator:
             min_tracking_confidence=min_tracking_confidence,
             **kwargs,
         )
-        block_telemetry()  # again: the caller may have changed the environment since import
-        with quiet_native_stderr():
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        self._landmarker = _create(options)
+        self._crowd: Any = None  # IMAGE-mode landmarker of :meth:`people`
+        self._crowd_options = (check.path, min_detection_confidence)
         self._mp_image = __import__("mediapipe").Image
         self._mp_format = __import__("mediapipe").ImageFormat.SRGB
         self._calls = 0
@@ -242,6 +278,25 @@ class MediaPipeEstimator:
                     return self._latest
         return _to_frame_pose(result, width, height, int(timestamp_ms))
 
+    def people(self, rgb: np.ndarray) -> list[FramePose]:
+        """Everyone (up to :data:`MAX_PEOPLE`) in one still frame ``(H, W, 3) uint8``, in its
+        pixels: a second, IMAGE-mode landmarker (opened on first use) so the VIDEO-mode tracking
+        is not disturbed. Used on a few frames of each video to notice a second person."""
+        if self._crowd is None:
+            from mediapipe.tasks.python import BaseOptions, vision
+
+            path, conf = self._crowd_options
+            self._crowd = _create(vision.PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_path=str(path)),
+                running_mode=vision.RunningMode.IMAGE, num_poses=MAX_PEOPLE,
+                min_pose_detection_confidence=conf))
+        rgb = np.ascontiguousarray(rgb)
+        h, w = rgb.shape[:2]
+        with quiet_native_stderr():
+            result = self._crowd.detect(self._mp_image(image_format=self._mp_format, data=rgb))
+        found = (_to_frame_pose(result, w, h, 0, k) for k in range(MAX_PEOPLE))
+        return [p for p in found if p is not None]
+
     def close(self) -> None:
         if self._closed:
             return
@@ -250,6 +305,8 @@ class MediaPipeEstimator:
             _OPEN.discard(self)
         with quiet_native_stderr():
             self._landmarker.close()
+            if self._crowd is not None:
+                self._crowd.close()
 
     def __enter__(self) -> MediaPipeEstimator:
         return self

@@ -12,6 +12,9 @@ visibility
     MediaPipe's visibility score in [0, 1]. Shape ``(T, 33)``.
 
 NaN means missing (no person found in that frame); 0 is a valid coordinate, never "missing".
+
+Mirror images (front cameras) are turned back by :meth:`PoseSequence.flipped`: x mirrored about
+the frame's width (world x negated) and each left landmark swapped with its right one.
 """
 
 from __future__ import annotations
@@ -19,17 +22,14 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lumbar_rom.errors import LumbarRomError
+from lumbar_rom.pose.estimator import FramePose, flip_landmarks
 from lumbar_rom.pose.landmarks import LANDMARK_NAMES, N_LANDMARKS
-
-if TYPE_CHECKING:
-    from lumbar_rom.pose.estimator import FramePose
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -56,6 +56,15 @@ class PoseSequence:
         size in pixels of the frames the image coordinates refer to.
     source : str
         where the frames came from (a path or "camera").
+    damaged_from_s : float or None
+        time of the first damaged data the decoder skipped (None: the video decoded cleanly).
+    mirrored : bool
+        the frames were a mirror image and the landmarks have been flipped back.
+    crowd : tuple of float
+        image x (px) of each person seen in the sampled frame with the most people, when more
+        than one person was seen; empty otherwise.
+    people_note : str or None
+        how the person measured was chosen among several (None: one person in view).
     """
 
     time_s: np.ndarray
@@ -65,6 +74,10 @@ class PoseSequence:
     frame_size: tuple[int, int]
     source: str = ""
     meta: dict[str, str] = field(default_factory=dict, compare=False)
+    damaged_from_s: float | None = field(default=None, compare=False)
+    mirrored: bool = field(default=False, compare=False)
+    crowd: tuple[float, ...] = field(default=(), compare=False)
+    people_note: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         t = _frozen(self.time_s)
@@ -84,7 +97,8 @@ class PoseSequence:
 
     @classmethod
     def from_frames(cls, times: Sequence[float] | np.ndarray, poses: Sequence[FramePose | None],
-                    frame_size: tuple[int, int], source: str = "") -> PoseSequence:
+                    frame_size: tuple[int, int], source: str = "",
+                    damaged_from_s: float | None = None) -> PoseSequence:
         """One sequence from per-frame estimator results: ``times (T,)`` seconds and ``T`` poses
         (``None``: no person in that frame, stored as NaN)."""
         n = len(times)
@@ -96,7 +110,16 @@ class PoseSequence:
         for i, p in enumerate(poses):
             if p is not None:
                 image[i], world[i], vis[i] = p.image, p.world, p.visibility
-        return cls(np.asarray(times, dtype=float), image, world, vis, frame_size, source)
+        return cls(np.asarray(times, dtype=float), image, world, vis, frame_size, source,
+                   damaged_from_s=damaged_from_s)
+
+    def flipped(self) -> PoseSequence:
+        """The sequence of a mirror image turned back (see the module docstring); ``mirrored``
+        records it. Flipping twice gives the original landmarks."""
+        image, world, vis = flip_landmarks(self.image, self.world, self.visibility,
+                                           self.frame_size[0])
+        return replace(self, image=image, world=world, visibility=vis,
+                       mirrored=not self.mirrored)
 
     @property
     def n_frames(self) -> int:
@@ -116,9 +139,9 @@ class PoseSequence:
 
     def slice(self, start: int, stop: int) -> PoseSequence:
         """Frames ``start:stop`` as a new sequence."""
-        return PoseSequence(self.time_s[start:stop], self.image[start:stop],
-                            self.world[start:stop], self.visibility[start:stop],
-                            self.frame_size, self.source, dict(self.meta))
+        return replace(self, time_s=self.time_s[start:stop], image=self.image[start:stop],
+                       world=self.world[start:stop], visibility=self.visibility[start:stop],
+                       meta=dict(self.meta))
 
     # ---- tabular I/O -------------------------------------------------------------------------
     def to_columns(self) -> dict[str, np.ndarray]:

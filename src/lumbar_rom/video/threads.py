@@ -9,14 +9,34 @@ allowed CPU nothing is pinned.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
+from collections.abc import Iterator
+
+_unpinned_count = 0
+_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def unpinned() -> Iterator[None]:
+    """Helper threads started inside this block are not pinned (no inference runs alongside,
+    e.g. the annotated video's drawing pass: decoder and encoder then use both cores)."""
+    global _unpinned_count
+    with _lock:
+        _unpinned_count += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _unpinned_count -= 1
 
 
 def pin_to_spare_core() -> None:
     """Restrict the calling thread to the highest-numbered CPU it may use (Linux only).
 
     ``LUMBAR_ROM_PIN_THREADS=0`` turns this off (``benchmarks/throughput.py --no-pin``)."""
-    if os.environ.get("LUMBAR_ROM_PIN_THREADS") == "0":
+    if os.environ.get("LUMBAR_ROM_PIN_THREADS") == "0" or _unpinned_count:
         return
     getter = getattr(os, "sched_getaffinity", None)
     setter = getattr(os, "sched_setaffinity", None)
