@@ -338,8 +338,34 @@ def test_one_landmarker_for_the_visit_closed_when_the_stream_ends():
     cam.stream_ended()
     assert closed == [True] and not cam.is_open
     assert cam.trial.snapshot().phase == "stalled"
-    cam.frame(frame, 99.0)  # START again: a new landmarker, the step starts over
+    cam.open()  # the page reloads it before the next START
+    cam.frame(frame, 99.0)  # START again: the step starts over
     assert len(opened) == 2 and cam.trial.snapshot().phase == "framing"
+
+
+def test_a_slow_model_is_not_a_stalled_camera():
+    import threading
+
+    seq = make_trial("flexion", [], "side")
+    clock = Clock()
+    release = threading.Event()
+
+    class Slow(Replay):
+        def process(self, rgb, ts):
+            release.wait(10)
+            return super().process(rgb, ts)
+
+    g = GuidedTrial("flexion", Slow(seq), clock=clock)
+    worker = threading.Thread(target=g.process, args=(np.zeros((1280, 720, 3), np.uint8), 0.0))
+    worker.start()
+    clock.t += 5.0  # the model works on one frame for 5 s
+    g.tick()
+    assert g.snapshot().phase == "framing"
+    release.set()
+    worker.join()
+    clock.t += 3.5
+    g.tick()
+    assert g.snapshot().phase == "stalled"
 
 
 def test_the_start_up_workaround_matches_the_installed_streamlit_webrtc():

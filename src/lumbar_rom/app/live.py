@@ -161,7 +161,8 @@ class GuidedTrial:
         self._last_t: float | None = None  # the newest frame time (s, our own time line)
         self._raw_last: float | None = None
         self._t_shift = 0.0
-        self._last_frame_clock: float | None = None
+        self._last_frame_clock: float | None = None  # clock() when the newest frame arrived
+        self._busy = False  # the model is working on a frame
         self._pending: tuple[np.ndarray, list[FramePose | None], tuple[int, int]] | None = None
         self._ref_size: tuple[int, int] | None = None  # the first frame's (W, H) of a recording
         self._reset_recording()
@@ -194,8 +195,10 @@ class GuidedTrial:
         with self._lock:
             pending, self._pending = self._pending, None
             last = self._last_frame_clock
-            if (pending is None and self._snap.phase in ACTIVE and last is not None
-                    and self.clock() - last > STALL_S):
+            # streamlit-webrtc gives up on a frame callback after 10 s
+            silent = self.clock() - last > (10.0 if self._busy else STALL_S) \
+                if last is not None else False
+            if pending is None and self._snap.phase in ACTIVE and silent:
                 self._set_phase("stalled", STALLED, self._last_t or 0.0)
         if pending is None:
             return
@@ -221,11 +224,17 @@ class GuidedTrial:
         """Handle one camera frame ``(H, W, 3) uint8 RGB`` taken at ``t`` seconds (the frame's
         own time stamp; None: now); return the annotated frame to show."""
         t0 = self.clock()
+        with self._lock:  # a frame arrived (a slow model is not a silent camera)
+            self._last_frame_clock, self._busy = t0, True
         t = self._timeline(t0 if t is None else float(t))
         h, w = rgb.shape[:2]
-        pose = self.estimator.process(rgb, int(round(t * 1000)))  # no lock held: the model
+        try:
+            pose = self.estimator.process(rgb, int(round(t * 1000)))  # no lock held: the model
+        finally:
+            with self._lock:
+                self._busy = False
         with self._lock:
-            self._last_frame_clock = t0
+            self._last_frame_clock = self.clock()
             self._observe(pose, t, (w, h))
             label, phase, holding = self._label(), self._snap.phase, self._holding
         out = draw_pose(rgb, pose.image[:, :2] if pose is not None else None, label,

@@ -61,6 +61,14 @@ class LiveCamera:
         self.trial: GuidedTrial | None = None
         self.opened = 0  # how many estimators were opened (tests)
 
+    def open(self) -> None:
+        """Load the model now (the page does, before START: loading takes seconds on a busy
+        machine, too long for the frame callback)."""
+        with self._lock:
+            if self._est is None:
+                self._est = self._factory()
+                self.opened += 1
+
     def process(self, rgb: np.ndarray, timestamp_ms: int) -> FramePose | None:
         with self._lock:
             if self._est is None:
@@ -126,6 +134,7 @@ def live_panel(movement: str, v: Visit) -> None:
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
     cam = camera()
+    cam.open()  # reopened after a stream ended, before the next START
     trial = _trial_for(movement, v, cam)
 
     def callback(frame: av.VideoFrame) -> av.VideoFrame:
