@@ -59,7 +59,7 @@ KEY_POINTS = [L.NOSE, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP
 ACTIVE = ("framing", "countdown", "neutral", "moving")
 
 STALLED = "The camera stopped sending pictures; press Start to carry on."
-TOO_SLOW = ("Too slow to measure: {fps:.0f} pictures a second are processed and at least "
+TOO_SLOW = ("Too slow to measure: {fps:.1f} pictures a second are processed and at least "
             f"{MIN_FPS:.0f} are needed; close other programs, or record a video and use the "
             "Upload page.")
 # what the framing check says, one sentence per problem (the placement picture is beside it)
@@ -336,6 +336,8 @@ class GuidedTrial:
         if problem == "" and view_ok is None:
             problem = "wait"
         self._snap.framing = checklist("" if problem == "wait" else problem)
+        if problem == "wait":  # the view needs a few frames
+            self._snap.framing["view"] = False
         self._snap.problem = problem if problem != "wait" else ""
         if problem:
             self._ok_since = None
