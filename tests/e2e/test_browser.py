@@ -50,6 +50,7 @@ def measure_step(page, movement: str, timeout_s: float = 240.0) -> tuple[float |
     rates: list[float] = []
     deadline = time.time() + timeout_s
     value = None
+    stalls = 0
     pattern = re.compile(rf"Live result: {re.escape(movement)} ([\d.]+) degrees")
     while time.time() < deadline:
         text = body_text(page)
@@ -60,11 +61,22 @@ def measure_step(page, movement: str, timeout_s: float = 240.0) -> tuple[float |
         fps = processed(page)[0]
         if fps > 0:
             rates.append(fps)
-        if "inconclusive" in text or "See the help below" in text:
+        if STALLED in text and page.frame_locator(WEBRTC_IFRAME).get_by_role(
+                "button", name="START").count():
+            print(f"{movement}: the stream ended; START again")  # what the page asks for
+            stalls += 1
+            start_stream(page)
+        if "inconclusive" in text or re.search(r"Phase\s+help", text):
+            print(f"{movement}: redo after {text[text.find('Phase'):][:300]!r}")
             shot(page, f"guided-{movement}-failed")
             page.get_by_role("button", name="Redo this movement").click()
+            time.sleep(3)
         time.sleep(0.5)
     shot(page, f"guided-{movement}")
+    if value is None:
+        text = body_text(page)
+        shown = text[text.find("Phase"):][:400]
+        print(f"{movement}: no result; {stalls} restarts; page: {shown!r}")
     stop_stream(page)
     return value, statistics.median(rates) if rates else float("nan")
 
