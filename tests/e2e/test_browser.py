@@ -1,69 +1,153 @@
-"""Real-browser tests: the guided flexion step through the live webcam path (Chromium's fake
-camera fed a rendered flexion trial), and an upload whose replay video plays. Screenshots go to
-test-artifacts/."""
+"""Real-browser tests: the whole guided webcam test (Chromium's fake camera fed each step's
+rendered sample clip, one core kept busy by an artificial load), a wrong view, a stopped camera;
+and an upload whose replay video plays. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
 import json
 import re
+import statistics
 import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from lumbar_rom.studio.scenarios import Scenario, render_scenario
-from tests.fixtures.browser import shot, start_screening
-from tests.fixtures.y4m import video_to_y4m
+from lumbar_rom.app.live import STALLED
+from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
+from tests.fixtures.browser import (
+    WEBRTC_IFRAME,
+    body_text,
+    processed,
+    shot,
+    start_screening,
+    start_stream,
+    stop_stream,
+    wait_for_text,
+)
+from tests.fixtures.y4m import clip_to_y4m
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
-# a long still start: framing (1 s) + countdown (3 s) + neutral (1.5 s) happen before the reps
-FLEXION = Scenario("flexion", (70.0, 72.0, 71.0), width=640, height=480, fps=30.0,
-                   neutral_s=7.0, rest_s=1.0)
+SAMPLES = ROOT / "sample_videos"
+TOLERANCE = {"rotation-left": 7.0, "rotation-right": 7.0}  # deg; 5 for the others
 
 
-@pytest.fixture(scope="module")
-def flexion_camera(tmp_path_factory):
-    d = tmp_path_factory.mktemp("camera")
-    video, sidecar = render_scenario(FLEXION, d)
-    truth = json.loads(sidecar.read_text())["truth"]["rom_deg"]
-    return video_to_y4m(video, d / "flexion.y4m"), truth
+def truth(movement: str) -> float:
+    return float(json.loads((SAMPLES / f"{movement}.json").read_text())["truth"]["rom_deg"])
 
 
-def test_guided_flexion_through_the_live_webcam(server, browser_factory, flexion_camera):
-    y4m, truth = flexion_camera
-    ctx = browser_factory(y4m)
-    page = ctx.new_page()
+def open_guided(page, server) -> None:
     start_screening(page, server)
     page.get_by_role("link", name="Guided webcam test").click()
-    page.get_by_text("Forward bending (flexion)").first.wait_for(timeout=60_000)
-    frame = page.frame_locator("iframe[title*='streamlit_webrtc']")
+    page.get_by_role("heading", name=movement_spec(MOVEMENTS[0]).label).wait_for(timeout=60_000)
+
+
+def measure_step(page, movement: str, timeout_s: float = 240.0) -> tuple[float | None, float]:
+    """START, wait for this step's live result, STOP: (value or None, median processed fps)."""
+    start_stream(page)
+    rates: list[float] = []
+    deadline = time.time() + timeout_s
     value = None
-    for attempt in range(3):  # the stream is started more than once if it does not come up
-        frame.get_by_role("button", name="START").click(timeout=60_000)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            if re.search(r"Processed\s*[1-9]", page.inner_text("body")):
-                break
-            time.sleep(0.5)
-        else:
-            shot(page, f"guided-no-frames-{attempt}")
-            frame.get_by_role("button", name="STOP").click()
-            continue
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            m = re.search(r"Live result: flexion ([\d.]+) degrees", page.inner_text("body"))
-            if m:
-                value = float(m.group(1))
-                break
-            time.sleep(0.5)
-        break
-    shot(page, "guided-flexion")
-    assert value is not None, "no live flexion result was shown"
-    print(f"live flexion {value:.1f} deg, truth {truth:.1f} deg")
-    assert abs(value - truth) <= 5.0
+    stalls = 0
+    pattern = re.compile(rf"Live result: {re.escape(movement)} ([\d.]+) degrees")
+    while time.time() < deadline:
+        text = body_text(page)
+        m = pattern.search(text)
+        if m:
+            value = float(m.group(1))
+            break
+        fps = processed(page)[0]
+        if fps > 0:
+            rates.append(fps)
+        if STALLED in text and page.frame_locator(WEBRTC_IFRAME).get_by_role(
+                "button", name="START").count():
+            print(f"{movement}: the stream ended; START again")  # what the page asks for
+            stalls += 1
+            start_stream(page)
+        if "inconclusive" in text or re.search(r"Phase\s+help", text):
+            print(f"{movement}: redo after {text[text.find('Phase'):][:300]!r}")
+            shot(page, f"guided-{movement}-failed")
+            page.get_by_role("button", name="Redo this movement").click()
+            time.sleep(3)
+        time.sleep(0.5)
+    shot(page, f"guided-{movement}")
+    if value is None:
+        text = body_text(page)
+        shown = text[text.find("Phase"):][:400]
+        print(f"{movement}: no result; {stalls} restarts; page: {shown!r}")
+    stop_stream(page)
+    return value, statistics.median(rates) if rates else float("nan")
+
+
+def test_the_whole_guided_test_all_six_motions(server, e2e_db, browser_factory, busy_core,
+                                               tmp_path):
+    """One browser session (one visit), six steps, each fed its own rendered sample clip: the
+    fake camera's file is swapped between steps (Chromium re-reads it at each START)."""
+    cam = clip_to_y4m(SAMPLES / f"{MOVEMENTS[0]}.mp4", tmp_path / "camera.y4m", still_s=10.0)
+    page = browser_factory(cam).new_page()
+    open_guided(page, server)
+    shown: dict[str, float | None] = {}
+    for i, movement in enumerate(MOVEMENTS):
+        if i:
+            clip_to_y4m(SAMPLES / f"{movement}.mp4", cam, still_s=10.0)
+            nxt = page.get_by_role("button", name="Next movement")
+            expect(nxt).to_be_enabled(timeout=60_000)
+            nxt.click()
+            page.get_by_role("heading", name=movement_spec(movement).label).wait_for(
+                timeout=60_000)
+        shown[movement], fps = measure_step(page, movement)
+        print(f"{movement}: shown {shown[movement]} deg, truth {truth(movement):.1f} deg, "
+              f"processed {fps:.1f} fps")
+        if shown[movement] is None:
+            break
+    wrong = {m: v for m, v in shown.items()
+             if v is None or abs(v - truth(m)) > TOLERANCE.get(m, 5.0)}
+    assert len(shown) == len(MOVEMENTS) and not wrong, f"off or missing: {wrong}"
+
+    page.get_by_role("button", name="See results").click()
+    page.get_by_role("button", name="Save to my history").click()
+    m = wait_for_text(page, r"Saved as session (\d+)", 60)
+    assert m is not None, "the session was not saved"
+    from lumbar_rom.history.store import Store
+
+    row = Store(e2e_db).get_session(int(m.group(1)))
+    assert row is not None
+    saved = {t.movement: t.value_deg for t in row.trials}
+    assert set(saved) == set(MOVEMENTS)
+    for movement, value in shown.items():
+        assert saved[movement] == pytest.approx(value, abs=0.01)
+
+
+def test_a_wrong_view_is_named(server, browser_factory, busy_core, tmp_path):
+    """The side-bend clip (front view) in the flexion step (side view)."""
+    cam = clip_to_y4m(SAMPLES / "side-bend-left.mp4", tmp_path / "camera.y4m")
+    page = browser_factory(cam).new_page()
+    open_guided(page, server)
+    start_stream(page)
+    m = wait_for_text(page, r"Wrong view: turn side-on to the camera", 90)
+    shot(page, "guided-wrong-view")
+    stop_stream(page)
+    assert m is not None, "the wrong view was not named"
+
+
+def test_the_camera_stopping_is_said_and_the_step_resumes(server, browser_factory, busy_core,
+                                                          tmp_path):
+    cam = clip_to_y4m(SAMPLES / "flexion.mp4", tmp_path / "camera.y4m")
+    page = browser_factory(cam).new_page()
+    open_guided(page, server)
+    start_stream(page)
+    page.frame_locator(WEBRTC_IFRAME).get_by_role("button", name="STOP").click()
+    m = wait_for_text(page, re.escape(STALLED), 30)
+    shot(page, "guided-camera-stopped")
+    assert m is not None, "the stopped camera was not reported"
+    frames = processed(page)[1]
+    start_stream(page)  # the same step carries on
+    assert wait_for_text(page, r"Get into position|Good|Starting in|Stand still", 60)
+    assert processed(page)[1] > frames
+    assert STALLED not in body_text(page)
+    stop_stream(page)
 
 
 def test_upload_sample_and_replay_plays(server, browser_factory):

@@ -1,12 +1,23 @@
 """The guided live test of one motion: a state machine fed by camera frames.
 
-Runs in streamlit-webrtc's frame-callback worker thread, so it never touches Streamlit; the page
-reads :meth:`GuidedTrial.snapshot` (lock-guarded) and sends commands (pause, redo, stop for pain).
+Threads: :meth:`GuidedTrial.process` runs in streamlit-webrtc's frame-callback worker (which is
+handed only the newest frame: frames that arrive while the model is busy are dropped, never
+queued). It runs the model without holding any lock, then updates the state machine (cheap) under
+the snapshot lock. The page (script thread) reads :meth:`GuidedTrial.snapshot`, sends commands
+(pause, redo, stop for pain) and calls :meth:`GuidedTrial.tick` every half second: ``tick`` runs
+the end-of-trial analysis (``analyze_trial``, 0.5-2 s) outside the lock, and notices a camera
+that stopped sending pictures and steps that cannot finish.
+
+Time: every duration (framing hold, countdown, neutral, repetitions, time limits) is measured on
+the frames' own time stamps (``av.VideoFrame.time``), not on the clock when a frame is processed,
+so the result does not depend on the processing rate (tested at 8, 15 and 30 processed fps).
+
 Phases: ``framing`` (whole body visible, right view, level camera, held 1 s) -> ``countdown``
 (3 s) -> ``neutral`` (1.5 s standing still) -> ``moving`` (three repetitions; live angle from a
-causal One Euro filter, end range detected when the person comes back) -> ``done`` with the
-result of the same offline trial analysis that recorded videos get (``analyze_trial`` on the
-recorded pose sequence). ``paused`` and ``stopped`` (pain) can be entered at any time.
+causal One Euro filter) -> ``analysing`` -> ``done`` with the result of the same offline trial
+analysis that recorded videos get. ``paused``, ``stopped`` (pain), ``stalled`` (no pictures for
+3 s; the step restarts at the next picture) and ``help`` (a time limit passed) can be entered
+from the active phases.
 """
 
 from __future__ import annotations
@@ -14,12 +25,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from lumbar_rom.assessment.protocol import MovementSpec, movement_spec
-from lumbar_rom.assessment.trial import DEFAULT_ANALYSIS, TrialResult, analyze_trial
+from lumbar_rom.assessment.trial import DEFAULT_ANALYSIS, Flag, TrialResult, analyze_trial
 from lumbar_rom.data import load_toml
 from lumbar_rom.kinematics import angles as A
 from lumbar_rom.kinematics.cleaning import OneEuroFilter
@@ -37,8 +49,39 @@ COUNTDOWN_S = float(_LIVE["countdown_s"])
 NEUTRAL_S = float(_LIVE["neutral_s"])
 MAX_MOVING_S = float(_LIVE["max_moving_s"])
 LEVEL_MAX_DEG = float(_LIVE["level_max_deg"])
+STALL_S = float(_LIVE["stall_s"])
+MIN_FPS = float(_LIVE["min_fps"])
+NEUTRAL_TIMEOUT_S = float(_LIVE["neutral_timeout_s"])
+FIRST_REP_TIMEOUT_S = float(_LIVE["first_rep_timeout_s"])
+TARGET_REPS = 3
 KEY_POINTS = [L.NOSE, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP,
               L.LEFT_ANKLE, L.RIGHT_ANKLE]
+ACTIVE = ("framing", "countdown", "neutral", "moving")
+
+STALLED = "The camera stopped sending pictures; press Start to carry on."
+TOO_SLOW = ("Too slow to measure: {fps:.1f} pictures a second are processed and at least "
+            f"{MIN_FPS:.0f} are needed; close other programs, or record a video and use the "
+            "Upload page.")
+# what the framing check says, one sentence per problem (the placement picture is beside it)
+FRAMING_TIPS = {
+    "nobody": "Nobody found: step into the picture, 2 to 3 metres from the camera.",
+    "too close": "You are too close: step back until your head and your feet are both in view.",
+    "head": "Your head is cut off: step back or tilt the camera up.",
+    "feet": "Your feet are cut off: step back or tilt the camera down.",
+    "left": "You are cut off at the left edge: move towards the middle of the picture.",
+    "right": "You are cut off at the right edge: move towards the middle of the picture.",
+    "hidden": "Part of your body is hidden: clear the space around you and face the light.",
+    "side": "Wrong view: turn side-on to the camera (one shoulder towards it).",
+    "front": "Wrong view: face the camera.",
+    "square": "Face the camera squarely: turn until both shoulders are equally visible.",
+    "level": "The camera is not level: stand it upright on a flat surface at hip height.",
+}
+HELP = {
+    "neutral": ("No still start position was found within {s:.0f} seconds: stand upright and "
+                "still for two seconds after the countdown, then press Redo."),
+    "moving": ("No movement was seen within {s:.0f} seconds of the start: follow the "
+               "instruction above, move at least a little, then press Redo."),
+}
 
 
 @dataclass
@@ -55,13 +98,56 @@ class Snapshot:
     framing: dict[str, bool] = field(default_factory=dict)
     result: TrialResult | None = None
     frames: int = 0
+    problem: str = ""  # the framing problem (a FRAMING_TIPS key) or the help reason
+
+    @property
+    def too_slow(self) -> bool:
+        """Frames are processed too slowly to measure (after a second of frames)."""
+        return self.frames >= 10 and 0 < self.fps < MIN_FPS
+
+
+def framing_problem(pose: FramePose | None, frame_size: tuple[int, int], view_ok: bool | None,
+                    want_view: str, level_ok: bool = True) -> str:
+    """The first thing wrong with the framing (a :data:`FRAMING_TIPS` key), or ``""``.
+    ``view_ok`` None: not known yet (too few frames)."""
+    if pose is None:
+        return "nobody"
+    w, h = frame_size
+    xy, vis = pose.image[KEY_POINTS, :2], pose.visibility[KEY_POINTS]
+    inside = (xy[:, 0] >= 0) & (xy[:, 0] <= w) & (xy[:, 1] >= 0) & (xy[:, 1] <= h)
+    ok = inside & (vis >= _LIVE["visibility_threshold"])
+    head_cut, feet_cut = bool(xy[0, 1] < 0), bool(np.nanmin(xy[5:, 1]) > h)
+    span = np.nanmax(xy[:, 1]) - np.nanmin(xy[:, 1])
+    if (head_cut and feet_cut) or span > float(_LIVE["too_close_height_fraction"]) * h:
+        return "too close"
+    for part, cut in (("left", np.any(xy[:, 0] < 0)), ("right", np.any(xy[:, 0] > w)),
+                      ("head", head_cut), ("feet", feet_cut)):
+        if cut:
+            return part
+    if np.mean(ok) < _LIVE["visible_fraction_min"]:
+        return "hidden"
+    if view_ok is False:
+        return want_view if want_view in ("side", "front") else "square"
+    return "" if level_ok else "level"
+
+
+def checklist(problem: str) -> dict[str, bool]:
+    """The four framing checks shown to the user, from :func:`framing_problem`."""
+    body = ("too close", "head", "feet", "left", "right", "hidden")
+    return {"person": problem != "nobody",
+            "whole body": problem not in ("nobody", *body),
+            "view": problem not in ("nobody", *body, "side", "front", "square"),
+            "level": problem == ""}
 
 
 class GuidedTrial:
-    """One motion of the guided test. ``estimator`` is a live-mode pose estimator."""
+    """One motion of the guided test. ``estimator`` runs the pose model (for the camera, one
+    shared by the visit's six steps: see ``app.webcam.LiveCamera``); ``clock`` (seconds) is only
+    used for stall detection and latency."""
 
     def __init__(self, movement: MovementSpec | str, estimator: PoseEstimator,
-                 height_cm: float | None = None, clock=time.monotonic) -> None:
+                 height_cm: float | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.spec = movement_spec(movement)
         self.movement = self.spec.id
         self.estimator = estimator
@@ -69,75 +155,135 @@ class GuidedTrial:
         self.clock = clock
         self._lock = threading.Lock()
         self._snap = Snapshot(cue=self.spec.camera)
-        self._reset_recording()
-        self._phase_since = clock()
-        self._ok_since: float | None = None
-        self._times: deque[float] = deque(maxlen=60)
+        self._times: deque[float] = deque(maxlen=30)  # time stamps of processed frames
         self._recent: deque[FramePose] = deque(maxlen=15)
-        self._frame_size = (0, 0)
         self._last_pose_ms = -1
+        self._last_t: float | None = None  # the newest frame time (s, our own time line)
+        self._raw_last: float | None = None
+        self._t_shift = 0.0
+        self._last_frame_clock: float | None = None  # clock() when the newest frame arrived
+        self._busy = False  # the model is working on a frame
+        self._pending: tuple[np.ndarray, list[FramePose | None], tuple[int, int]] | None = None
+        self._ref_size: tuple[int, int] | None = None  # the first frame's (W, H) of a recording
+        self._reset_recording()
+        self._phase_since = 0.0
 
-    # ---- commands from the page ---------------------------------------------------------------
+    # ---- commands and polling from the page (script thread) -----------------------------------
     def command(self, cmd: str) -> None:
         with self._lock:
-            if cmd == "pause" and self._snap.phase not in ("done", "stopped", "paused"):
-                self._set_phase("paused", "Paused. Press resume when you are ready.")
-            elif cmd == "resume" and self._snap.phase == "paused":
-                self._reset_recording()
-                self._set_phase("framing", self.spec.camera)
+            phase, t = self._snap.phase, self._last_t or 0.0
+            if cmd == "pause" and phase in ACTIVE:
+                self._set_phase("paused", "Paused. Press resume when you are ready.", t)
+            elif cmd == "resume" and phase == "paused":
+                self._restart(t)
             elif cmd == "redo":
-                self._reset_recording()
                 self._snap.result = None
-                self._set_phase("framing", self.spec.camera)
+                self._pending = None
+                self._restart(t)
             elif cmd == "stop_pain":
+                self._pending = None
                 self._set_phase("stopped", "Stopped because it hurts. This motion is recorded "
-                                "as limited by pain; do not push into pain.")
+                                "as limited by pain; do not push into pain.", t)
 
     def snapshot(self) -> Snapshot:
         with self._lock:
-            s = self._snap
-            return Snapshot(s.phase, s.cue, s.angle_deg, s.peak_deg, s.reps, s.fps,
-                            s.latency_ms, dict(s.framing), s.result, s.frames)
+            return replace(self._snap, framing=dict(self._snap.framing))
+
+    def tick(self) -> None:
+        """Called by the page every half second: analyses a finished trial (outside the lock)
+        and turns a camera silent for :data:`STALL_S` into the ``stalled`` phase."""
+        with self._lock:
+            pending, self._pending = self._pending, None
+            last = self._last_frame_clock
+            # streamlit-webrtc gives up on a frame callback after 10 s
+            silent = self.clock() - last > (10.0 if self._busy else STALL_S) \
+                if last is not None else False
+            if pending is None and self._snap.phase in ACTIVE and silent:
+                self._set_phase("stalled", STALLED, self._last_t or 0.0)
+        if pending is None:
+            return
+        result = self._analyse(*pending)
+        with self._lock:
+            if self._snap.phase != "analysing":  # redo or pain while it was analysed
+                return
+            self._snap.result = result
+            if result.status == "ok":
+                cue = f"{self.spec.label}: {result.value_deg:.0f} degrees."
+            else:
+                cue = "That did not work: " + " ".join(result.reasons)
+            self._set_phase("done", cue, self._phase_since)
+
+    def stream_ended(self) -> None:
+        """The browser stopped the stream (STOP, tab closed, connection lost)."""
+        with self._lock:
+            if self._snap.phase in ACTIVE:
+                self._set_phase("stalled", STALLED, self._last_t or 0.0)
 
     # ---- frames from the camera (worker thread) -----------------------------------------------
     def process(self, rgb: np.ndarray, t: float | None = None) -> np.ndarray:
-        """Handle one camera frame ``(H, W, 3) uint8 RGB`` taken at ``t`` seconds; return the
-        annotated frame to show."""
+        """Handle one camera frame ``(H, W, 3) uint8 RGB`` taken at ``t`` seconds (the frame's
+        own time stamp; None: now); return the annotated frame to show."""
         t0 = self.clock()
-        t = t0 if t is None else t
+        with self._lock:  # a frame arrived (a slow model is not a silent camera)
+            self._last_frame_clock, self._busy = t0, True
+        t = self._timeline(t0 if t is None else float(t))
         h, w = rgb.shape[:2]
-        self._frame_size = (w, h)
-        pose = self.estimator.process(rgb, int(t * 1000))
-        # live mode hands back the newest finished result, which may be an earlier frame's:
-        # only a new one is analysed (at its own time stamp)
-        fresh = pose is None or pose.timestamp_ms > self._last_pose_ms
-        with self._lock:
-            self._times.append(t0)
-            self._snap.frames += 1
-            if len(self._times) > 1:
-                self._snap.fps = (len(self._times) - 1) / max(1e-6, self._times[-1]
-                                                             - self._times[0])
-            stats = getattr(self.estimator, "live_stats", None)
-            if stats is not None:  # live mode: the model's own result rate and latency
-                rate, latency = stats()
-                if np.isfinite(rate):
-                    self._snap.fps = rate
-                    self._snap.latency_ms = latency
-            if fresh:
-                if pose is not None:
-                    self._last_pose_ms = pose.timestamp_ms
-                self._step(pose, pose.timestamp_ms / 1000 if pose is not None else t)
-            label = self._label()
-            phase = self._snap.phase
-        out = draw_pose(rgb, pose.image[:, :2] if pose is not None else None, label,
-                        highlight=phase == "moving" and self._holding,
-                        visibility=pose.visibility if pose is not None else None)
-        if getattr(self.estimator, "live_stats", None) is None:
+        try:
+            pose = self.estimator.process(rgb, int(round(t * 1000)))  # no lock held: the model
+        finally:
             with self._lock:
-                self._snap.latency_ms = (self.clock() - t0) * 1000
+                self._busy = False
+        with self._lock:
+            self._last_frame_clock = self.clock()
+            self._observe(pose, t, (w, h))
+            label, phase, holding = self._label(), self._snap.phase, self._holding
+        out = draw_pose(rgb, pose.image[:, :2] if pose is not None else None, label,
+                        highlight=phase == "moving" and holding,
+                        visibility=pose.visibility if pose is not None else None)
+        with self._lock:
+            self._snap.latency_ms = (self.clock() - t0) * 1000
         return out
 
+    def _timeline(self, raw: float) -> float:
+        """Frame time stamps on one increasing time line: a new stream (its clock restarts at a
+        random value) or a gap longer than :data:`STALL_S` continues right after the last
+        frame."""
+        prev, self._raw_last = self._raw_last, raw
+        if prev is not None and 0 < raw - prev <= STALL_S:
+            return raw + self._t_shift
+        last = self._last_t
+        self._t_shift = (0.0 if last is None else last + 1 / 30) - raw
+        return raw + self._t_shift
+
     # ---- the state machine (called with the lock held) ----------------------------------------
+    def _observe(self, pose: FramePose | None, t: float, size: tuple[int, int]) -> None:
+        if pose is not None:
+            # live results may belong to an earlier frame: only a new one is used, at its time
+            if pose.timestamp_ms <= self._last_pose_ms:
+                return
+            self._last_pose_ms = pose.timestamp_ms
+            t = pose.timestamp_ms / 1000
+        if self._last_t is not None and t <= self._last_t:
+            return
+        self._last_t = t
+        self._snap.frames += 1
+        self._times.append(t)
+        if len(self._times) > 1:
+            self._snap.fps = (len(self._times) - 1) / max(1e-6, self._times[-1] - self._times[0])
+        if self._snap.phase == "stalled":  # pictures again: the current step starts over
+            self._restart(t)
+        if self._ref_size is None:
+            self._ref_size = size
+        elif pose is not None and size != self._ref_size:
+            # the browser lowers the resolution when the CPU is busy: keep one pixel scale
+            scale = np.array([self._ref_size[0] / size[0], self._ref_size[1] / size[1], 1.0])
+            pose = replace(pose, image=pose.image * scale)
+        if pose is not None:
+            self._recent.append(pose)
+        handler = self._HANDLERS.get(self._snap.phase)
+        if handler is not None:
+            handler(self, pose, t)
+
     def _reset_recording(self) -> None:
         self._rec_t: list[float] = []
         self._rec: list[FramePose | None] = []
@@ -145,6 +291,7 @@ class GuidedTrial:
                                      beta=float(_LIVE["one_euro_beta"]))
         self._neutral: float | None = None
         self._neutral_vals: list[float] = []
+        self._neutral_started: float | None = None
         self._rep_state = "rest"
         self._rep_max = 0.0
         self._holding = False
@@ -152,39 +299,104 @@ class GuidedTrial:
         self._facing = 1.0
         self._left = 1.0
         self._rest_since: float | None = None
+        self._ok_since: float | None = None
+        self._ref_size = None
+        self._recent.clear()
 
-    def _set_phase(self, phase: str, cue: str) -> None:
+    def _restart(self, t: float) -> None:
+        self._reset_recording()
+        self._snap.reps, self._snap.angle_deg, self._snap.peak_deg = 0, None, None
+        self._set_phase("framing", self.spec.camera, t)
+
+    def _set_phase(self, phase: str, cue: str, t: float) -> None:
         self._snap.phase, self._snap.cue = phase, cue
-        self._phase_since = self.clock()
+        self._phase_since = t
 
-    def _framing(self, pose: FramePose | None) -> dict[str, bool]:
-        checks = {"person": pose is not None, "whole body": False, "view": False, "level": False}
-        if pose is None:
-            return checks
-        w, h = self._frame_size
-        xy, vis = pose.image[KEY_POINTS, :2], pose.visibility[KEY_POINTS]
-        inside = (xy[:, 0] >= 0) & (xy[:, 0] <= w) & (xy[:, 1] >= 0) & (xy[:, 1] <= h)
-        seen = np.mean(vis >= _LIVE["visibility_threshold"])
-        checks["whole body"] = bool(np.all(inside) and seen >= _LIVE["visible_fraction_min"])
+    def _view_and_level(self) -> tuple[bool | None, bool]:
         recent = list(self._recent)
+        if len(recent) < 3:
+            return None, True
         img = np.stack([p.image for p in recent])
-        world = np.stack([p.world for p in recent])
-        view = classify_view(img, world)
-        want = self.spec.view
-        checks["view"] = view.view == want and (
+        view = classify_view(img, np.stack([p.world for p in recent]))
+        ok = view.view == self.spec.view and (
             self.spec.signal != "rotation"
             or view.off_front_deg <= DEFAULT_ANALYSIS.rotation_off_front_max_deg)
-        if want == "front":
-            left = A.left_side_sign(img)
-            tilt = 0.5 * (np.nanmedian(A.pelvic_obliquity(img, left)) +
-                          np.nanmedian(A.shoulder_obliquity(img, left)))
-            checks["level"] = bool(abs(tilt) <= LEVEL_MAX_DEG)
-        else:
-            checks["level"] = True  # a side view shows roll as trunk lean: checked at neutral
-        return checks
+        if self.spec.view != "front" or not ok:
+            return ok, True  # a side view shows roll as trunk lean: checked at neutral
+        left = A.left_side_sign(img)
+        tilt = 0.5 * (np.nanmedian(A.pelvic_obliquity(img, left)) +
+                      np.nanmedian(A.shoulder_obliquity(img, left)))
+        return ok, bool(abs(tilt) <= LEVEL_MAX_DEG)
 
-    def _raw(self, pose: FramePose) -> float:
+    def _check_framing(self, pose: FramePose | None, t: float) -> bool:
+        """Updates the checklist; False (and back to ``framing`` with the tip) if wrong."""
+        view_ok, level_ok = self._view_and_level() if pose is not None else (None, True)
+        size = self._ref_size or (0, 0)
+        problem = framing_problem(pose, size, view_ok, self.spec.view, level_ok)
+        if problem == "" and view_ok is None:
+            problem = "wait"
+        self._snap.framing = checklist("" if problem == "wait" else problem)
+        if problem == "wait":  # the view needs a few frames
+            self._snap.framing["view"] = False
+        self._snap.problem = problem if problem != "wait" else ""
+        if problem:
+            self._ok_since = None
+            if problem != "wait":
+                self._set_phase("framing", FRAMING_TIPS[problem], t)
+            return False
+        return True
+
+    def _on_framing(self, pose: FramePose | None, t: float) -> None:
+        if not self._check_framing(pose, t):
+            return
+        if self._ok_since is None:
+            self._ok_since = t
+            self._snap.cue = "Good: hold this position."
+        if t - self._ok_since >= FRAMING_HOLD_S:
+            self._set_phase("countdown", "Good. " + self.spec.start, t)
+
+    def _on_countdown(self, pose: FramePose | None, t: float) -> None:
+        if not self._check_framing(pose, t):
+            return
+        left = COUNTDOWN_S - (t - self._phase_since)
+        if left <= 0:
+            self._neutral_started = t
+            self._set_phase("neutral", "Stand still in your start position.", t)
+        else:
+            self._snap.cue = f"Starting in {int(np.ceil(left))}. {self.spec.start}"
+
+    def _record(self, pose: FramePose | None, t: float) -> float | None:
+        """Keeps the frame for the offline analysis; the raw movement signal (None: nobody)."""
+        self._rec_t.append(t)
+        self._rec.append(pose)
+        if pose is None:
+            return None
         return float(A.movement_signal(pose.image[None], self.spec.signal)[0])
+
+    def _on_neutral(self, pose: FramePose | None, t: float) -> None:
+        raw = self._record(pose, t)
+        if self._neutral_started is not None and t - self._neutral_started > NEUTRAL_TIMEOUT_S:
+            self._help("neutral", NEUTRAL_TIMEOUT_S, t)
+            return
+        if raw is None or not np.isfinite(raw):
+            return
+        self._neutral_vals.append(raw)
+        if t - self._phase_since < NEUTRAL_S or len(self._neutral_vals) < 3:
+            return
+        vals = np.array(self._neutral_vals)
+        s = DEFAULT_ANALYSIS
+        still = (np.ptp(vals) / np.median(vals) <= s.neutral_max_rel_span_range) \
+            if self.spec.signal == "rotation" else np.ptp(vals) <= s.neutral_max_range_deg
+        if not still:
+            self._neutral_vals = []
+            self._set_phase("neutral", "Please stand still for a moment.", t)
+            return
+        self._neutral = float(np.median(vals))
+        img = np.stack([p.image for p in self._recent])
+        facing, left = A.facing_sign(img), A.left_side_sign(img)
+        self._facing = facing if np.isfinite(facing) else 1.0
+        self._left = left if np.isfinite(left) else 1.0
+        self._set_phase("moving", self.spec.cue, t)
 
     def _excursion(self, raw: float) -> float:
         assert self._neutral is not None
@@ -192,75 +404,16 @@ class GuidedTrial:
         return float(A.excursion(np.array([raw]), self.spec.signal, self._neutral, sign,
                                  self.spec.direction)[0])
 
-    def _step(self, pose: FramePose | None, t: float) -> None:
-        phase = self._snap.phase
-        if phase in ("paused", "stopped", "done", "analysing"):
-            return
-        if pose is not None:
-            self._recent.append(pose)
-        now = self.clock()
-        if phase in ("framing", "countdown"):
-            checks = self._framing(pose)
-            self._snap.framing = checks
-            ok = all(checks.values())
-            if not ok:
-                self._ok_since = None
-                missing = [k for k, v in checks.items() if not v]
-                tip = {"person": "Step into the picture.",
-                       "whole body": "Move back until your whole body, head to feet, is in view.",
-                       "view": self.spec.camera,
-                       "level": "Level the camera: it looks tilted."}[missing[0]]
-                self._set_phase("framing", tip)
-                return
-            if phase == "framing":
-                self._ok_since = self._ok_since or now
-                if now - self._ok_since >= FRAMING_HOLD_S:
-                    self._set_phase("countdown", "Good. " + self.spec.start)
-                return
-            left = COUNTDOWN_S - (now - self._phase_since)
-            if left <= 0:
-                self._set_phase("neutral", "Stand still in your start position.")
-            else:
-                self._snap.cue = f"Starting in {int(np.ceil(left))}. {self.spec.start}"
-            return
-        # neutral and moving: record everything for the offline analysis
-        if self._rec_t and t <= self._rec_t[-1]:
-            return
-        self._rec_t.append(t)
-        self._rec.append(pose)
-        if pose is None:
-            return
-        raw = self._raw(pose)
-        if phase == "neutral":
-            self._neutral_vals.append(raw)
-            if now - self._phase_since >= NEUTRAL_S:
-                vals = np.array(self._neutral_vals)
-                s = DEFAULT_ANALYSIS
-                still = (np.ptp(vals) / np.median(vals) <= s.neutral_max_rel_span_range) \
-                    if self.spec.signal == "rotation" else np.ptp(vals) <= s.neutral_max_range_deg
-                if not still:
-                    self._neutral_vals = []
-                    self._set_phase("neutral", "Please stand still for a moment.")
-                    return
-                self._neutral = float(np.median(vals))
-                img = np.stack([p.image for p in self._recent])
-                self._facing = A.facing_sign(img) if np.isfinite(A.facing_sign(img)) else 1.0
-                self._left = A.left_side_sign(img) if np.isfinite(A.left_side_sign(img)) \
-                    else 1.0
-                self._set_phase("moving", self.spec.cue)
-            return
-        # moving
-        ex = float(self._filter(np.array([self._excursion(raw)]), t)[0])
-        self._snap.angle_deg = ex
+    def _count(self, ex: float) -> None:
+        """Repetition counting with hysteresis; never counts past :data:`TARGET_REPS`."""
         thr = float(_LIVE["rep_start_deg"])
-        rest = float(_LIVE["rest_fraction"]) * thr
         if self._rep_state == "down":  # counted: wait for the return before the next one
             self._holding = False
-            if ex < rest:
+            if ex < float(_LIVE["rest_fraction"]) * thr:
                 self._rep_state = "rest"
         elif self._rep_state == "rest":
             self._holding = False
-            if ex > thr:
+            if ex > thr and len(self._peaks) < TARGET_REPS:
                 self._rep_state, self._rep_max = "up", ex
         else:
             self._rep_max = max(self._rep_max, ex)
@@ -268,39 +421,66 @@ class GuidedTrial:
             self._snap.peak_deg = self._rep_max
             if ex < float(_LIVE["rep_done_fraction"]) * self._rep_max:
                 self._peaks.append(self._rep_max)
-                self._snap.reps = len(self._peaks)
+                n = self._snap.reps = len(self._peaks)
                 self._rep_state, self._holding = "down", False
-                self._snap.cue = (f"Repetition {len(self._peaks)} done. " +
-                                  ("Once more: " + self.spec.cue if len(self._peaks) < 3 else
-                                   "Well done: come back to your start position and stand still."))
-        if len(self._peaks) >= 3 and self._rep_state == "rest" and ex < rest:
-            self._rest_since = self._rest_since or now
-            if now - self._rest_since >= float(_LIVE["rest_hold_s"]):
-                self._finish()
-        elif now - self._phase_since > MAX_MOVING_S:
-            self._finish()
+                self._snap.cue = (f"Repetition {n} done. " + (
+                    "Once more: " + self.spec.cue if n < TARGET_REPS else
+                    "Well done: come back to your start position and stand still."))
 
-    def _finish(self) -> None:
-        self._set_phase("analysing", "Measuring...")
-        times = np.array(self._rec_t)
-        keep = np.concatenate([[True], np.diff(times) > 0]) if len(times) else np.array([], bool)
-        poses = [p for p, k in zip(self._rec, keep, strict=True) if k]
-        seq = PoseSequence.from_frames(times[keep] - times[0] if len(times) else times, poses,
-                                       self._frame_size, "camera")
-        result = analyze_trial(seq, self.spec, height_cm=self.height_cm)
-        self._snap.result = result
-        if result.status == "ok":
-            self._set_phase("done", f"{self.spec.label}: {result.value_deg:.0f} degrees.")
-        else:
-            self._set_phase("done", "That did not work: " + " ".join(result.reasons))
+    def _on_moving(self, pose: FramePose | None, t: float) -> None:
+        raw = self._record(pose, t)
+        moving_for = t - self._phase_since
+        if raw is None or not np.isfinite(raw):
+            if moving_for > MAX_MOVING_S:
+                self._finish(t)
+            return
+        ex = float(self._filter(np.array([self._excursion(raw)]), t)[0])
+        self._snap.angle_deg = ex
+        self._count(ex)
+        at_rest = self._rep_state == "rest" and ex < float(_LIVE["rest_fraction"]) * float(
+            _LIVE["rep_start_deg"])
+        if len(self._peaks) >= TARGET_REPS and at_rest:
+            self._rest_since = self._rest_since if self._rest_since is not None else t
+            if t - self._rest_since >= float(_LIVE["rest_hold_s"]):
+                self._finish(t)
+        elif not self._peaks and self._rep_state == "rest" and moving_for > FIRST_REP_TIMEOUT_S:
+            self._help("moving", FIRST_REP_TIMEOUT_S, t)
+        elif moving_for > MAX_MOVING_S:
+            self._finish(t)
+
+    def _help(self, reason: str, seconds: float, t: float) -> None:
+        self._snap.problem = reason
+        self._set_phase("help", HELP[reason].format(s=seconds), t)
+
+    def _finish(self, t: float) -> None:
+        """Hands the recording to :meth:`tick` (the script side) for the analysis."""
+        self._set_phase("analysing", "Measuring...", t)
+        self._pending = (np.array(self._rec_t), list(self._rec), self._ref_size or (0, 0))
+
+    def _analyse(self, times: np.ndarray, poses: list[FramePose | None],
+                 size: tuple[int, int]) -> TrialResult:
+        """The offline trial analysis of the recording, or "too slow" below :data:`MIN_FPS`."""
+        rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+        if rate < MIN_FPS:
+            return TrialResult.unmeasured(self.spec.id, [Flag("too_slow", TOO_SLOW.format(
+                fps=rate), True)], "camera")
+        seq = PoseSequence.from_frames(times - times[0], poses, size, "camera")
+        return analyze_trial(seq, self.spec, height_cm=self.height_cm)
 
     def _label(self) -> str:
         s = self._snap
         name = self.spec.label.split(" (")[0]
         if s.phase == "moving" and s.angle_deg is not None:
-            return f"{name}: {s.angle_deg:.0f} deg  (rep {min(s.reps + 1, 3)}/3)"
+            return (f"{name}: {s.angle_deg:.0f} deg  "
+                    f"(rep {min(s.reps + 1, TARGET_REPS)}/{TARGET_REPS})")
         if s.phase == "done" and s.result is not None and s.result.status == "ok":
             return f"{name}: {s.result.value_deg:.0f} deg"
         return {"framing": "Get into position", "countdown": "Get ready",
                 "neutral": "Stand still", "paused": "Paused", "stopped": "Stopped (pain)",
-                "analysing": "Measuring...", "done": "Done"}.get(s.phase, s.phase)
+                "analysing": "Measuring...", "done": "Done", "stalled": "Camera stopped",
+                "help": "See the help below"}.get(s.phase, s.phase)
+
+    _HANDLERS: dict[str, Callable[[GuidedTrial, FramePose | None, float], None]] = {
+        "framing": _on_framing, "countdown": _on_countdown, "neutral": _on_neutral,
+        "moving": _on_moving,
+    }

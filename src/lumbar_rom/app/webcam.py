@@ -1,61 +1,151 @@
-"""The live camera panel (streamlit-webrtc): frames go to a :class:`GuidedTrial` in the
-worker thread; the page polls its snapshot with an auto-rerunning fragment.
+"""The live camera panel (streamlit-webrtc): one stream for the whole guided test; its frames go
+to the current step's :class:`GuidedTrial` in the worker thread; the page polls the trial's
+snapshot (and lets it analyse a finished trial) with an auto-rerunning fragment.
+
+Threads and resources: streamlit-webrtc's ``async_processing`` hands the callback only the newest
+frame (frames that arrive while the model is busy are dropped, never queued). One landmarker
+(:class:`LiveCamera`) serves the six steps of a visit; it is opened at the stream's first frame
+and closed in ``on_video_ended`` (STOP, tab closed, connection lost), never left to the garbage
+collector (which can freeze a thread in mediapipe 1.2).
 
 Local use needs no STUN/TURN server: ``rtc_configuration={"iceServers": []}`` (streamlit-webrtc
 would otherwise fill in a public STUN server, traffic off the machine). Browsers allow the camera
-only on https or localhost. Frames that arrive while the model is busy are dropped by
-streamlit-webrtc (``async_processing``), so the view never lags behind.
+only on https or localhost.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
+from importlib.metadata import version
+
 import av
+import numpy as np
 import streamlit as st
 
-from lumbar_rom.app.live import GuidedTrial
+from lumbar_rom.app.live import MIN_FPS, TOO_SLOW, GuidedTrial
 from lumbar_rom.app.state import Visit
-from lumbar_rom.app.widgets import speak
+from lumbar_rom.app.widgets import picture, speak
 from lumbar_rom.assessment.protocol import movement_spec
+from lumbar_rom.pose.estimator import FramePose, PoseEstimator
 
+logger = logging.getLogger(__name__)
 RTC_CONFIGURATION: dict[str, list[dict[str, str]]] = {"iceServers": []}
+STREAM_KEY = "webrtc_guided"
+# the start-up workaround below writes a private field; checked against these versions
+# (tests/unit/test_live.py reads the installed source), pinned in pyproject.toml
+WEBRTC_TESTED = ("0.79.",)
+OK_ICON, BAD_ICON = ":material/check_circle:", ":material/cancel:"
 
 
-def _trial_for(movement: str, v: Visit) -> GuidedTrial:
+def _video_estimator() -> PoseEstimator:
+    from lumbar_rom.pose.estimator import MediaPipeEstimator
+
+    # VIDEO mode, synchronous: the callback only ever gets the newest frame, so each result is
+    # that frame's own (no stale results, no "no person" repeated for frames never analysed)
+    return MediaPipeEstimator(mode="video")
+
+
+class LiveCamera:
+    """One visit's camera: routes frames to the current step's trial; a pose estimator opened
+    at the first frame of a stream, shared by all steps, closed when the stream ends.
+    Implements the ``PoseEstimator`` interface for the trials."""
+
+    name = "live-camera"
+
+    def __init__(self, factory: Callable[[], PoseEstimator] = _video_estimator) -> None:
+        self._factory = factory
+        self._lock = threading.Lock()  # the estimator's: never the trials' snapshot lock
+        self._est: PoseEstimator | None = None
+        self.trial: GuidedTrial | None = None
+        self.opened = 0  # how many estimators were opened (tests)
+
+    def open(self) -> None:
+        """Load the model now (the page does, before START: loading takes seconds on a busy
+        machine, too long for the frame callback)."""
+        with self._lock:
+            if self._est is None:
+                self._est = self._factory()
+                self.opened += 1
+
+    def process(self, rgb: np.ndarray, timestamp_ms: int) -> FramePose | None:
+        with self._lock:
+            if self._est is None:
+                self._est = self._factory()
+                self.opened += 1
+            return self._est.process(rgb, timestamp_ms)
+
+    def close(self) -> None:
+        with self._lock:
+            est, self._est = self._est, None
+        if est is not None:
+            est.close()
+
+    @property
+    def is_open(self) -> bool:
+        return self._est is not None
+
+    def frame(self, rgb: np.ndarray, t: float | None) -> np.ndarray:
+        """The frame callback's work: the current trial handles the frame."""
+        trial = self.trial
+        return rgb if trial is None else trial.process(rgb, t)
+
+    def stream_ended(self) -> None:
+        """``on_video_ended``: close the model; the current step says the camera stopped."""
+        self.close()
+        trial = self.trial
+        if trial is not None:
+            trial.stream_ended()
+
+
+def camera() -> LiveCamera:
+    cam = st.session_state.get("live_camera")
+    if cam is None:
+        cam = st.session_state["live_camera"] = LiveCamera()
+    return cam
+
+
+def _trial_for(movement: str, v: Visit, cam: LiveCamera) -> GuidedTrial:
     key = f"live_{movement}"
     trial = st.session_state.get(key)
     if trial is None:
-        from lumbar_rom.pose.estimator import MediaPipeEstimator
-
-        est = st.session_state.get("live_estimator")
-        if est is None:
-            est = MediaPipeEstimator(mode="live")
-            st.session_state["live_estimator"] = est
-        trial = GuidedTrial(movement, est, height_cm=v.profile.height_cm)
+        trial = GuidedTrial(movement, cam, height_cm=v.profile.height_cm)
         st.session_state[key] = trial
+    cam.trial = trial
     return trial
+
+
+def clear_orphan_stamp(state: object, installed: str) -> bool:
+    """streamlit-webrtc 0.79 start-up race: a context whose run-count stamp lags during the burst
+    of reruns caused by ICE trickling is reset as "orphaned" and the stream dies; clearing the
+    stamp before each call avoids it (measurement-findings section 6). Only done on the tested
+    versions, where the private field exists; True if it was cleared."""
+    if state is None or not installed.startswith(WEBRTC_TESTED):
+        return False
+    if not hasattr(state, "_last_rendered_run_count"):
+        logger.warning("streamlit-webrtc %s has no _last_rendered_run_count", installed)
+        return False
+    state._last_rendered_run_count = None
+    return True
 
 
 def live_panel(movement: str, v: Visit) -> None:
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-    trial = _trial_for(movement, v)
+    cam = camera()
+    cam.open()  # reopened after a stream ended, before the next START
+    trial = _trial_for(movement, v, cam)
 
     def callback(frame: av.VideoFrame) -> av.VideoFrame:
-        rgb = frame.to_ndarray(format="rgb24")
-        out = trial.process(rgb, frame.time if frame.time is not None else None)
+        out = cam.frame(frame.to_ndarray(format="rgb24"), frame.time)
         return av.VideoFrame.from_ndarray(out, format="rgb24")
 
-    key = f"webrtc_{movement}"
-    ctx_state = st.session_state.get(key)
-    if ctx_state is not None and hasattr(ctx_state, "_last_rendered_run_count"):
-        # streamlit-webrtc 0.79 start-up race: a context whose run-count stamp lags during the
-        # burst of reruns caused by ICE trickling is reset as "orphaned" and the stream dies;
-        # clearing the stamp before each call avoids it (measurement-findings section 6)
-        ctx_state._last_rendered_run_count = None
+    clear_orphan_stamp(st.session_state.get(STREAM_KEY), version("streamlit-webrtc"))
     webrtc_streamer(
-        key=key, mode=WebRtcMode.SENDRECV, rtc_configuration=RTC_CONFIGURATION,
+        key=STREAM_KEY, mode=WebRtcMode.SENDRECV, rtc_configuration=RTC_CONFIGURATION,
         media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
-        video_frame_callback=callback, async_processing=True,
+        video_frame_callback=callback, on_video_ended=cam.stream_ended, async_processing=True,
     )
     st.caption("Press START and allow the camera. If the picture stays black, the browser has "
                "blocked the camera: click the camera icon in the address bar and allow it (it "
@@ -73,34 +163,54 @@ def live_panel(movement: str, v: Visit) -> None:
         v.trials.pop(movement, None)
 
 
+def _say(movement: str, cue: str) -> None:
+    st.markdown(f"**{cue}**")
+    key = f"spoken_{movement}"
+    if cue and cue != st.session_state.get(key):
+        st.session_state[key] = cue
+        speak(cue)
+
+
+def _show_result(movement: str, v: Visit, trial: GuidedTrial) -> None:
+    r = trial.snapshot().result
+    if r is None:
+        return
+    label = movement_spec(movement).label
+    if r.status == "ok":
+        v.trials[movement] = r
+        st.success(f"{label}: {r.value_deg:.1f} degrees ± {r.uncertainty_deg:.1f}",
+                   icon=OK_ICON)
+        st.caption(f"Live result: {movement} {r.value_deg:.2f} degrees")
+    else:
+        st.error(f"{label}: inconclusive. " + " ".join(r.reasons), icon=BAD_ICON)
+
+
 @st.fragment(run_every=0.5)
 def _status(movement: str, v: Visit) -> None:
     trial = st.session_state.get(f"live_{movement}")
     if trial is None:
         return
+    trial.tick()  # the finished trial is analysed here, on the script side
     s = trial.snapshot()
-    label = movement_spec(movement).label
-    st.markdown(f"**{s.cue}**")
-    last = st.session_state.get(f"spoken_{movement}")
-    if s.cue and s.cue != last:
-        st.session_state[f"spoken_{movement}"] = s.cue
-        speak(s.cue)
+    _say(movement, s.cue)
+    if s.phase == "stalled":
+        st.warning(s.cue, icon=":material/videocam_off:")
+    if s.phase == "help":
+        st.info(s.cue, icon=":material/help:")
+        pic = picture(movement)
+        if pic is not None:
+            st.image(pic, caption=movement_spec(movement).camera, width=260)
     if s.framing and s.phase == "framing":
-        st.caption(" · ".join(f"{'✅' if ok else '❌'} {k}" for k, ok in s.framing.items()))
+        st.markdown("  ".join(f"{OK_ICON if ok else BAD_ICON} {k}"
+                              for k, ok in s.framing.items()))
     cols = st.columns(4)
     cols[0].metric("Phase", s.phase)
     cols[1].metric("Angle now", "-" if s.angle_deg is None else f"{s.angle_deg:.0f}°")
-    cols[2].metric("Repetitions", f"{s.reps}/3")
+    cols[2].metric("Repetitions", f"{min(s.reps, 3)}/3")
     cols[3].metric("Processed", f"{s.fps:.0f} fps")
     if s.frames:
         st.caption(f"Processing: {s.fps:.1f} frames/s, {s.latency_ms:.0f} ms per frame "
-                   f"({s.frames} frames)")
-    if s.result is not None:
-        r = s.result
-        if r.status == "ok":
-            v.trials[movement] = r
-            st.success(f"{label}: {r.value_deg:.1f} degrees ± {r.uncertainty_deg:.1f}",
-                       icon="✅")
-            st.caption(f"Live result: {movement} {r.value_deg:.2f} degrees")
-        else:
-            st.error(f"{label}: inconclusive. " + " ".join(r.reasons))
+                   f"({s.frames} frames; at least {MIN_FPS:.0f} frames/s are needed)")
+    if s.too_slow:
+        st.warning(TOO_SLOW.format(fps=s.fps), icon=":material/speed:")
+    _show_result(movement, v, trial)
