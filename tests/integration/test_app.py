@@ -2,50 +2,12 @@
 errors, progress. (The live webcam path needs a real browser: tests/e2e.)"""
 
 from datetime import datetime, timedelta
-from pathlib import Path
-from unittest import mock
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.fixtures.clinical import fill_start
-
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "streamlit_app.py")
-PAGE = "src/lumbar_rom/app/page_files/{}.py"
-SAMPLES = ROOT / "sample_videos"
+from tests.fixtures.app import PAGE, SAMPLES, radio, screened, submit, texts
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("LUMBAR_ROM_DB", f"sqlite:///{tmp_path / 'app.db'}")
-    # streamlit-webrtc reaches into the runtime's session manager, a mock under AppTest
-    with mock.patch("streamlit_webrtc.component.get_this_session_info", return_value=None):
-        at = AppTest.from_file(APP, default_timeout=180)
-        at.run()
-        yield at
-
-
-def texts(at):
-    return " ".join([e.value for e in at.markdown] + [e.value for e in at.success] +
-                    [e.value for e in at.error] + [e.value for e in at.warning] +
-                    [e.value for e in at.info])
-
-
-def radio(at, label_start):
-    return next(r for r in at.radio if r.label.startswith(label_start))
-
-
-def submit(at):
-    fill_start(at)  # the Start page pre-fills nothing (issue 17)
-    next(b for b in at.button if b.label == "Continue").click().run()
-
-
-def screened(at):
-    submit(at)
-    assert not at.exception
 
 
 def test_start_page_and_clean_screening(app):
@@ -160,7 +122,7 @@ def test_progress_page_empty_and_with_history(app, tmp_path):
     from lumbar_rom.assessment.trial import Posture
     from lumbar_rom.clinical.engine import Profile, Screening, assess
     from lumbar_rom.history.store import Store
-    from tests.unit.test_clinical import trial
+    from tests.fixtures.clinical import trial
 
     store = Store(os.environ["LUMBAR_ROM_DB"])
     prof = Profile(age=40)

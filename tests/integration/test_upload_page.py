@@ -5,12 +5,12 @@ import pytest
 
 from lumbar_rom.app import page_upload, service
 from lumbar_rom.app.text import md
-from tests.integration.test_app import PAGE, SAMPLES, app, screened  # noqa: F401
+from tests.fixtures.app import PAGE, SAMPLES, screened
 
 pytestmark = pytest.mark.slow
 
 
-def test_cancel_stops_the_samples_after_the_current_one(app, monkeypatch):  # noqa: F811
+def test_cancel_stops_the_samples_after_the_current_one(app, monkeypatch):
     import streamlit as st
 
     calls = []
@@ -31,7 +31,7 @@ def test_cancel_stops_the_samples_after_the_current_one(app, monkeypatch):  # no
     assert md(page_upload.CANCELLED) in [i.value for i in app.info]
 
 
-def test_several_files_share_one_bar_and_the_mirrored_tick(app, monkeypatch):  # noqa: F811
+def test_several_files_share_one_bar_and_the_mirrored_tick(app, monkeypatch):
     seen = []
 
     def fake(path, movement, height_cm, on_progress=None, mirrored=False):

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from lumbar_rom.assessment.trial import Flag, Posture, TrialResult
+from lumbar_rom.assessment.trial import Flag, Posture
 from lumbar_rom.clinical import knowledge as K
 from lumbar_rom.clinical.engine import (
     Assessment,
@@ -22,17 +22,9 @@ from lumbar_rom.clinical.engine import (
     norm_for,
 )
 from lumbar_rom.data import CLINICAL, DATA_FILES, file_problems, load_toml, validate_sources
-from lumbar_rom.kinematics.view import ViewEstimate
+from tests.fixtures.clinical import all_normal, restricted_set, trial  # noqa: E402
 
 NOW = datetime(2026, 11, 25, 10, 0)
-
-
-def trial(movement, value, u=4.0, status="ok", flags=(), extras=None, view="side",
-          posture=None):
-    posture = posture or Posture()
-    return TrialResult(movement, status, value, u, "rule", (), (0, 1, 2), 2.0,
-                       ViewEstimate(view, 0.0, 0.7), (0.0, 1.0), 0.0, posture, tuple(flags),
-                       dict(extras or {}))
 
 
 # flexion without an age: norm 90 (S11), MDC 12.8 (S23) -> threshold 77.2, upper 102.8
@@ -88,15 +80,6 @@ def test_flagged_trial_is_inconclusive_with_its_reason():
     assert d.status == "inconclusive" and "Filmed from the front." in d.explanation
 
 
-ALL = ["flexion", "extension", "side-bend-left", "side-bend-right", "rotation-left",
-       "rotation-right"]
-
-
-def all_normal():
-    return [trial(m, {"flexion": 95, "extension": 30}.get(m, 32 if "side" in m else 45), 3)
-            for m in ALL]
-
-
 def test_normal_and_above_normal_motions_never_get_a_stretch():
     a = assess(Profile(age=30), Screening(), all_normal(), now=NOW)
     assert {d.status for d in a.decisions} == {"normal"}
@@ -104,14 +87,6 @@ def test_normal_and_above_normal_motions_never_get_a_stretch():
     hyper = [trial("flexion", 130, 3)]
     a = assess(Profile(), Screening(), hyper, now=NOW)
     assert a.decisions[0].status == "above normal" and a.plan == ()
-
-
-def restricted_set():
-    return [trial("flexion", 40, 3, extras={"lumbar_estimate_deg": 25.0}),
-            trial("extension", 10, 2), trial("side-bend-left", 12, 2, view="front"),
-            trial("side-bend-right", 28, 2, view="front"),
-            trial("rotation-left", 15, 3, view="front"),
-            trial("rotation-right", 40, 3, view="front")]
 
 
 @pytest.mark.parametrize("flag", ["saddle_numbness", "major_trauma", "weight_loss"])

@@ -18,7 +18,9 @@ from lumbar_rom.report.fhir import (  # noqa: E402
     assessment_bundle,
     session_bundle,
 )
-from tests.unit.test_clinical import NOW, trial  # noqa: E402
+from tests.fixtures.clinical import trial  # noqa: E402
+
+NOW = datetime(2026, 11, 25, 10, 0)
 
 WHEN = datetime(2026, 11, 25, 10, 0)
 
