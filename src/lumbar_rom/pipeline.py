@@ -113,9 +113,13 @@ class Timing:
 
 
 @contextmanager
-def _estimator_for(estimator: PoseEstimator | None, model_path: str | Path | None
-                   ) -> Iterator[PoseEstimator]:
+def _estimator_for(estimator: PoseEstimator | None, model_path: str | Path | None,
+                   fresh: bool = True) -> Iterator[PoseEstimator]:
+    """``estimator`` (reset for a new video when ``fresh``), or a new one closed at the end."""
     if estimator is not None:
+        reset = getattr(estimator, "reset", None)
+        if fresh and reset is not None:
+            reset()  # a video never inherits the previous one's tracking (see MediaPipeEstimator)
         yield estimator
         return
     est = MediaPipeEstimator(model_path, mode="video")
@@ -556,7 +560,7 @@ def analyze_video(path: str | Path, movement: MovementSpec | str = "auto", *,
 
     try:
         with tempfile.TemporaryDirectory(prefix="lumbar-rom-") as tmp, \
-                _estimator_for(estimator, model_path) as est:
+                _estimator_for(estimator, model_path, fresh=False) as est:  # track_video resets
             record = Path(tmp) / "frames.mp4" if writes else None
             seq = track_video(path, estimator=est, on_progress=tracked, record_to=record,
                               mirrored=mirrored, info=info)
