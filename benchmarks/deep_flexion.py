@@ -13,7 +13,8 @@ angle) against the sidecar truth for:
 - ``hip-ear``: mid-hip -> mid-ear;
 - ``back-anchored``: mid-hip and mid-shoulder of the VIDEO-mode landmarks kept at their neutral
   distance from the back's outline in MediaPipe's person mask
-  (``kinematics.deep_flexion.back_anchored``; the mask from an IMAGE-mode pass on those frames).
+  (``kinematics.deep_flexion.back_anchored``; the mask from an IMAGE-mode pass on those frames);
+- ``back-sh-only``: the same with only the shoulder moved (the hip left where BlazePose put it).
 
 ``--landmarks`` also prints where BlazePose's hips and shoulders sit relative to the rig's joint
 centres (projected into the frame) at each depth; ``--overlay PNG`` draws one deep frame.
@@ -57,7 +58,8 @@ TIMING = {"rise_s": 1.0, "hold_s": 0.6, "rest_s": 0.4}
 SCENES = {"male": ((200, 200, 195), (0.3, 0.6, 0.8)),
           "female": ((170, 185, 205), (-0.5, 0.7, 0.6)),
           "heavy-female": ((225, 215, 190), (0.0, 0.9, 0.4))}
-METHODS = ("current", "image-mode", "upright-crop", "hip-sh-ear", "hip-ear", "back-anchored")
+METHODS = ("current", "image-mode", "upright-crop", "hip-sh-ear", "hip-ear", "back-anchored",
+           "back-sh-only")
 RIG = {"hip": ("upperleg01.L", "upperleg01.R"), "shoulder": ("upperarm01.L", "upperarm01.R"),
        "elbow": ("lowerarm01.L", "lowerarm01.R")}
 
@@ -140,13 +142,10 @@ def clip_data(s: Scenario, video_est: MediaPipeEstimator, image_est: MediaPipeEs
     path = cache / "deep-flexion" / f"{s.key()}.npz"
     if path.exists():
         data = dict(np.load(path))
-        if "back" not in data:
+        if "back_sh" not in data:
             video, _ = render_scenario(s, cache / "renders")
-            frames = frames_at(video, data["idx"])
-            sub = data["image"][data["idx"]]
-            neutral = np.arange(int(np.sum(windows(s)[0] >= 0)))
-            data["back"] = back_anchored(sub, [masks.mask(f) for f in frames], neutral,
-                                         facing_sign(data["image"]))
+            data.update(anchored(frames_at(video, data["idx"]), data["image"], data["idx"],
+                                 len(windows(s)[0]), masks))
             np.savez(path, **data)
         return data
     video, _ = render_scenario(s, cache / "renders")
@@ -158,11 +157,21 @@ def clip_data(s: Scenario, video_est: MediaPipeEstimator, image_est: MediaPipeEs
     data = {"image": seq.image, "idx": idx,
             "image_mode": upright_crop_refine(frames, sub, image_est, fraction=0.0),
             "upright": upright_crop_refine(frames, sub, image_est, fraction=1.0),
-            "back": back_anchored(sub, [masks.mask(f) for f in frames], np.arange(len(neutral)),
-                                  facing_sign(seq.image))}
+            **anchored(frames, seq.image, idx, len(neutral), masks)}
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, **data)
     return data
+
+
+def anchored(frames: list[np.ndarray], image: np.ndarray, idx: np.ndarray, n_neutral: int,
+             masks: MaskModel) -> dict[str, np.ndarray]:
+    """Back-anchored mid-hip / mid-shoulder on the ``idx`` frames (the first ``n_neutral`` of
+    them are the neutral stand), both anchored and shoulder only."""
+    m = [masks.mask(f) for f in frames]
+    facing = facing_sign(image)
+    sub, neutral = image[idx], np.arange(n_neutral)
+    return {"back": back_anchored(sub, m, neutral, facing),
+            "back_sh": back_anchored(sub, m, neutral, facing, anchor=(False, True))}
 
 
 def method_angles(data: dict[str, np.ndarray], facing: float) -> dict[str, np.ndarray]:
@@ -175,6 +184,7 @@ def method_angles(data: dict[str, np.ndarray], facing: float) -> dict[str, np.nd
         "hip-sh-ear": trunk_angle_through(vid) * facing,
         "hip-ear": trunk_angle_through(vid, ("hip", "ear")) * facing,
         "back-anchored": line_angle(data["back"]) * facing,
+        "back-sh-only": line_angle(data["back_sh"]) * facing,
     }
 
 

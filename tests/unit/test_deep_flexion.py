@@ -11,6 +11,7 @@ from lumbar_rom.kinematics.deep_flexion import (
     to_frame,
     trunk_angle_through,
     upright_crop,
+    window_corrections,
 )
 from lumbar_rom.pose.landmarks import Landmark as L
 
@@ -70,3 +71,16 @@ def test_trunk_axis_through_collinear_points_is_the_trunk_line():
     assert trunk_angle_through(pts)[0] == pytest.approx(trunk_image_angle(pts)[0], abs=1e-6)
     pts[:, [L.LEFT_EAR, L.RIGHT_EAR], :2] = np.nan
     assert np.isnan(trunk_angle_through(pts)[0])
+
+
+def test_window_corrections_take_the_slide_off_each_peak():
+    mask = np.zeros((480, 300), np.float32)
+    mask[100:400, 100:160] = 1.0
+    neutral = trunk((130.0, 380.0), (130.0, 120.0), n=3)
+    slid = trunk((130.0, 380.0), (145.0, 120.0), n=2)
+    lost = trunk((130.0, 380.0), (130.0, 120.0), n=2)
+    image = np.concatenate([neutral, slid, lost])
+    masks = [mask] * 5 + [np.zeros_like(mask)] * 2  # the last window finds no body
+    d = window_corrections(image, masks, np.arange(3), [np.array([3, 4]), np.array([5, 6])], 1.0)
+    assert d[0] == pytest.approx(-3.30, abs=0.3)
+    assert np.isnan(d[1])

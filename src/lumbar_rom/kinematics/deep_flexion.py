@@ -135,7 +135,8 @@ def dorsal_gap(mask: np.ndarray, point: np.ndarray, dorsal: np.ndarray, reach_px
 
 
 def back_anchored(image: np.ndarray, masks: Sequence[np.ndarray], neutral: np.ndarray,
-                  facing: float, reach: float = 0.6) -> np.ndarray:
+                  facing: float, reach: float = 0.6,
+                  anchor: tuple[bool, bool] = (True, True)) -> np.ndarray:
     """Mid-hip and mid-shoulder kept at their neutral distance from the back.
 
     BlazePose's shoulder slides ventrally (down the hanging arm) as the trunk tips forward; the
@@ -146,8 +147,8 @@ def back_anchored(image: np.ndarray, masks: Sequence[np.ndarray], neutral: np.nd
 
     ``image (N, 33, >=2)`` pixels, ``masks``: ``N`` arrays ``(H, W)``, ``facing`` from
     :func:`lumbar_rom.kinematics.angles.facing_sign`; ``reach``: search span as a fraction of
-    the trunk length. Returns ``(N, 2, 2)``: corrected mid-hip and mid-shoulder per frame, NaN
-    where the mask gave no edge.
+    the trunk length; ``anchor``: which of (hip, shoulder) to move. Returns ``(N, 2, 2)``:
+    corrected mid-hip and mid-shoulder per frame, NaN where the mask gave no edge.
     """
     if len(masks) != len(image):
         raise ValueError(f"Got {len(masks)} masks but landmarks for {len(image)} frames.")
@@ -158,11 +159,34 @@ def back_anchored(image: np.ndarray, masks: Sequence[np.ndarray], neutral: np.nd
     dorsal = -facing * np.stack([-u[:, 1], u[:, 0]], axis=1)
     gaps = np.array([[dorsal_gap(m, mids[i, j], dorsal[i], reach * length[i]) for j in (0, 1)]
                      for i, m in enumerate(masks)])
-    ref = np.nanmedian(gaps[neutral], axis=0)
-    return mids + (gaps - ref)[:, :, None] * dorsal[:, None, :]
+    shift = (gaps - np.nanmedian(gaps[neutral], axis=0)) * np.asarray(anchor, float)
+    return mids + shift[:, :, None] * dorsal[:, None, :]
 
 
 def line_angle(points: np.ndarray) -> np.ndarray:
     """Image angle of bottom -> top for ``(N, 2, 2)`` point pairs -> ``(N,)`` degrees (as
     :func:`trunk_image_angle`)."""
     return angle_from_up(points[:, 1] - points[:, 0])
+
+
+def window_corrections(image: np.ndarray, masks: Sequence[np.ndarray], neutral: np.ndarray,
+                       windows: Sequence[np.ndarray], facing: float,
+                       min_seen: float = 0.5) -> np.ndarray:
+    """What back anchoring changes in each window's sagittal range, for a trial's peaks.
+
+    ``image (N, 33, >=2)`` and ``masks`` (``N`` arrays ``(H, W)``) of the frames that were
+    re-read; ``neutral``: positions (into the ``N``) of the neutral stand; ``windows``: positions
+    of each peak's frames. Returns ``(len(windows),)`` degrees to add to each peak's excursion:
+    median(anchored - raw sagittal angle) over the window minus the same over the neutral frames;
+    NaN where fewer than ``min_seen`` of a window's (or the neutral's) frames found the back.
+    """
+    back = back_anchored(image, masks, neutral, facing)
+    delta = (line_angle(back) - trunk_image_angle(image)) * facing
+
+    def med(pos: np.ndarray) -> float:
+        d = delta[np.asarray(pos, dtype=int)]
+        ok = np.isfinite(d)
+        return float(np.median(d[ok])) if ok.size and ok.mean() >= min_seen else float("nan")
+
+    base = med(neutral)
+    return np.array([med(w) - base for w in windows])
