@@ -57,7 +57,9 @@ DISTANCES = (2.2, 3.2, 4.5)
 TIMING = {"rise_s": 1.0, "hold_s": 0.6, "rest_s": 0.4}
 SCENES = {"male": ((200, 200, 195), (0.3, 0.6, 0.8)),
           "female": ((170, 185, 205), (-0.5, 0.7, 0.6)),
-          "heavy-female": ((225, 215, 190), (0.0, 0.9, 0.4))}
+          "heavy-female": ((225, 215, 190), (0.0, 0.9, 0.4)),
+          "dark-male": ((120, 125, 130), (0.6, 0.4, 0.7)),
+          "heavy-male": ((180, 200, 180), (0.4, 0.8, 0.3))}
 METHODS = ("current", "image-mode", "upright-crop", "hip-sh-ear", "hip-ear", "back-anchored",
            "back-sh-only")
 RIG = {"hip": ("upperleg01.L", "upperleg01.R"), "shoulder": ("upperarm01.L", "upperarm01.R"),
@@ -101,6 +103,11 @@ def grid() -> list[Scenario]:
     wall, light = SCENES["heavy-female"]
     out.append(Scenario("flexion", PEAKS, body="heavy-female", distance=3.2, background=wall,
                         light=light, **TIMING))
+    # held out while the method was chosen: two more bodies, a higher camera
+    for body, d in (("dark-male", 3.2), ("heavy-male", 4.5)):
+        wall, light = SCENES[body]
+        out.append(Scenario("flexion", PEAKS, body=body, distance=d, camera_height=1.4,
+                            background=wall, light=light, **TIMING))
     return out
 
 
