@@ -1,0 +1,192 @@
+"""Deep forward flexion: trunk lines that hold when the trunk is far from upright (prototype).
+
+BlazePose reads a deep forward bend high: its shoulder points slide toward the floor (down the
+hanging arm) as the trunk tips past ~60 deg, so the mid-hip -> mid-shoulder line turns more than
+the joint-centre line (notes/N3-deep-flexion.md has the numbers). The functions here are the
+candidate fixes measured by ``benchmarks/deep_flexion.py``:
+
+``upright_crop_refine``
+    run the pose model again (IMAGE mode) on the person's crop rotated so the trunk is upright,
+    then rotate the landmarks back into the frame. Used on a few frames only (neutral, peak).
+``trunk_angle_through``
+    the trunk line as the principal axis through several midpoints (e.g. hips, shoulders, ears),
+    so one drifting landmark pair moves it less.
+
+Pure functions over numpy arrays; image landmarks are ``(T, 33, >=2)`` pixels as in
+:class:`lumbar_rom.pose.sequence.PoseSequence`; angles in degrees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from lumbar_rom.kinematics.angles import angle_from_up, trunk_image_angle
+from lumbar_rom.pose.estimator import PoseEstimator
+from lumbar_rom.pose.landmarks import Landmark as L
+
+PAIRS = {
+    "hip": (L.LEFT_HIP, L.RIGHT_HIP),
+    "shoulder": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+    "ear": (L.LEFT_EAR, L.RIGHT_EAR),
+}
+
+
+def upright_crop(rgb: np.ndarray, points: np.ndarray, angle_deg: float, margin: float = 0.25
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The person's crop, rotated by ``angle_deg`` (the trunk's image angle) so the trunk points
+    up. ``rgb (H, W, 3)``, ``points (33, >=2)`` the frame's landmarks (for the box) ->
+    ``(crop (S, S, 3), affine (2, 3))`` where ``affine`` maps frame pixels to crop pixels."""
+    xy = points[:, :2][np.isfinite(points[:, :2]).all(axis=1)]
+    if len(xy) < 4:
+        raise ValueError("A crop needs at least four landmarks seen in the frame.")
+    centre = 0.5 * (xy.min(axis=0) + xy.max(axis=0))
+    rot = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), float(angle_deg), 1.0)
+    moved = xy @ rot[:, :2].T + rot[:, 2]
+    side = int(np.ceil((1.0 + 2.0 * margin) * np.ptp(moved, axis=0).max()))
+    side = max(side, 64)
+    rot[:, 2] += side / 2.0 - (0.5 * (moved.min(axis=0) + moved.max(axis=0)))
+    crop = cv2.warpAffine(rgb, rot, (side, side), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
+    return crop, rot
+
+
+def to_frame(points: np.ndarray, affine: np.ndarray) -> np.ndarray:
+    """Crop pixels back to frame pixels. ``points (33, 3)`` (z kept), ``affine (2, 3)`` frame ->
+    crop -> ``(33, 3)``."""
+    inv = cv2.invertAffineTransform(affine)
+    out = points.copy()
+    out[:, :2] = points[:, :2] @ inv[:, :2].T + inv[:, 2]
+    return out
+
+
+def upright_crop_refine(frames: Sequence[np.ndarray], image: np.ndarray,
+                        estimator: PoseEstimator, fraction: float = 1.0,
+                        margin: float = 0.25) -> np.ndarray:
+    """Landmarks re-estimated on upright crops.
+
+    ``frames``: ``N`` RGB frames ``(H, W, 3)`` uint8; ``image (N, 33, >=2)``: their landmarks
+    from the first pass (they give the box and the trunk angle); ``estimator``: an IMAGE-mode
+    estimator (each crop is an independent picture); ``fraction``: how much of the trunk angle to
+    undo (1 = upright). Returns ``(N, 33, 3)`` frame pixels, NaN where the crop gave no person or
+    the first pass had no trunk.
+    """
+    if len(frames) != len(image):
+        raise ValueError(f"Got {len(frames)} frames but landmarks for {len(image)}.")
+    out = np.full((len(frames), 33, 3), np.nan)
+    angles = trunk_image_angle(image)
+    for i, (rgb, pts, a) in enumerate(zip(frames, image, angles, strict=True)):
+        if not np.isfinite(a):
+            continue
+        crop, affine = upright_crop(rgb, pts, fraction * float(a), margin)
+        pose = estimator.process(np.ascontiguousarray(crop), i)
+        if pose is not None and np.isfinite(pose.image).all():
+            out[i] = to_frame(pose.image, affine)
+    return out
+
+
+def midpoints(image: np.ndarray, parts: Sequence[str]) -> np.ndarray:
+    """Midpoints of the named left/right pairs (``PAIRS``), ``(T, 33, >=2) -> (T, P, 2)``."""
+    return np.stack([0.5 * (image[:, a, :2] + image[:, b, :2])
+                     for a, b in (PAIRS[p] for p in parts)], axis=1)
+
+
+def trunk_angle_through(image: np.ndarray, parts: Sequence[str] = ("hip", "shoulder", "ear")
+                        ) -> np.ndarray:
+    """Image angle (as :func:`trunk_image_angle`: vs up, + toward image right) of the principal
+    axis through the midpoints of ``parts`` (first = bottom), oriented from the first toward the
+    last. ``(T, 33, >=2) -> (T,)`` degrees; NaN where any midpoint is missing."""
+    m = midpoints(image, parts)
+    centred = m - m.mean(axis=1, keepdims=True)
+    cov = np.einsum("tpi,tpj->tij", centred, centred)
+    ok = np.isfinite(cov).all(axis=(1, 2))
+    axis = np.full((len(image), 2), np.nan)
+    if ok.any():
+        _, vecs = np.linalg.eigh(cov[ok])
+        axis[ok] = vecs[:, :, -1]
+    span = m[:, -1] - m[:, 0]
+    axis *= np.sign(np.einsum("ti,ti->t", axis, span))[:, None]
+    return angle_from_up(axis)
+
+
+def dorsal_gap(mask: np.ndarray, point: np.ndarray, dorsal: np.ndarray, reach_px: float
+               ) -> float:
+    """Distance (px) from ``point`` along the unit vector ``dorsal`` to the body's dorsal edge in
+    the person mask (``(H, W)`` float, > 0.5 = person); negative when ``point`` lies outside the
+    body beyond that edge; NaN when no edge is found within ``reach_px`` or the input is missing.
+    """
+    if not (np.isfinite(point).all() and np.isfinite(dorsal).all()):
+        return float("nan")
+    s = np.arange(-reach_px, reach_px + 0.5, 0.5)
+    xy = point[None, :2] + s[:, None] * dorsal[None, :2]
+    h, w = mask.shape
+    ix = np.clip(np.round(xy[:, 0]).astype(int), 0, w - 1)
+    iy = np.clip(np.round(xy[:, 1]).astype(int), 0, h - 1)
+    inside = (mask[iy, ix] > 0.5) & (xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (
+        xy[:, 1] < h)
+    zero = len(s) // 2
+    if inside[zero]:
+        out = np.flatnonzero(~inside[zero:])
+        return float(s[zero + out[0]]) if out.size else float("nan")
+    back = np.flatnonzero(inside[:zero])
+    return float(s[back[-1]]) if back.size else float("nan")
+
+
+def back_anchored(image: np.ndarray, masks: Sequence[np.ndarray], neutral: np.ndarray,
+                  facing: float, reach: float = 0.6,
+                  anchor: tuple[bool, bool] = (True, True)) -> np.ndarray:
+    """Mid-hip and mid-shoulder kept at their neutral distance from the back.
+
+    BlazePose's shoulder slides ventrally (down the hanging arm) as the trunk tips forward; the
+    back's outline in the person mask does not. Each midpoint is moved along the trunk's dorsal
+    normal so that its gap to the dorsal edge of the mask equals its median gap over the
+    ``neutral`` frames (indices into the ``N`` frames; the person standing upright), i.e. the
+    joint centres are assumed rigid with the skin of the back at their level.
+
+    ``image (N, 33, >=2)`` pixels, ``masks``: ``N`` arrays ``(H, W)``, ``facing`` from
+    :func:`lumbar_rom.kinematics.angles.facing_sign`; ``reach``: search span as a fraction of
+    the trunk length; ``anchor``: which of (hip, shoulder) to move. Returns ``(N, 2, 2)``:
+    corrected mid-hip and mid-shoulder per frame, NaN where the mask gave no edge.
+    """
+    if len(masks) != len(image):
+        raise ValueError(f"Got {len(masks)} masks but landmarks for {len(image)} frames.")
+    mids = midpoints(image, ("hip", "shoulder"))
+    u = mids[:, 1] - mids[:, 0]
+    length = np.linalg.norm(u, axis=1)
+    u = u / length[:, None]
+    dorsal = -facing * np.stack([-u[:, 1], u[:, 0]], axis=1)
+    gaps = np.array([[dorsal_gap(m, mids[i, j], dorsal[i], reach * length[i]) for j in (0, 1)]
+                     for i, m in enumerate(masks)])
+    shift = (gaps - np.nanmedian(gaps[neutral], axis=0)) * np.asarray(anchor, float)
+    return mids + shift[:, :, None] * dorsal[:, None, :]
+
+
+def line_angle(points: np.ndarray) -> np.ndarray:
+    """Image angle of bottom -> top for ``(N, 2, 2)`` point pairs -> ``(N,)`` degrees (as
+    :func:`trunk_image_angle`)."""
+    return angle_from_up(points[:, 1] - points[:, 0])
+
+
+def window_corrections(image: np.ndarray, masks: Sequence[np.ndarray], neutral: np.ndarray,
+                       windows: Sequence[np.ndarray], facing: float,
+                       min_seen: float = 0.5) -> np.ndarray:
+    """What back anchoring changes in each window's sagittal range, for a trial's peaks.
+
+    ``image (N, 33, >=2)`` and ``masks`` (``N`` arrays ``(H, W)``) of the frames that were
+    re-read; ``neutral``: positions (into the ``N``) of the neutral stand; ``windows``: positions
+    of each peak's frames. Returns ``(len(windows),)`` degrees to add to each peak's excursion:
+    median(anchored - raw sagittal angle) over the window minus the same over the neutral frames;
+    NaN where fewer than ``min_seen`` of a window's (or the neutral's) frames found the back.
+    """
+    back = back_anchored(image, masks, neutral, facing)
+    delta = (line_angle(back) - trunk_image_angle(image)) * facing
+
+    def med(pos: np.ndarray) -> float:
+        d = delta[np.asarray(pos, dtype=int)]
+        ok = np.isfinite(d)
+        return float(np.median(d[ok])) if ok.size and ok.mean() >= min_seen else float("nan")
+
+    base = med(neutral)
+    return np.array([med(w) - base for w in windows])

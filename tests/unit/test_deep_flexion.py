@@ -1,0 +1,86 @@
+"""Deep-flexion trunk lines (kinematics.deep_flexion): geometry on synthetic frames and masks."""
+
+import numpy as np
+import pytest
+
+from lumbar_rom.kinematics.angles import trunk_image_angle
+from lumbar_rom.kinematics.deep_flexion import (
+    back_anchored,
+    dorsal_gap,
+    line_angle,
+    to_frame,
+    trunk_angle_through,
+    upright_crop,
+    window_corrections,
+)
+from lumbar_rom.pose.landmarks import Landmark as L
+
+
+def trunk(hip: tuple[float, float], shoulder: tuple[float, float], n: int = 1) -> np.ndarray:
+    pts = np.full((n, 33, 3), np.nan)
+    pts[:, [L.LEFT_HIP, L.RIGHT_HIP], :2] = hip
+    pts[:, [L.LEFT_SHOULDER, L.RIGHT_SHOULDER], :2] = shoulder
+    pts[:, [L.LEFT_EAR, L.RIGHT_EAR], :2] = 2 * np.array(shoulder) - 0.7 * np.array(hip) - (
+        0.3 * np.array(shoulder))
+    pts[:, [L.LEFT_KNEE, L.RIGHT_KNEE], :2] = (hip[0], hip[1] + 150)
+    pts[:, :, 2] = 0.0
+    return pts
+
+
+def test_upright_crop_turns_the_trunk_upright_and_maps_back():
+    pts = trunk((100.0, 300.0), (250.0, 250.0))[0]
+    a = float(trunk_image_angle(pts[None])[0])
+    assert a == pytest.approx(71.57, abs=0.01)
+    crop, affine = upright_crop(np.zeros((480, 640, 3), np.uint8), pts, a)
+    moved = pts.copy()
+    moved[:, :2] = pts[:, :2] @ affine[:, :2].T + affine[:, 2]
+    assert float(trunk_image_angle(moved[None])[0]) == pytest.approx(0.0, abs=1e-6)
+    seen = moved[np.isfinite(moved[:, 0]), :2]
+    assert (seen > 0).all() and (seen < crop.shape[0]).all()  # the body lies inside the crop
+    assert np.nanmax(np.abs(to_frame(moved, affine) - pts)) < 1e-9
+
+
+def test_dorsal_gap_inside_and_outside_the_body():
+    mask = np.zeros((200, 200), np.float32)
+    mask[50:150, 60:120] = 1.0
+    up = np.array([0.0, -1.0])  # pixel rows 50..149 are the body: its edge lies at y = 49.5
+    assert dorsal_gap(mask, np.array([90.0, 60.0]), up, 40) == pytest.approx(10.5, abs=0.6)
+    assert dorsal_gap(mask, np.array([90.0, 45.0]), up, 40) == pytest.approx(-4.5, abs=0.6)
+    assert np.isnan(dorsal_gap(mask, np.array([90.0, 100.0]), up, 20))  # no edge within reach
+    assert np.isnan(dorsal_gap(mask, np.array([np.nan, 60.0]), up, 40))
+
+
+def test_back_anchored_undoes_a_ventral_slide_of_the_shoulder():
+    # side view, figure facing the image right: its back is toward the image left (x = 100)
+    mask = np.zeros((480, 300), np.float32)
+    mask[100:400, 100:160] = 1.0
+    neutral = trunk((130.0, 380.0), (130.0, 120.0), n=3)
+    slid = trunk((130.0, 380.0), (145.0, 120.0))  # shoulder 15 px toward the belly
+    image = np.concatenate([neutral, slid])
+    assert float(trunk_image_angle(slid)[0]) == pytest.approx(3.30, abs=0.01)
+    fixed = back_anchored(image, [mask] * 4, np.arange(3), facing=1.0)
+    assert line_angle(fixed)[-1] == pytest.approx(0.0, abs=0.3)
+    assert fixed[-1, 0] == pytest.approx([130.0, 380.0], abs=0.5)  # the hip had not moved
+    with pytest.raises(ValueError, match="masks"):
+        back_anchored(image, [mask], np.arange(3), facing=1.0)
+
+
+def test_trunk_axis_through_collinear_points_is_the_trunk_line():
+    pts = trunk((100.0, 300.0), (180.0, 200.0))
+    pts[:, [L.LEFT_EAR, L.RIGHT_EAR], :2] = (220.0, 150.0)  # on the same line
+    assert trunk_angle_through(pts)[0] == pytest.approx(trunk_image_angle(pts)[0], abs=1e-6)
+    pts[:, [L.LEFT_EAR, L.RIGHT_EAR], :2] = np.nan
+    assert np.isnan(trunk_angle_through(pts)[0])
+
+
+def test_window_corrections_take_the_slide_off_each_peak():
+    mask = np.zeros((480, 300), np.float32)
+    mask[100:400, 100:160] = 1.0
+    neutral = trunk((130.0, 380.0), (130.0, 120.0), n=3)
+    slid = trunk((130.0, 380.0), (145.0, 120.0), n=2)
+    lost = trunk((130.0, 380.0), (130.0, 120.0), n=2)
+    image = np.concatenate([neutral, slid, lost])
+    masks = [mask] * 5 + [np.zeros_like(mask)] * 2  # the last window finds no body
+    d = window_corrections(image, masks, np.arange(3), [np.array([3, 4]), np.array([5, 6])], 1.0)
+    assert d[0] == pytest.approx(-3.30, abs=0.3)
+    assert np.isnan(d[1])
