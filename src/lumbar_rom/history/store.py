@@ -21,7 +21,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -38,6 +38,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from lumbar_rom import __version__
+from lumbar_rom.assessment.hold import HOLD_TESTS, HoldResult
 from lumbar_rom.assessment.trial import TrialResult
 from lumbar_rom.clinical.engine import Assessment, Profile, Screening
 from lumbar_rom.errors import LumbarRomError
@@ -45,13 +46,17 @@ from lumbar_rom.history.models import (
     Account,
     AuditEntry,
     CareAssignment,
+    HoldRow,
     Maintenance,
+    PainEntry,
     Person,
     PlanRow,
     SessionRow,
     StallAnswer,
     TrialRow,
 )
+from lumbar_rom.history.pain import TrialPain
+from lumbar_rom.inputs import check_pain
 from lumbar_rom.serialize import json_safe
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -360,8 +365,11 @@ class Store:
     def save_session(self, person: str, profile: Profile, screening: Screening,
                      trials: list[TrialResult], assessment: Assessment,
                      started_at: datetime | None = None, notes: str = "",
-                     video_path: str | None = None, model_sha256: str = "") -> int:
-        """Store one assessment session atomically; returns its id."""
+                     video_path: str | None = None, model_sha256: str = "",
+                     trial_pain: Mapping[str, TrialPain] | None = None) -> int:
+        """Store one assessment session atomically; returns its id. ``trial_pain``: per
+        movement, whether it hurt, where and what stopped it (stored with that trial)."""
+        pains = trial_pain or {}
         decisions = {d.movement: d.status for d in assessment.decisions}
         with self._write() as s:
             p = self._find(s, person) or self._new_person(s, person)
@@ -382,6 +390,7 @@ class Store:
                     result={k: v for k, v in t.to_dict().items()
                             if k not in ("time_s", "excursion_deg")},
                     series=pack_series(t.time_s, t.excursion_deg),
+                    pain=pains[t.movement].to_dict() if t.movement in pains else None,
                     software_version=__version__, model_sha256=model_sha256))
             row.plan = PlanRow(plan=[asdict(x) for x in assessment.plan],
                                goals=[asdict(g) for g in assessment.goals])
@@ -433,7 +442,7 @@ class Store:
             p = self._find(s, name)
             if p is None:
                 return False
-            for model in (StallAnswer, Maintenance):
+            for model in (StallAnswer, Maintenance, PainEntry, HoldRow):
                 for r in s.scalars(select(model).where(model.person_id == p.id)):
                     s.delete(r)
             s.delete(p)
@@ -469,6 +478,48 @@ class Store:
             q = self._scoped(select(Maintenance).join(Person, Person.id == Maintenance.person_id)
                              .where(Person.name == person))
             return {m.movement: m.since for m in s.scalars(q)}
+
+    # ---- pain diary and endurance holds --------------------------------------------------------
+    def add_pain(self, person: str, nrs: int, when: datetime | None = None,
+                 note: str = "") -> int:
+        """Add a pain-diary entry (NRS 0-10, any day, no measurement needed; the person is
+        created when new); returns its id."""
+        value = check_pain(nrs)
+        with self._write() as s:
+            p = self._find(s, person) or self._new_person(s, person)
+            row = PainEntry(person_id=p.id, at=when or datetime.now(), nrs=value, note=note)
+            s.add(row)
+            s.flush()
+            return int(row.id)
+
+    def pain_entries(self, person: str) -> list[PainEntry]:
+        """The pain diary of ``person``, oldest first."""
+        with self.session() as s:
+            q = self._scoped(select(PainEntry).join(Person, Person.id == PainEntry.person_id)
+                             .where(Person.name == person).order_by(PainEntry.at))
+            return list(s.scalars(q))
+
+    def save_hold(self, person: str, result: HoldResult, when: datetime | None = None) -> int:
+        """Store one timed endurance hold (the person is created when new); returns its id."""
+        if result.test not in HOLD_TESTS:
+            raise LumbarRomError(f"Unknown hold test {result.test!r}; expected one of "
+                                 f"{', '.join(HOLD_TESTS)}.")
+        with self._write() as s:
+            p = self._find(s, person) or self._new_person(s, person)
+            row = HoldRow(person_id=p.id, at=when or datetime.now(), test=result.test,
+                          seconds=_f(result.held_s), uncertainty_s=_f(result.uncertainty_s),
+                          end_reason=result.end_reason, result=json_safe(result.to_dict()),
+                          software_version=__version__)
+            s.add(row)
+            s.flush()
+            return int(row.id)
+
+    def holds(self, person: str) -> list[HoldRow]:
+        """The timed holds of ``person``, oldest first."""
+        with self.session() as s:
+            q = self._scoped(select(HoldRow).join(Person, Person.id == HoldRow.person_id)
+                             .where(Person.name == person).order_by(HoldRow.at))
+            return list(s.scalars(q))
 
     # ---- export -------------------------------------------------------------------------------
     def export_rows(self, person: str) -> list[dict[str, Any]]:
@@ -631,6 +682,29 @@ class ScopedStore(Store):
     def set_maintenance(self, person: str, movement: str, since: datetime) -> None:
         self._may("save")
         super().set_maintenance(person, movement, since)
+
+    def add_pain(self, person: str, nrs: int, when: datetime | None = None,
+                 note: str = "") -> int:
+        self._may("save")
+        entry = int(super().add_pain(person, nrs, when, note))
+        self._audit("saved", person, detail="pain diary entry")
+        return entry
+
+    def save_hold(self, person: str, result: HoldResult, when: datetime | None = None) -> int:
+        self._may("save")
+        hid = int(super().save_hold(person, result, when))
+        self._audit("saved", person, detail=f"hold {result.test}")
+        return hid
+
+    def pain_entries(self, person: str) -> list[PainEntry]:
+        rows = super().pain_entries(person)
+        self._audit("viewed", person, detail=f"pain diary, {len(rows)} entr(ies)")
+        return rows
+
+    def holds(self, person: str) -> list[HoldRow]:
+        rows = super().holds(person)
+        self._audit("viewed", person, detail=f"holds, {len(rows)}")
+        return rows
 
     def person(self, name: str, profile: Profile | None = None) -> Person:
         self._may("save")
