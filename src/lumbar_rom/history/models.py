@@ -40,6 +40,11 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now)
     sessions: Mapped[list[SessionRow]] = relationship(
         back_populates="person", cascade="all, delete-orphan", order_by="SessionRow.started_at")
+    # revision 0006 (loaded with a stored session's person: the report reads them)
+    holds: Mapped[list[HoldRow]] = relationship(cascade="all, delete-orphan",
+                                                order_by="HoldRow.at")
+    pain_entries: Mapped[list[PainEntry]] = relationship(cascade="all, delete-orphan",
+                                                         order_by="PainEntry.at")
 
 
 class SessionRow(Base):

@@ -220,6 +220,13 @@ class AccessError(LumbarRomError):
     """The signed-in account may not do this (one sentence)."""
 
 
+# what a stored session is read with: trials, plan, and its person with their holds and pain
+# diary (the report shows the strength and pain goals)
+_SESSION_LOADS = (selectinload(SessionRow.trials), selectinload(SessionRow.plan),
+                  selectinload(SessionRow.person).selectinload(Person.holds),
+                  selectinload(SessionRow.person).selectinload(Person.pain_entries))
+
+
 class Store:
     """The database of people, sessions and trials. Safe to share across threads."""
 
@@ -405,16 +412,14 @@ class Store:
     def _sessions_of(self, person: str) -> list[SessionRow]:
         with self.session() as s:
             q = (self._scoped(select(SessionRow).join(Person).where(Person.name == person))
-                 .options(selectinload(SessionRow.trials), selectinload(SessionRow.plan),
-                          selectinload(SessionRow.person))
+                 .options(*_SESSION_LOADS)
                  .order_by(SessionRow.started_at))
             return list(s.scalars(q))
 
     def get_session(self, session_id: int) -> SessionRow | None:
         with self.session() as s:
             q = (self._scoped(select(SessionRow).join(Person).where(SessionRow.id == session_id))
-                 .options(selectinload(SessionRow.trials), selectinload(SessionRow.plan),
-                          selectinload(SessionRow.person)))
+                 .options(*_SESSION_LOADS))
             return s.scalar(q)
 
     def annotate(self, session_id: int, notes: str) -> bool:
@@ -442,7 +447,7 @@ class Store:
             p = self._find(s, name)
             if p is None:
                 return False
-            for model in (StallAnswer, Maintenance, PainEntry, HoldRow):
+            for model in (StallAnswer, Maintenance):
                 for r in s.scalars(select(model).where(model.person_id == p.id)):
                     s.delete(r)
             s.delete(p)
