@@ -62,3 +62,24 @@ def test_bad_pain_input_is_one_sentence(db, args, message):
     res = runner.invoke(app, ["pain", *args])
     assert res.exit_code == 1
     assert message in res.output and "Traceback" not in res.output
+
+
+def test_the_hold_lines_name_the_time_the_reason_and_the_norm():
+    import numpy as np
+
+    from lumbar_rom.assessment.hold import HoldResult, hold_norm
+    from lumbar_rom.cli import _hold_text
+
+    t = np.arange(3.0)
+    r = HoldResult("flexor-hold", 120.0, 0.6, 1.0, 121.0, "clip_ended", 60.0, 60.0, 10.0, 0.5,
+                   t, t)
+    text = _hold_text(r, hold_norm(r, "male"))
+    line1, line2 = text.splitlines()
+    assert line1 == ("flexor-hold: held 120.0 s +/- 0.6 s; ended: the video ended while the "
+                     "position was held (a lower bound).")
+    assert line2.startswith("norm for males: 136 s (SD 66): z = -0.2 [S140")
+    never = HoldResult("flexor-hold", float("nan"), float("nan"), float("nan"), float("nan"),
+                       "never_in_position", float("nan"), 60.0, 10.0, float("nan"), t, t)
+    assert _hold_text(never, None) == ("flexor-hold: not timed - the test position was never "
+                                      "reached.")
+    assert hold_norm(never, "female").to_dict()["z"] is None  # result.json stays valid JSON

@@ -73,6 +73,10 @@ def test_each_trial_keeps_whether_it_hurt_where_and_what_stopped_it(db_url):
                                   "limited_by": "pain", "painful_arc": True}
     assert TrialPain.from_dict(by["extension"].pain) == pains["extension"]
     assert by["rotation-left"].pain is None  # not asked
+    with pytest.raises(LumbarRomError, match="'twist', which was not measured"):
+        s.save_session("ana", prof, scr, trials, assess(prof, scr, trials, now=NOW),
+                       trial_pain={"twist": TrialPain(True)})
+    assert len(s.sessions("ana")) == 1
 
 
 def test_the_pain_vocabularies_are_data():

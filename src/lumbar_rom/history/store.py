@@ -377,6 +377,10 @@ class Store:
         """Store one assessment session atomically; returns its id. ``trial_pain``: per
         movement, whether it hurt, where and what stopped it (stored with that trial)."""
         pains = trial_pain or {}
+        extra = sorted(set(pains) - {t.movement for t in trials})
+        if extra:
+            raise LumbarRomError(f"Pain was given for {extra[0]!r}, which was not measured in "
+                                 "this session; give it only for the measured motions.")
         decisions = {d.movement: d.status for d in assessment.decisions}
         with self._write() as s:
             p = self._find(s, person) or self._new_person(s, person)
