@@ -73,6 +73,14 @@ def test_each_trial_keeps_whether_it_hurt_where_and_what_stopped_it(db_url):
                                   "limited_by": "pain", "painful_arc": True}
     assert TrialPain.from_dict(by["extension"].pain) == pains["extension"]
     assert by["rotation-left"].pain is None  # not asked
+    s.add_pain("ana", 3, when=NOW, note="morning")
+    s.save_hold("ana", hold(), when=NOW)
+    exported = s.export_json("ana")
+    assert exported["pain_diary"] == [{"at": NOW.isoformat(), "nrs": 3, "note": "morning"}]
+    assert exported["holds"][0]["test"] == "extensor-hold"
+    assert exported["holds"][0]["seconds"] == pytest.approx(62.5)
+    assert {t["movement"]: t["pain"] for t in exported["sessions"][0]["trials"]}["flexion"][
+        "where"] == ["low_back_centre", "leg"]
     with pytest.raises(LumbarRomError, match="'twist', which was not measured"):
         s.save_session("ana", prof, scr, trials, assess(prof, scr, trials, now=NOW),
                        trial_pain={"twist": TrialPain(True)})

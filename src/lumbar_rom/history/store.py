@@ -572,10 +572,18 @@ class Store:
                 "notes": sess.notes, "software_version": sess.software_version,
                 "trials": [{"movement": t.movement, "protocol": t.protocol,
                             "value_deg": t.value_deg, "uncertainty_deg": t.uncertainty_deg,
-                            "status": t.status, "decision": t.decision, "flags": t.flags}
+                            "status": t.status, "decision": t.decision, "flags": t.flags,
+                            "pain": t.pain}
                            for t in sess.trials],
             })
-        return {"schema_version": 1, "person": person, "sessions": out}
+        # Store's own reads (a scoped view audits the export once, not each part)
+        diary = [{"at": e.at.isoformat(), "nrs": e.nrs, "note": e.note}
+                 for e in Store.pain_entries(self, person)]
+        holds = [{"at": h.at.isoformat(), "test": h.test, "seconds": h.seconds,
+                  "uncertainty_s": h.uncertainty_s, "end_reason": h.end_reason}
+                 for h in Store.holds(self, person)]
+        return {"schema_version": 1, "person": person, "sessions": out, "pain_diary": diary,
+                "holds": holds}
 
     def close(self) -> None:
         self.engine.dispose()
