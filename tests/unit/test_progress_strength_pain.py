@@ -13,6 +13,7 @@ from lumbar_rom.history.progress import (
     hold_points,
     pain_points,
     pain_status,
+    person_checklist,
     stall_checklist,
     strength_goal_fraction,
     strength_lags,
@@ -120,3 +121,15 @@ def test_engine_strength_goals_follow_the_schedule():
     assert g.milestones == (((today + timedelta(days=30)).isoformat(), 155.0),
                             ((today + timedelta(days=42)).isoformat(), 185.0))
     assert "seed" in g.source and strength_goals({"extensor-hold": 65.0}, None, today) == []
+
+
+def test_the_persons_checklist_reads_the_pain_trend_and_the_holds():
+    sessions = [SimpleNamespace(started_at=T0, pain_before=8)]
+    diary = [SimpleNamespace(at=T0 + timedelta(days=42), nrs=8)]
+    holds = [SimpleNamespace(at=T0, test="extensor-hold", seconds=60.0, uncertainty_s=1.0,
+                             end_reason="posture_dropped")]
+    items = person_checklist(sessions, diary, holds, "male", chronic=True)
+    base = stall_checklist()
+    assert items[:len(base)] == base and len(items) == len(base) + 2
+    assert items[-2] == pain_stall_item() and "Extensor hold" in items[-1]
+    assert person_checklist(sessions, [], [], "male", chronic=True) == base

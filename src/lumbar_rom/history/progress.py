@@ -352,3 +352,11 @@ def points_from_sessions(sessions: list[SessionRow], movement: str) -> list[Poin
             out.append(Point(s.started_at, t.value_deg, t.uncertainty_deg or 0.0, t.decision,
                              norms.get(movement, np.nan), t.protocol, t.status))
     return out
+
+
+def person_checklist(sessions: list[SessionRow], diary: list[PainEntry], holds: list[HoldRow],
+                     sex: str | None, chronic: bool) -> list[str]:
+    """The stall checklist for one person's stored history: the seed's items, "pain not
+    improving" when the pain trend (diary + sessions) is behind, "strength lags" when it does."""
+    behind = pain_status(pain_points(sessions, diary), chronic)[0] == "behind"
+    return stall_checklist(pain_behind=behind, strength_lags=strength_lags(hold_points(holds), sex))
