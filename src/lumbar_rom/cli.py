@@ -23,6 +23,7 @@ import typer
 from lumbar_rom import __version__
 from lumbar_rom.assessment.protocol import MOVEMENTS, MovementSpec, parse_movement
 from lumbar_rom.cli_users import users_app
+from lumbar_rom.data import CLINICAL, load_toml
 from lumbar_rom.errors import LumbarRomError
 from lumbar_rom.inputs import (
     check_age,
@@ -35,6 +36,7 @@ from lumbar_rom.inputs import (
 from lumbar_rom.outputs import atomic_path, atomic_write, check_output_dir, check_output_file
 
 if TYPE_CHECKING:
+    from lumbar_rom.assessment.hold import HoldResult, NormComparison
     from lumbar_rom.assessment.trial import TrialResult
     from lumbar_rom.history.store import SessionRow, Store
 
@@ -200,6 +202,12 @@ def landmarks(
 
 
 MOVEMENT_CHOICES: tuple[str, ...] = ("auto", *MOVEMENTS)  # from data/protocol.toml
+# the endurance holds (assessment.hold.HOLD_TESTS, read from the same endurance.toml here so that
+# `--help` and a bad argument do not import the pose stack)
+HOLD_CHOICES: tuple[str, ...] = tuple(load_toml("endurance.toml", package=CLINICAL)["tests"])
+ANALYZE_CHOICES: tuple[str, ...] = (*MOVEMENT_CHOICES, *HOLD_CHOICES)
+HOLD_RESULT_SCHEMA = 1
+SEXES = ("female", "male", "other")
 
 
 def _parse_movement_option(text: str) -> MovementSpec | str:
@@ -209,7 +217,7 @@ def _parse_movement_option(text: str) -> MovementSpec | str:
     try:
         return parse_movement(text)
     except ValueError:
-        raise _fail(ValueError(f"--movement must be one of {', '.join(MOVEMENT_CHOICES)}."
+        raise _fail(ValueError(f"--movement must be one of {', '.join(ANALYZE_CHOICES)}."
                                )) from None
 
 
@@ -230,14 +238,25 @@ def _print_trial(t: TrialResult) -> None:
 def analyze(
     video: Annotated[Path, typer.Argument(help="A movement video.")],
     movement: Annotated[str, typer.Option(
-        "--movement", "-m", help="One of: " + ", ".join(MOVEMENT_CHOICES) + ".")] = "auto",
+        "--movement", "-m", help="One of: " + ", ".join(ANALYZE_CHOICES) + ".")] = "auto",
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
     height: Annotated[float | None, typer.Option(
         "--height", help="Your height in cm (fingertip-to-floor in cm).")] = None,
+    sex: Annotated[str | None, typer.Option(
+        help="female / male (endurance holds: compared with the norm for this sex).")] = None,
+    person: Annotated[str | None, typer.Option(
+        help="Endurance holds: save the timed hold in the history under this name.")] = None,
     model: ModelOpt = None,
 ) -> None:
-    """Measure a movement: result.json, per-frame angles.csv and an annotated MP4."""
+    """Measure a movement (result.json, angles.csv, annotated MP4) or time an endurance hold
+    (result.json)."""
+    if movement in HOLD_CHOICES:
+        _analyze_hold(video, movement, out, sex, person, model)
+        return
     spec = _parse_movement_option(movement)
+    if person is not None:
+        raise _fail(LumbarRomError("--person saves endurance holds only; save a range-of-motion "
+                                   "session with `lumbar-rom assess --person NAME`."))
     _check(check_video_file, video)
     if height is not None:
         height = _check(check_height, height)
@@ -255,6 +274,63 @@ def analyze(
     for trial in result.trials:
         _print_trial(trial)
     typer.echo(f"results -> {out / 'result.json'}, {out / 'angles.csv'}, {out / 'annotated.mp4'}")
+
+
+def _analyze_hold(video: Path, test: str, out: Path, sex: str | None, person: str | None,
+                  model: Path | None) -> None:
+    """``analyze --movement <hold test>``: track, time the hold, write result.json, print it."""
+    if sex is not None and sex not in SEXES:
+        raise _fail(LumbarRomError(f"--sex must be one of {', '.join(SEXES)}, not {sex!r}."))
+    name = None if person is None else _check(clean_name, person)
+    _check(check_video_file, video)
+    _check(check_output_dir, out, "--out")
+    store = None if name is None else _open_store(for_writing=True)
+    from lumbar_rom.assessment.hold import analyze_hold, hold_norm
+    from lumbar_rom.pipeline import track_video
+
+    try:  # a fresh landmarker for this video (track_video opens its own)
+        seq = track_video(video, model_path=model, progress=True)
+        result = analyze_hold(seq, test)
+    except (LumbarRomError, ValueError) as err:
+        raise _fail(err) from None
+    norm = hold_norm(result, sex) if sex in ("female", "male") else None
+    doc: dict[str, object] = {
+        "schema_version": HOLD_RESULT_SCHEMA, "software": {"lumbar_rom": __version__},
+        "video": str(video), "hold": result.to_dict()}
+    if norm is not None:
+        doc["norm"] = norm.to_dict()
+    _check(atomic_write, out / "result.json", json.dumps(doc, indent=2, allow_nan=False))
+    typer.echo(_hold_text(result, norm))
+    if store is not None and name is not None:
+        with _store_errors():
+            hid = store.save_hold(name, result)
+        typer.echo(f"saved as hold {hid} for {name}")
+    typer.echo(f"results -> {out / 'result.json'}")
+
+
+END_REASONS = {
+    "posture_dropped": "the position was lost",
+    "out_of_frame": "the person left the view",
+    "clip_ended": "the video ended while the position was held (a lower bound)",
+    "never_in_position": "the test position was never reached",
+}
+
+
+def _hold_text(r: HoldResult, norm: NormComparison | None) -> str:
+    """One or two plain lines: seconds held +/- uncertainty, why it ended, the norm."""
+    import math
+
+    if not math.isfinite(r.held_s):
+        line = f"{r.test}: not timed - {END_REASONS[r.end_reason]}."
+    else:
+        line = (f"{r.test}: held {r.held_s:.1f} s +/- {r.uncertainty_s:.1f} s; ended: "
+                f"{END_REASONS[r.end_reason]}.")
+    if norm is None:
+        return line
+    caveat = "" if norm.confirmed or "not confirmed" in norm.source else " (not confirmed)"
+    where = "" if not math.isfinite(norm.z) else f": z = {norm.z:+.1f}"
+    return (f"{line}\nnorm for {norm.sex}s: {norm.mean_s:.0f} s (SD {norm.sd_s:.0f}){where}"
+            f"{caveat} [{norm.source}]")
 
 
 def _parse_injury(text: str | None) -> datetime | None:
@@ -500,6 +576,61 @@ def batch(
 
 
 app.add_typer(users_app, name="users")
+
+pain_app = typer.Typer(help="The pain diary: pain 0-10 on any day, without a measurement.",
+                       no_args_is_help=True)
+app.add_typer(pain_app, name="pain")
+PersonOpt = Annotated[str, typer.Option("--person", help="Whose diary.")]
+
+
+@pain_app.command("add")
+def pain_add(
+    person: PersonOpt,
+    nrs: Annotated[float, typer.Option("--nrs", help="Pain now, 0 (none) to 10 (worst).")],
+    note: Annotated[str, typer.Option(help="What you were doing, what helped.")] = "",
+    when: Annotated[str | None, typer.Option(
+        help="When (YYYY-MM-DD[THH:MM]; default: now).")] = None,
+) -> None:
+    """Add a pain-diary entry."""
+    name = _check(clean_name, person)
+    value = _check(check_pain, nrs)
+    at = None
+    if when is not None:
+        try:
+            at = datetime.fromisoformat(when)
+        except ValueError:
+            raise _fail(LumbarRomError(f"--when {when!r} is not a date; write it as YYYY-MM-DD "
+                                       "or YYYY-MM-DDTHH:MM.")) from None
+    store = _open_store(for_writing=True)
+    with _store_errors():
+        store.add_pain(name, value, when=at, note=note.strip())
+    typer.echo(f"pain {value}/10 recorded for {name}")
+
+
+@pain_app.command("list")
+def pain_list(person: PersonOpt) -> None:
+    """The pain diary and each session's pain, oldest first, with the pain goal's status."""
+    name = _check(clean_name, person)
+    store = _open_store()
+    from lumbar_rom.clinical.engine import is_chronic
+    from lumbar_rom.history.progress import pain_points, pain_status
+
+    with _store_errors():
+        entries = store.pain_entries(name)
+        sessions = store.sessions(name)
+        profile = store.profile(name)
+    if not entries and not any(s.pain_before is not None for s in sessions):
+        raise _fail(LumbarRomError(f"No pain recorded for {name!r}; add one with `lumbar-rom "
+                                   "pain add --person NAME --nrs N`."))
+    for e in entries:
+        typer.echo(f"{e.at:%Y-%m-%d %H:%M}  diary    {e.nrs}/10" + (f"  {e.note}" if e.note
+                                                                    else ""))
+    for s in sessions:
+        if s.pain_before is not None:
+            typer.echo(f"{s.started_at:%Y-%m-%d %H:%M}  session  {s.pain_before}/10")
+    chronic = profile is None or is_chronic(profile, datetime.now())
+    status, _line = pain_status(pain_points(sessions, entries), chronic)
+    typer.echo(f"pain goal ({'chronic' if chronic else 'recent injury'}): {status}")
 
 
 def main() -> None:  # pragma: no cover - console script entry

@@ -61,7 +61,8 @@ def test_analyze_rejects_an_unknown_movement_in_one_sentence(tmp_path):
     result = runner.invoke(app, ["analyze", "x.mp4", "-m", "twist", "-o", str(tmp_path)])
     assert result.exit_code == 1
     assert ("--movement must be one of auto, flexion, extension, side-bend-left, "
-            "side-bend-right, rotation-left, rotation-right.") in result.output
+            "side-bend-right, rotation-left, rotation-right, extensor-hold, side-plank-left, "
+            "side-plank-right, flexor-hold.") in result.output
     assert "Traceback" not in result.output
 
 
@@ -94,6 +95,7 @@ def _modules_after(args: list[str], tmp_path) -> set[str]:
     ["--help"], ["analyze", "--help"],
     ["analyze", "missing.mp4"], ["landmarks", "missing.mp4"], ["assess", "missing.mp4"],
     ["assess", "x.mp4:twist"], ["analyze", "x.mp4", "-m", "twist"],
+    ["analyze", "missing.mp4", "-m", "extensor-hold"], ["pain", "--help"],
 ])
 def test_help_and_bad_input_do_not_import_mediapipe_opencv_or_the_pipeline(tmp_path, args):
     mods = _modules_after(args, tmp_path)

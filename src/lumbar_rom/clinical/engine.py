@@ -21,6 +21,7 @@ One entry point, :func:`assess`. Rules (sources in ``clinical/data``):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -113,7 +114,7 @@ class PlanItem:
 
 @dataclass(frozen=True)
 class Goal:
-    kind: Literal["rom", "pain"]
+    kind: Literal["rom", "pain", "strength"]
     movement: str
     baseline: float
     target: float
@@ -453,6 +454,29 @@ def _goals(decisions: list[Decision], screening: Screening, chronic: bool, today
                    for day, frac in sched)
         out.append(Goal("pain", "pain", p0, min(v for _, v in ms), ms, g.pain_text,
                         g.pain_evidence, g.pain_source))
+    return out
+
+
+def strength_goals(first_holds: Mapping[str, float], sex: str | None, today: date
+                   ) -> list[Goal]:
+    """One goal per endurance test from its first timed hold (seconds, keyed by test) toward
+    the norm mean of ``sex`` on ``endurance.toml``'s schedule (the founding document's
+    range-of-motion schedule, marked as such); none without a norm for ``sex`` or when the
+    first hold already reaches the norm."""
+    from lumbar_rom.assessment.hold import endurance_knowledge
+
+    k = endurance_knowledge()
+    g = k["goals"]
+    out = []
+    for test, held in first_holds.items():
+        norm = k["norms"].get(test, {}).get(sex or "")
+        if norm is None or not math.isfinite(held) or held >= norm["mean_s"]:
+            continue
+        gap = float(norm["mean_s"]) - held
+        ms = tuple(((today + timedelta(days=int(day))).isoformat(), round(held + frac * gap, 1))
+                   for day, frac in g["milestones"])
+        out.append(Goal("strength", test, round(held, 1), float(norm["mean_s"]), ms, g["text"],
+                        g["evidence"], g["source"]))
     return out
 
 

@@ -40,6 +40,11 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.now)
     sessions: Mapped[list[SessionRow]] = relationship(
         back_populates="person", cascade="all, delete-orphan", order_by="SessionRow.started_at")
+    # revision 0006 (loaded with a stored session's person: the report reads them)
+    holds: Mapped[list[HoldRow]] = relationship(cascade="all, delete-orphan",
+                                                order_by="HoldRow.at")
+    pain_entries: Mapped[list[PainEntry]] = relationship(cascade="all, delete-orphan",
+                                                         order_by="PainEntry.at")
 
 
 class SessionRow(Base):
@@ -95,6 +100,9 @@ class TrialRow(Base):
     series: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     software_version: Mapped[str] = mapped_column(String(40), default="")
     model_sha256: Mapped[str] = mapped_column(String(64), default="")
+    # revision 0006: whether the motion hurt, where, what stopped it (None: not asked); the
+    # layout of :meth:`lumbar_rom.history.pain.TrialPain.to_dict`
+    pain: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     session: Mapped[SessionRow] = relationship(back_populates="trials")
 
     def read_flags(self) -> tuple[Flag, ...]:
@@ -179,3 +187,32 @@ class AuditEntry(Base):
     person: Mapped[str | None] = mapped_column(String(200))
     session_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class PainEntry(Base):
+    """One pain-diary entry (revision 0006): NRS 0-10 on any day, without a measurement."""
+
+    __tablename__ = "pain_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                           index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    nrs: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class HoldRow(Base):
+    """One timed endurance hold (revision 0006). ``seconds`` / ``uncertainty_s``: None when the
+    position was never reached; ``result``: ``HoldResult.to_dict()`` (no per-frame series)."""
+
+    __tablename__ = "holds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                           index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    test: Mapped[str] = mapped_column(String(40))
+    seconds: Mapped[float | None] = mapped_column(Float)
+    uncertainty_s: Mapped[float | None] = mapped_column(Float)
+    end_reason: Mapped[str] = mapped_column(String(30))
+    result: Mapped[dict] = mapped_column(JSON, default=dict)
+    software_version: Mapped[str] = mapped_column(String(40), default="")

@@ -16,21 +16,38 @@ Rules (stated once, shown on the Progress page):
   the seed's stall checklist.
 - Reached: the motion switches to maintenance ("keep doing what got you here") with reminders on
   the days listed in goals.toml, exportable as an iCalendar file.
+- Strength (endurance holds, endurance.toml ``[goals]``): the same goal line from the first timed
+  hold of a test toward the norm mean for the person's sex, on the founding document's
+  range-of-motion schedule (marked as such: no strength timetable was found in the sources).
+  ``reached`` when a later hold reaches the norm mean; ``behind`` when ``held + u`` is below the
+  line, or (extensor hold) when the gain is smaller than the test's MDC while the line asks for
+  more; stalled as for the motions. "Strength lags" (a stall-checklist item): the latest hold of
+  a test more than ``z_below`` SD under its norm, or a McGill ratio outside its rule.
+- Pain: the pain trend is the pain diary and each session's pain, together, against the pain
+  milestones (goals.toml ``[pain]``); "behind" adds "pain not improving" to the stall checklist.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 
+from lumbar_rom.assessment.hold import (
+    EndReason,
+    HoldResult,
+    endurance_knowledge,
+    hold_norm,
+    hold_ratios,
+)
 from lumbar_rom.clinical.engine import Assessment
 from lumbar_rom.clinical.knowledge import knowledge
+from lumbar_rom.history.pain import pain_stall_item
 
 if TYPE_CHECKING:
-    from lumbar_rom.history.models import SessionRow
+    from lumbar_rom.history.models import HoldRow, PainEntry, SessionRow
 
 Status = Literal["on track", "behind", "reached", "no goal"]
 
@@ -174,8 +191,154 @@ def reminders_ics(items: list[tuple[datetime, str]], name: str = "lumbar-rom") -
     return cal.to_ical()
 
 
-def stall_checklist() -> list[str]:
-    return list(knowledge().factors.stall_checklist)
+def stall_checklist(pain_behind: bool = False, strength_lags: list[str] | None = None
+                    ) -> list[str]:
+    """The seed's stall checklist, plus "pain not improving" when the pain trend is behind its
+    goal and "strength lags" naming the lagging tests / ratios (when any)."""
+    items = list(knowledge().factors.stall_checklist)
+    if pain_behind:
+        items.append(pain_stall_item())
+    if strength_lags:
+        items.append(strength_lag_item(strength_lags))
+    return items
+
+
+# ---- pain trend -----------------------------------------------------------------------------
+
+
+def pain_points(sessions: list[SessionRow], diary: list[PainEntry] | None = None
+                ) -> list[PainPoint]:
+    """The pain trend: each session's pain (before measuring) and every diary entry, by time."""
+    pts = [PainPoint(s.started_at, int(s.pain_before)) for s in sessions
+           if s.pain_before is not None]
+    pts += [PainPoint(e.at, int(e.nrs)) for e in diary or []]
+    return sorted(pts, key=lambda p: p.when)
+
+
+# ---- strength (endurance holds) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HoldPoint:
+    """One stored timed hold (seconds; NaN when the position was never reached)."""
+
+    when: datetime
+    test: str
+    held_s: float
+    uncertainty_s: float
+    end_reason: str
+
+
+def hold_points(rows: list[HoldRow]) -> list[HoldPoint]:
+    """Points from stored :class:`~lumbar_rom.history.models.HoldRow` s."""
+    nan = float("nan")
+    return [HoldPoint(r.at, r.test, nan if r.seconds is None else float(r.seconds),
+                      0.0 if r.uncertainty_s is None else float(r.uncertainty_s), r.end_reason)
+            for r in rows]
+
+
+@dataclass(frozen=True)
+class StrengthProgress:
+    test: str
+    points: tuple[HoldPoint, ...]
+    start: datetime | None
+    baseline: float
+    target: float
+    status: Status
+    stalled: bool
+    rule: str
+
+    def goal_at(self, when: datetime) -> float:
+        if self.start is None:
+            return float("nan")
+        day = (when - self.start).total_seconds() / 86400
+        return self.baseline + (self.target - self.baseline) * strength_goal_fraction(day)
+
+
+def strength_goal_fraction(day: float) -> float:
+    """Share of the gap to the norm closed by ``day`` (endurance.toml ``[goals]`` milestones)."""
+    ms = endurance_knowledge()["goals"]["milestones"]
+    return float(np.interp(day, [0.0] + [float(d) for d, _ in ms],
+                           [0.0] + [float(f) for _, f in ms]))
+
+
+def strength_rule() -> str:
+    """The rule shown beside each strength goal."""
+    steps = ", ".join(f"{f * 100:.0f} % by day {d}"
+                      for d, f in endurance_knowledge()["goals"]["milestones"])
+    return (f"Goal line: from the first timed hold toward the norm mean for your sex, the gap "
+            f"closed {steps} (the founding document's range-of-motion schedule, used for "
+            "strength too: not evidence). On track: the latest hold (+ its uncertainty) is at "
+            "or above the line; behind: below it; reached: at or above the norm mean.")
+
+
+def _norm_mean(test: str, sex: str | None) -> float:
+    n = endurance_knowledge()["norms"].get(test, {}).get(sex or "")
+    return float(n["mean_s"]) if n else float("nan")
+
+
+def _mdc(test: str) -> float:
+    rc = endurance_knowledge()["goals"]["real_change"]
+    return float(rc.get(f"{test.replace('-', '_')}_mdc_s", 0.0))
+
+
+def strength_progress(test: str, points: list[HoldPoint], sex: str | None) -> StrengthProgress:
+    """Progress of one endurance test from its stored holds (any order; other tests ignored)."""
+    rule = strength_rule()
+    pts = tuple(sorted((p for p in points if p.test == test and np.isfinite(p.held_s)),
+                       key=lambda p: p.when))
+    target = _norm_mean(test, sex)
+    if not pts or not np.isfinite(target):
+        return StrengthProgress(test, pts, None, np.nan, target, "no goal", False, rule)
+    first, last = pts[0], pts[-1]
+    b = first.held_s
+    if b >= target:
+        return StrengthProgress(test, pts, first.when, b, target, "reached", False, rule)
+    day = (last.when - first.when).total_seconds() / 86400
+    line = b + (target - b) * strength_goal_fraction(day)
+    mdc = _mdc(test)
+    real_gain = (last.held_s - b) >= mdc or (line - b) < mdc
+    if last is not first and last.held_s >= target:
+        status: Status = "reached"
+    elif last.held_s + last.uncertainty_s < line or not real_gain:
+        status = "behind"
+    else:
+        status = "on track"
+    stalled = status == "behind" and day >= knowledge().factors.stall_after_days
+    return StrengthProgress(test, pts, first.when, b, target, status, stalled, rule)
+
+
+def _as_result(p: HoldPoint) -> HoldResult:
+    nan, empty = float("nan"), np.zeros(0)
+    reason = cast(EndReason, p.end_reason)
+    return HoldResult(p.test, p.held_s, p.uncertainty_s, nan, nan, reason, nan, nan, nan, nan,
+                      empty, empty)
+
+
+def strength_lags(points: list[HoldPoint], sex: str | None) -> list[str]:
+    """The tests (latest hold more than ``z_below`` SD under the norm for ``sex``) and McGill
+    ratios (outside their rule, from the latest hold of each test) that lag; [] when none."""
+    latest: dict[str, HoldPoint] = {}
+    for p in sorted(points, key=lambda p: p.when):
+        if np.isfinite(p.held_s):
+            latest[p.test] = p
+    z_below = float(endurance_knowledge()["goals"]["lagging"]["z_below"])
+    names = {t: endurance_knowledge()["tests"][t]["name"] for t in latest}
+    out = []
+    if sex in ("male", "female"):
+        for test, p in latest.items():
+            z = hold_norm(_as_result(p), sex).z
+            if np.isfinite(z) and z < -z_below:
+                out.append(f"{names[test]} ({p.held_s:.0f} s)")
+    for r in hold_ratios({t: _as_result(p) for t, p in latest.items()}):
+        if r.within is False:
+            out.append(f"{r.name} ratio {r.value:.2f} ({r.rule})")
+    return out
+
+
+def strength_lag_item(lags: list[str]) -> str:
+    """The stall-checklist item naming the lagging tests / ratios."""
+    return str(endurance_knowledge()["goals"]["lagging"]["text"]).format(tests="; ".join(lags))
 
 
 def points_from_sessions(sessions: list[SessionRow], movement: str) -> list[Point]:
@@ -189,3 +352,11 @@ def points_from_sessions(sessions: list[SessionRow], movement: str) -> list[Poin
             out.append(Point(s.started_at, t.value_deg, t.uncertainty_deg or 0.0, t.decision,
                              norms.get(movement, np.nan), t.protocol, t.status))
     return out
+
+
+def person_checklist(sessions: list[SessionRow], diary: list[PainEntry], holds: list[HoldRow],
+                     sex: str | None, chronic: bool) -> list[str]:
+    """The stall checklist for one person's stored history: the seed's items, "pain not
+    improving" when the pain trend (diary + sessions) is behind, "strength lags" when it does."""
+    behind = pain_status(pain_points(sessions, diary), chronic)[0] == "behind"
+    return stall_checklist(pain_behind=behind, strength_lags=strength_lags(hold_points(holds), sex))

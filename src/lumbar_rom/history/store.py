@@ -21,7 +21,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -38,6 +38,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from lumbar_rom import __version__
+from lumbar_rom.assessment.hold import HOLD_TESTS, HoldResult
 from lumbar_rom.assessment.trial import TrialResult
 from lumbar_rom.clinical.engine import Assessment, Profile, Screening
 from lumbar_rom.errors import LumbarRomError
@@ -45,13 +46,17 @@ from lumbar_rom.history.models import (
     Account,
     AuditEntry,
     CareAssignment,
+    HoldRow,
     Maintenance,
+    PainEntry,
     Person,
     PlanRow,
     SessionRow,
     StallAnswer,
     TrialRow,
 )
+from lumbar_rom.history.pain import TrialPain
+from lumbar_rom.inputs import check_pain
 from lumbar_rom.serialize import json_safe
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -215,6 +220,13 @@ class AccessError(LumbarRomError):
     """The signed-in account may not do this (one sentence)."""
 
 
+# what a stored session is read with: trials, plan, and its person with their holds and pain
+# diary (the report shows the strength and pain goals)
+_SESSION_LOADS = (selectinload(SessionRow.trials), selectinload(SessionRow.plan),
+                  selectinload(SessionRow.person).selectinload(Person.holds),
+                  selectinload(SessionRow.person).selectinload(Person.pain_entries))
+
+
 class Store:
     """The database of people, sessions and trials. Safe to share across threads."""
 
@@ -360,8 +372,15 @@ class Store:
     def save_session(self, person: str, profile: Profile, screening: Screening,
                      trials: list[TrialResult], assessment: Assessment,
                      started_at: datetime | None = None, notes: str = "",
-                     video_path: str | None = None, model_sha256: str = "") -> int:
-        """Store one assessment session atomically; returns its id."""
+                     video_path: str | None = None, model_sha256: str = "",
+                     trial_pain: Mapping[str, TrialPain] | None = None) -> int:
+        """Store one assessment session atomically; returns its id. ``trial_pain``: per
+        movement, whether it hurt, where and what stopped it (stored with that trial)."""
+        pains = trial_pain or {}
+        extra = sorted(set(pains) - {t.movement for t in trials})
+        if extra:
+            raise LumbarRomError(f"Pain was given for {extra[0]!r}, which was not measured in "
+                                 "this session; give it only for the measured motions.")
         decisions = {d.movement: d.status for d in assessment.decisions}
         with self._write() as s:
             p = self._find(s, person) or self._new_person(s, person)
@@ -382,6 +401,7 @@ class Store:
                     result={k: v for k, v in t.to_dict().items()
                             if k not in ("time_s", "excursion_deg")},
                     series=pack_series(t.time_s, t.excursion_deg),
+                    pain=pains[t.movement].to_dict() if t.movement in pains else None,
                     software_version=__version__, model_sha256=model_sha256))
             row.plan = PlanRow(plan=[asdict(x) for x in assessment.plan],
                                goals=[asdict(g) for g in assessment.goals])
@@ -396,16 +416,14 @@ class Store:
     def _sessions_of(self, person: str) -> list[SessionRow]:
         with self.session() as s:
             q = (self._scoped(select(SessionRow).join(Person).where(Person.name == person))
-                 .options(selectinload(SessionRow.trials), selectinload(SessionRow.plan),
-                          selectinload(SessionRow.person))
+                 .options(*_SESSION_LOADS)
                  .order_by(SessionRow.started_at))
             return list(s.scalars(q))
 
     def get_session(self, session_id: int) -> SessionRow | None:
         with self.session() as s:
             q = (self._scoped(select(SessionRow).join(Person).where(SessionRow.id == session_id))
-                 .options(selectinload(SessionRow.trials), selectinload(SessionRow.plan),
-                          selectinload(SessionRow.person)))
+                 .options(*_SESSION_LOADS))
             return s.scalar(q)
 
     def annotate(self, session_id: int, notes: str) -> bool:
@@ -470,6 +488,48 @@ class Store:
                              .where(Person.name == person))
             return {m.movement: m.since for m in s.scalars(q)}
 
+    # ---- pain diary and endurance holds --------------------------------------------------------
+    def add_pain(self, person: str, nrs: int, when: datetime | None = None,
+                 note: str = "") -> int:
+        """Add a pain-diary entry (NRS 0-10, any day, no measurement needed; the person is
+        created when new); returns its id."""
+        value = check_pain(nrs)
+        with self._write() as s:
+            p = self._find(s, person) or self._new_person(s, person)
+            row = PainEntry(person_id=p.id, at=when or datetime.now(), nrs=value, note=note)
+            s.add(row)
+            s.flush()
+            return int(row.id)
+
+    def pain_entries(self, person: str) -> list[PainEntry]:
+        """The pain diary of ``person``, oldest first."""
+        with self.session() as s:
+            q = self._scoped(select(PainEntry).join(Person, Person.id == PainEntry.person_id)
+                             .where(Person.name == person).order_by(PainEntry.at))
+            return list(s.scalars(q))
+
+    def save_hold(self, person: str, result: HoldResult, when: datetime | None = None) -> int:
+        """Store one timed endurance hold (the person is created when new); returns its id."""
+        if result.test not in HOLD_TESTS:
+            raise LumbarRomError(f"Unknown hold test {result.test!r}; expected one of "
+                                 f"{', '.join(HOLD_TESTS)}.")
+        with self._write() as s:
+            p = self._find(s, person) or self._new_person(s, person)
+            row = HoldRow(person_id=p.id, at=when or datetime.now(), test=result.test,
+                          seconds=_f(result.held_s), uncertainty_s=_f(result.uncertainty_s),
+                          end_reason=result.end_reason, result=json_safe(result.to_dict()),
+                          software_version=__version__)
+            s.add(row)
+            s.flush()
+            return int(row.id)
+
+    def holds(self, person: str) -> list[HoldRow]:
+        """The timed holds of ``person``, oldest first."""
+        with self.session() as s:
+            q = self._scoped(select(HoldRow).join(Person, Person.id == HoldRow.person_id)
+                             .where(Person.name == person).order_by(HoldRow.at))
+            return list(s.scalars(q))
+
     # ---- export -------------------------------------------------------------------------------
     def export_rows(self, person: str) -> list[dict[str, Any]]:
         """One row per stored trial (the CSV export)."""
@@ -512,10 +572,18 @@ class Store:
                 "notes": sess.notes, "software_version": sess.software_version,
                 "trials": [{"movement": t.movement, "protocol": t.protocol,
                             "value_deg": t.value_deg, "uncertainty_deg": t.uncertainty_deg,
-                            "status": t.status, "decision": t.decision, "flags": t.flags}
+                            "status": t.status, "decision": t.decision, "flags": t.flags,
+                            "pain": t.pain}
                            for t in sess.trials],
             })
-        return {"schema_version": 1, "person": person, "sessions": out}
+        # Store's own reads (a scoped view audits the export once, not each part)
+        diary = [{"at": e.at.isoformat(), "nrs": e.nrs, "note": e.note}
+                 for e in Store.pain_entries(self, person)]
+        holds = [{"at": h.at.isoformat(), "test": h.test, "seconds": h.seconds,
+                  "uncertainty_s": h.uncertainty_s, "end_reason": h.end_reason}
+                 for h in Store.holds(self, person)]
+        return {"schema_version": 1, "person": person, "sessions": out, "pain_diary": diary,
+                "holds": holds}
 
     def close(self) -> None:
         self.engine.dispose()
@@ -631,6 +699,29 @@ class ScopedStore(Store):
     def set_maintenance(self, person: str, movement: str, since: datetime) -> None:
         self._may("save")
         super().set_maintenance(person, movement, since)
+
+    def add_pain(self, person: str, nrs: int, when: datetime | None = None,
+                 note: str = "") -> int:
+        self._may("save")
+        entry = int(super().add_pain(person, nrs, when, note))
+        self._audit("saved", person, detail="pain diary entry")
+        return entry
+
+    def save_hold(self, person: str, result: HoldResult, when: datetime | None = None) -> int:
+        self._may("save")
+        hid = int(super().save_hold(person, result, when))
+        self._audit("saved", person, detail=f"hold {result.test}")
+        return hid
+
+    def pain_entries(self, person: str) -> list[PainEntry]:
+        rows = super().pain_entries(person)
+        self._audit("viewed", person, detail=f"pain diary, {len(rows)} entr(ies)")
+        return rows
+
+    def holds(self, person: str) -> list[HoldRow]:
+        rows = super().holds(person)
+        self._audit("viewed", person, detail=f"holds, {len(rows)}")
+        return rows
 
     def person(self, name: str, profile: Profile | None = None) -> Person:
         self._may("save")

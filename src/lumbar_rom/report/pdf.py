@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import textwrap
+from datetime import datetime
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -28,14 +29,29 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.dates import AutoDateLocator, DateFormatter, date2num  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from lumbar_rom.clinical.engine import Advice, Assessment, Decision  # noqa: E402
-from lumbar_rom.clinical.knowledge import Source, sources_for  # noqa: E402
+from lumbar_rom.assessment.hold import HOLD_TESTS, endurance_knowledge  # noqa: E402
+from lumbar_rom.clinical.engine import (  # noqa: E402
+    Advice,
+    Assessment,
+    Decision,
+    Profile,
+    is_chronic,
+    strength_goals,
+)
+from lumbar_rom.clinical.knowledge import Source, knowledge, sources_for  # noqa: E402
 from lumbar_rom.clinical.summary import DISCLAIMER  # noqa: E402
 from lumbar_rom.history.models import SessionRow, TrialRow  # noqa: E402
 from lumbar_rom.history.progress import (  # noqa: E402
+    HoldPoint,
     MotionProgress,
+    hold_points,
     motion_progress,
+    pain_points,
+    pain_status,
     points_from_sessions,
+    strength_lags,
+    strength_progress,
+    strength_rule,
 )
 from lumbar_rom.report.scales import (  # noqa: E402
     MAX_DATE_TICKS,
@@ -186,8 +202,10 @@ def _write(session: SessionRow, history: list[SessionRow], out: Path) -> None:
         _measured(w, session, a, refs)
         _muscles(w, a, refs)
         _plan(w, a, refs)
-        _goals_and_factors(w, a, refs)
-        _progress(w, sessions_until(session, history))
+        shown = sessions_until(session, history)
+        later = [s.started_at for s in history if s.started_at > session.started_at]
+        _goals_and_factors(w, session, shown, min(later, default=None), a, refs)
+        _progress(w, shown)
         _references(w, refs)
         w.close()
 
@@ -294,17 +312,92 @@ def _plan(w: _Writer, a: Assessment, refs: _References) -> None:
         w.line(f"- {refs.inline(g.text)}{refs.cite(g.source)}", size=8)
 
 
-def _goals_and_factors(w: _Writer, a: Assessment, refs: _References) -> None:
+def _person_rows(session: SessionRow, attr: str, until: datetime | None) -> list[Any]:
+    """The person's stored ``holds`` / ``pain_entries`` before ``until`` (the next session's
+    start; None: all), none when the row was read without them."""
+    from sqlalchemy import inspect as sa_inspect
+
+    person = session.person
+    if person is None or attr in sa_inspect(person).unloaded:
+        return []
+    return [r for r in getattr(person, attr) if until is None or r.at < until]
+
+
+def _goals_and_factors(w: _Writer, session: SessionRow, sessions: list[SessionRow],
+                       until: datetime | None, a: Assessment, refs: _References) -> None:
+    """Goals: range of motion, strength (endurance holds) and pain, each with its status (the
+    holds and diary entries up to the next session)."""
     w.heading("Goals")
-    if not a.goals:
-        w.line("- none", size=8)
-    for goal in a.goals:
-        ms = ", ".join(f"{v} by {d}" for d, v in goal.milestones)
-        w.line(f"- {goal.movement}: from {goal.baseline}: {ms}. {refs.inline(goal.evidence)}"
-               f"{refs.cite(goal.source)}", size=8)
+    _rom_goals(w, sessions, a, refs)
+    _strength_goals(w, session, until, refs)
+    _pain_goals(w, session, sessions, until, refs)
     w.heading("Contributing factors")
     for f in a.factors or (Advice("none", "none reported", "-"),):
         w.line(f"- {refs.inline(f.text)}{refs.cite(f.source)}", size=8)
+
+
+def _rom_goals(w: _Writer, sessions: list[SessionRow], a: Assessment, refs: _References) -> None:
+    w.line("Range of motion", size=9, bold=True)
+    rom = [g for g in a.goals if g.kind == "rom"]
+    if not rom:
+        w.line("- none (no motion restricted)", size=8)
+    for goal in rom:
+        status = motion_progress(goal.movement, points_from_sessions(sessions, goal.movement))
+        ms = ", ".join(f"{v} by {d}" for d, v in goal.milestones)
+        w.line(f"- {goal.movement}: from {goal.baseline}: {ms}. Status: {status.status}. "
+               f"{refs.inline(goal.evidence)}{refs.cite(goal.source)}", size=8)
+
+
+def _strength_goals(w: _Writer, session: SessionRow, until: datetime | None,
+                    refs: _References) -> None:
+    w.line("Strength (endurance holds)", size=9, bold=True)
+    points = hold_points(_person_rows(session, "holds", until))
+    sex = session.person.sex if session.person is not None else None
+    firsts: dict[str, HoldPoint] = {}
+    for p in sorted(points, key=lambda p: p.when):
+        if p.held_s == p.held_s:
+            firsts.setdefault(p.test, p)
+    if not firsts:
+        w.line("- no endurance hold timed yet", size=8)
+        return
+    k = endurance_knowledge()
+    for test in (t for t in HOLD_TESTS if t in firsts):
+        prog = strength_progress(test, points, sex)
+        first = firsts[test]
+        goal = strength_goals({test: first.held_s}, sex, first.when.date())
+        latest = f"latest {prog.points[-1].held_s:.0f} s" if prog.points else "not timed"
+        target = (", ".join(f"{v:.0f} s by {d}" for d, v in goal[0].milestones) if goal
+                  else "no norm for this sex" if prog.status == "no goal" else "at the norm")
+        w.line(f"- {k['tests'][test]['name']}: from {first.held_s:.0f} s: {target}; {latest}. "
+               f"Status: {prog.status}.", size=8)
+    w.line(refs.inline(strength_rule()) + refs.cite(k["goals"]["source"]), size=8)
+    lags = strength_lags(points, sex)
+    if lags:
+        w.line(f"- Strength lags: {'; '.join(lags)}.{refs.cite(k['goals']['lagging']['source'])}",
+               size=8)
+
+
+def _pain_goals(w: _Writer, session: SessionRow, sessions: list[SessionRow],
+                until: datetime | None, refs: _References) -> None:
+    """The pain goal from the first pain recorded (diary or session) and the trend's status."""
+    w.line("Pain", size=9, bold=True)
+    diary = _person_rows(session, "pain_entries", until)
+    pts = pain_points(sessions, diary)
+    if not pts:
+        w.line("- no pain recorded", size=8)
+        return
+    injury = session.person.injury_at if session.person is not None else None
+    chronic = is_chronic(Profile(injury=injury), session.started_at)
+    status, line = pain_status(pts, chronic)
+    g = knowledge().goals
+    if line:
+        ms = ", ".join(f"{v:.1f} by {t:%Y-%m-%d}" for t, v in line[1:])
+        w.line(f"- pain (NRS 0-10): from {line[0][1]:g} on {line[0][0]:%Y-%m-%d}: {ms}. "
+               f"{refs.inline(g.pain_evidence)}{refs.cite(g.pain_source)}", size=8)
+    trend = ", ".join(f"{x.nrs} on {x.when:%Y-%m-%d}" for x in pts[-6:])
+    w.line(f"- Pain trend ({len(diary)} diary entr{'y' if len(diary) == 1 else 'ies'} and the "
+           f"sessions' pain; {'chronic' if chronic else 'recent injury'}): {trend}. "
+           f"Status: {status}.", size=8)
 
 
 def _progress(w: _Writer, sessions: list[SessionRow]) -> None:
