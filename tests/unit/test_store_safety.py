@@ -4,6 +4,7 @@ says in one sentence when the database is read-only (issue 16)."""
 import hashlib
 import os
 import sqlite3
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -116,8 +117,10 @@ def test_a_read_only_database_reads_and_refuses_saving_in_one_sentence(tmp_path)
 def test_assess_person_on_a_read_only_database_is_one_sentence(tmp_path, monkeypatch):
     ro_url, _ = read_only_url(tmp_path)
     monkeypatch.setenv("LUMBAR_ROM_DB", ro_url)
-    # a red flag stops before any video is read, so the save is what fails
-    result = runner.invoke(app, ["assess", str(tmp_path / "unused.mp4"), "--red-flag",
+    # a red flag stops before any video is read, so the save is what fails (the path must still
+    # exist: every path is checked before any work)
+    video = Path(__file__).resolve().parents[2] / "sample_videos" / "flexion.mp4"
+    result = runner.invoke(app, ["assess", str(video), "--red-flag",
                                  "saddle_numbness", "--person", "ana"])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
