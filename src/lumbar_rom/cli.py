@@ -56,6 +56,11 @@ ModelOpt = Annotated[
     typer.Option("--model", help="A PoseLandmarker .task file (default: the bundled full model)."),
 ]
 
+MirroredOpt = Annotated[bool, typer.Option(
+    "--mirrored/--not-mirrored",
+    help="The video is a mirror image (many front cameras save one): left and right are swapped "
+         "back, and each side-specific result says which side was measured.")]
+
 
 def _mask_credentials(text: str) -> str:
     """``text`` with the password of ``$LUMBAR_ROM_DB`` (raw, or inside the URL) replaced."""
@@ -174,6 +179,7 @@ def landmarks(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
     annotate: Annotated[bool, typer.Option(help="Write annotated.mp4 as well.")] = True,
+    mirrored: MirroredOpt = False,
     model: ModelOpt = None,
 ) -> None:
     """Per-frame pose landmarks (CSV/Parquet) and an annotated H.264 MP4."""
@@ -184,7 +190,7 @@ def landmarks(
     from lumbar_rom.pipeline import track_video
 
     try:
-        seq = track_video(video, model_path=model, progress=True,
+        seq = track_video(video, model_path=model, progress=True, mirrored=mirrored,
                           annotate_to=out / "annotated.mp4" if annotate else None)
         table = seq.save(out / f"landmarks.{fmt}")
     except LumbarRomError as err:
@@ -246,6 +252,7 @@ def analyze(
         help="female / male (endurance holds: compared with the norm for this sex).")] = None,
     person: Annotated[str | None, typer.Option(
         help="Endurance holds: save the timed hold in the history under this name.")] = None,
+    mirrored: MirroredOpt = False,
     model: ModelOpt = None,
 ) -> None:
     """Measure a movement (result.json, angles.csv, annotated MP4) or time an endurance hold
@@ -265,7 +272,7 @@ def analyze(
 
     try:
         result = analyze_video(video, spec, out_dir=out, model_path=model, height_cm=height,
-                               progress=True)
+                               progress=True, mirrored=mirrored)
     except LumbarRomError as err:
         raise _fail(err) from None
     except OSError as err:
@@ -379,6 +386,7 @@ def assess(
                         ] = None,
     person: Annotated[str | None, typer.Option(
         help="Save the session in the history under this name.")] = None,
+    mirrored: MirroredOpt = False,
     model: ModelOpt = None,
 ) -> None:
     """Measure each video and print an assessment a physiotherapist can follow."""
@@ -415,7 +423,7 @@ def assess(
     screening = Screening(red_flags={k: True for k in red_flag or []}, pain_before=pain_nrs,
                           checks=checks)
     gate = screen(screening, profile, datetime.now())
-    trials = [] if gate is not None else _measure(clips, model, height)
+    trials = [] if gate is not None else _measure(clips, model, height, mirrored)
     result = gate or run_assess(profile, screening, trials)
     typer.echo(summary_text(result))
     if store is not None and name is not None:
@@ -431,14 +439,14 @@ def assess(
 
 
 def _measure(clips: list[tuple[Path, MovementSpec | str]], model: Path | None,
-             height: float | None) -> list[TrialResult]:
+             height: float | None, mirrored: bool = False) -> list[TrialResult]:
     from lumbar_rom.pipeline import analyze_video
 
     trials: list[TrialResult] = []
     try:
         for path, spec in clips:
             trials += list(analyze_video(path, spec, model_path=model, height_cm=height,
-                                         progress=True).trials)
+                                         progress=True, mirrored=mirrored).trials)
     except LumbarRomError as err:
         raise _fail(err) from None
     return trials

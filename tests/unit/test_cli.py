@@ -120,3 +120,22 @@ def test_unknown_red_flag_id_is_refused_before_measuring(tmp_path):
     res = CliRunner().invoke(app, ["assess", str(video), "--age", "40", "--red-flag", "trauma"])
     assert res.exit_code == 1
     assert "Unknown red-flag id 'trauma'" in res.output and "Traceback" not in res.output
+
+
+def test_mirrored_flag_reaches_the_analysis(monkeypatch, tmp_path):
+    """``--mirrored`` (front-camera clips) is passed to the pipeline by analyze and assess."""
+    import lumbar_rom.pipeline as pipeline
+
+    seen = []
+
+    def fake(path, movement="auto", **kw):
+        seen.append(kw.get("mirrored"))
+        raise pipeline.NoPersonError("No person was found in x.mp4; film the whole body.")
+
+    monkeypatch.setattr(pipeline, "analyze_video", fake)
+    video = str(Path(__file__).resolve().parents[2] / "sample_videos" / "side-bend-left.mp4")
+    r1 = CliRunner().invoke(app, ["analyze", video, "--mirrored", "-o", str(tmp_path / "o")])
+    r2 = CliRunner().invoke(app, ["assess", video, "--mirrored", "--age", "40"])
+    r3 = CliRunner().invoke(app, ["analyze", video, "-o", str(tmp_path / "p")])
+    assert (r1.exit_code, r2.exit_code, r3.exit_code) == (1, 1, 1)
+    assert seen == [True, True, False]
