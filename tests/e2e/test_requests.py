@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.fixtures.browser import shot
+from tests.fixtures.browser import fill_start, shot
 
 pytestmark = pytest.mark.slow
 
@@ -48,12 +48,7 @@ def test_no_request_leaves_localhost_with_hostile_names(server, browser_factory)
     ctx.on("request", lambda r: requests.append(r.url))
     page = ctx.new_page()
     page.goto(server)
-    name = page.get_by_label("Name or nickname (keeps your results apart on this computer)")
-    name.wait_for(timeout=60_000)
-    name.fill(PERSON)
-    name.press("Enter")
-    page.get_by_role("button", name="Continue").click(timeout=60_000)
-    page.get_by_text("Choose how to measure").wait_for(timeout=60_000)
+    fill_start(page, name=PERSON)
     deploy_buttons = page.get_by_role("button", name="Deploy").count()  # toolbarMode = viewer
 
     goto_page(page, "Upload", "Upload movement videos")

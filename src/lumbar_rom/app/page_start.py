@@ -19,6 +19,7 @@ Decisions (issues 16 and 17):
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -46,6 +47,8 @@ from lumbar_rom.inputs import (
 
 SEXES = ["female", "male", "other / prefer not to say"]
 NAME_LABEL = "Name or nickname (keeps your results apart on this computer)"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,9 @@ def _stored_profile(name: str) -> Profile | None:
         return store().profile(clean_name(name)) if name.strip() else None
     except InputError:
         return None
-    except Exception as err:  # the database is outside our control: say so, carry on
-        st.warning(f"The history database cannot be read ({err}); results will not be saved.")
+    except Exception:  # the database is outside our control: say so (details in the log only)
+        log.exception("the history database cannot be read")
+        st.warning("The history database cannot be read; results will not be saved.")
         return None
 
 
