@@ -321,3 +321,14 @@ def test_menu_and_card_icons_are_material_symbols_bundled_offline():
     for p in src:
         if p.name in owned:
             assert not [c for c in p.read_text() if 0x1F000 <= ord(c) <= 0x1FAFF], p.name
+
+
+def test_no_emoji_in_the_app_sources():
+    """Debian's Chromium has no emoji font: every icon is a Material symbol or plain text."""
+    import re
+
+    app_dir = Path(__file__).resolve().parents[2] / "src" / "lumbar_rom" / "app"
+    emoji = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
+    found = [f"{p.name}:{i}" for p in app_dir.rglob("*.py")
+             for i, line in enumerate(p.read_text("utf-8").splitlines(), 1) if emoji.search(line)]
+    assert found == []

@@ -214,5 +214,5 @@ def _submit(ans: Answers) -> None:
     show_informs(informs(screening, profile))
     st.success("Thank you. Choose how to measure: the guided webcam test, or upload videos.")
     c1, c2 = st.columns(2)
-    c1.page_link(page("guided"), label="Guided webcam test", icon="🎥")
-    c2.page_link(page("upload"), label="Upload videos", icon="📁")
+    c1.page_link(page("guided"), label="Guided webcam test", icon=":material/videocam:")
+    c2.page_link(page("upload"), label="Upload videos", icon=":material/upload_file:")

@@ -55,7 +55,7 @@ def upload_page() -> None:
     if sample:
         _run_jobs(_sample_jobs(), False)
     if visit().trials:
-        st.page_link(page("results"), label="See your results", icon="📊")
+        st.page_link(page("results"), label="See your results", icon=":material/bar_chart:")
 
 
 def _upload_job(f: UploadedFile, movement: str) -> Job | None:

@@ -17,8 +17,11 @@ from lumbar_rom.app import charts
 from lumbar_rom.app.state import SAMPLES
 from lumbar_rom.clinical.knowledge import Source, sources_for
 
-STATUS_ICON = {"normal": "✅", "restricted": "🟠", "inconclusive": "❔", "above normal": "🔵",
-               "pain-limited": "✋", "not tested": "—"}
+# Material symbols (Streamlit's bundled font, no request); emoji show as empty boxes in Debian's
+# Chromium
+STATUS_ICON = {"normal": ":material/check_circle:", "restricted": ":material/warning:",
+               "inconclusive": ":material/help:", "above normal": ":material/arrow_upward:",
+               "pain-limited": ":material/front_hand:", "not tested": ":material/remove:"}
 
 
 def finite(x: float | None) -> bool:
