@@ -22,6 +22,7 @@ def test_every_cited_key_exists_and_every_source_is_well_formed():
 
 @pytest.mark.parametrize("entry, problem", [
     ({"text": "A study", "url": "https://doi.org/10/x", "kind": "blog"}, "has kind 'blog'"),
+    ({"text": "A page", "url": "https://example.org/x", "kind": "web page"}, "has kind 'web page'"),
     ({"text": "A study", "url": "", "kind": "primary study"}, "(primary study) has no url"),
     ({"text": "A study", "url": "www.example.org", "kind": "guideline"}, "not https"),
     ("a plain string", "is not a table with a text"),

@@ -465,8 +465,11 @@ def knowledge() -> Knowledge:
     return build({name: raw(name) for name in FILES})
 
 
+# A secondary web page is not a kind: every source is a study, a review, a guideline or a
+# standard textbook (anatomy, examination technique), with its link; the founding document and
+# this product's own measurements are the only entries without one.
 SOURCE_KINDS = ("primary study", "systematic review", "guideline", "textbook",
-                "founding document", "own measurement", "web page")
+                "founding document", "own measurement")
 NO_URL_KINDS = ("founding document", "own measurement")  # the only kinds without a link
 
 
