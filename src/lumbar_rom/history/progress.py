@@ -29,6 +29,7 @@ Rules (stated once, shown on the Progress page):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal, cast
@@ -78,17 +79,28 @@ class MotionProgress:
     rule: str
 
     def goal_at(self, when: datetime) -> float:
-        if self.start is None:
-            return float("nan")
-        return goal_value(self.baseline, self.target, (when - self.start).total_seconds() / 86400)
+        return line_at(self.start, self.baseline, self.target, when, goal_fraction)
+
+
+def schedule_fraction(day: float, milestones: Iterable[Sequence[float]]) -> float:
+    """Share of the gap closed by ``day``: piecewise linear through ``(day, fraction)``
+    milestones, from 0 at day 0, flat after the last."""
+    ms = list(milestones)
+    return float(np.interp(day, [0.0] + [float(d) for d, _ in ms],
+                           [0.0] + [float(f) for _, f in ms]))
+
+
+def line_at(start: datetime | None, baseline: float, target: float, when: datetime,
+            fraction: Callable[[float], float]) -> float:
+    """A goal line's value at ``when`` (NaN before any measurement)."""
+    if start is None:
+        return float("nan")
+    return baseline + (target - baseline) * fraction((when - start).total_seconds() / 86400)
 
 
 def goal_fraction(day: float) -> float:
-    """Share of the gap closed by ``day`` (piecewise linear through goals.toml milestones)."""
-    ms = knowledge().goals.rom_milestones
-    days = [0.0] + [float(d) for d, _ in ms]
-    fr = [0.0] + [float(f) for _, f in ms]
-    return float(np.interp(day, days, fr))
+    """Share of the gap closed by ``day`` (goals.toml range-of-motion milestones)."""
+    return schedule_fraction(day, knowledge().goals.rom_milestones)
 
 
 def goal_value(baseline: float, target: float, day: float) -> float:
@@ -249,17 +261,12 @@ class StrengthProgress:
     rule: str
 
     def goal_at(self, when: datetime) -> float:
-        if self.start is None:
-            return float("nan")
-        day = (when - self.start).total_seconds() / 86400
-        return self.baseline + (self.target - self.baseline) * strength_goal_fraction(day)
+        return line_at(self.start, self.baseline, self.target, when, strength_goal_fraction)
 
 
 def strength_goal_fraction(day: float) -> float:
     """Share of the gap to the norm closed by ``day`` (endurance.toml ``[goals]`` milestones)."""
-    ms = endurance_knowledge()["goals"]["milestones"]
-    return float(np.interp(day, [0.0] + [float(d) for d, _ in ms],
-                           [0.0] + [float(f) for _, f in ms]))
+    return schedule_fraction(day, endurance_knowledge()["goals"]["milestones"])
 
 
 def strength_rule() -> str:

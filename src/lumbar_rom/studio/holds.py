@@ -35,6 +35,7 @@ from lumbar_rom.pose.landmarks import Landmark as L
 from lumbar_rom.studio.body import Body, load_body
 from lumbar_rom.studio.pose import SPINE, BodyPose, global_transforms, rot_x, rot_z, skin
 from lumbar_rom.studio.render import Camera, Renderer, Scene
+from lumbar_rom.studio.scenarios import output_paths
 from lumbar_rom.video.writer import VideoWriter
 
 SIDECAR_VERSION = 1
@@ -244,9 +245,7 @@ def render_hold(c: HoldClip, out_dir: Path, backend: str = "auto",
                 stem: str | None = None) -> tuple[Path, Path]:
     """Render ``c`` to ``out_dir/<stem>.mp4`` and its ``.json`` sidecar (cached by the clip's
     hash: skipped when both exist)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stem = stem or f"{c.test}-{c.body}-{c.key()}"
-    video, sidecar = out_dir / f"{stem}.mp4", out_dir / f"{stem}.json"
+    video, sidecar = output_paths(out_dir, stem or f"{c.test}-{c.body}-{c.key()}")
     if video.exists() and sidecar.exists():
         return video, sidecar
     body = load_body(c.body)

@@ -119,13 +119,18 @@ def _truth(lm: dict[str, np.ndarray]) -> tuple[float, float]:
     return float(np.degrees(np.arctan2(v[2], v[1]))), float(np.degrees(np.arctan2(v[0], v[1])))
 
 
+def output_paths(out_dir: Path, stem: str) -> tuple[Path, Path]:
+    """``out_dir/<stem>.mp4`` and its ``.json`` sidecar (the folder is created); a render is
+    skipped when both exist (the stem holds the clip's hash: a cache)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return out_dir / f"{stem}.mp4", out_dir / f"{stem}.json"
+
+
 def render_scenario(s: Scenario, out_dir: Path, backend: str = "auto",
                     stem: str | None = None) -> tuple[Path, Path]:
     """Render ``s`` to ``out_dir/<stem>.mp4`` (default stem: movement-body-key) and its ``.json``
     sidecar; skipped when both exist already (a cache keyed by the scenario's hash)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stem = stem or f"{s.movement}-{s.body}-{s.key()}"
-    video, sidecar = out_dir / f"{stem}.mp4", out_dir / f"{stem}.json"
+    video, sidecar = output_paths(out_dir, stem or f"{s.movement}-{s.body}-{s.key()}")
     if video.exists() and sidecar.exists():
         return video, sidecar
     body = load_body(s.body)
