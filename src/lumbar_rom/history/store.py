@@ -503,9 +503,14 @@ class Store:
 
     def pain_entries(self, person: str) -> list[PainEntry]:
         """The pain diary of ``person``, oldest first."""
+        return self._rows_of(PainEntry, person)
+
+    def _rows_of(self, model: Any, person: str) -> list[Any]:
+        """Rows of ``model`` (a table with ``person_id`` and ``at``) of ``person``, oldest first,
+        as this store may see them."""
         with self.session() as s:
-            q = self._scoped(select(PainEntry).join(Person, Person.id == PainEntry.person_id)
-                             .where(Person.name == person).order_by(PainEntry.at))
+            q = self._scoped(select(model).join(Person, Person.id == model.person_id)
+                             .where(Person.name == person).order_by(model.at))
             return list(s.scalars(q))
 
     def save_hold(self, person: str, result: HoldResult, when: datetime | None = None) -> int:
@@ -525,10 +530,7 @@ class Store:
 
     def holds(self, person: str) -> list[HoldRow]:
         """The timed holds of ``person``, oldest first."""
-        with self.session() as s:
-            q = self._scoped(select(HoldRow).join(Person, Person.id == HoldRow.person_id)
-                             .where(Person.name == person).order_by(HoldRow.at))
-            return list(s.scalars(q))
+        return self._rows_of(HoldRow, person)
 
     # ---- export -------------------------------------------------------------------------------
     def export_rows(self, person: str) -> list[dict[str, Any]]:
