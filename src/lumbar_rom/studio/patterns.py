@@ -172,7 +172,7 @@ def motion_blur(k: int = 3) -> Transform:
     def f(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x = frames.astype(np.float32)
         pad = np.concatenate([x[:1].repeat(k // 2, 0), x, x[-1:].repeat(k // 2, 0)])
-        out = np.mean([pad[j:j + len(x)] for j in range(k)], axis=0)
+        out = np.stack([pad[j:j + len(x)] for j in range(k)]).mean(axis=0)
         return np.round(out).astype(np.uint8), np.arange(len(frames))
     return f
 
