@@ -30,6 +30,8 @@ def results_page() -> None:
 def _results() -> None:
     v = visit()
     queried = st.query_params.get("session")
+    if queried is None:
+        queried = st.session_state.pop(service.SESSION_LINK, None)
     if queried is not None:  # a ?session=ID link: opened through the scoped store only
         sid = service.session_id_from_query(queried)
         if sid is None:

@@ -84,6 +84,9 @@ class Answers:
 
 
 def start_page() -> None:
+    if "session" in st.query_params:  # a ?session=ID link (the sign-in form lands here)
+        st.session_state[service.SESSION_LINK] = st.query_params["session"]
+        st.switch_page(page("results"))
     st.title("lumbar-rom")
     st.write("Measure how far your lower back bends, compared with normal ranges, and stretch "
              "only what is truly restricted. " + DISCLAIMER)

@@ -146,6 +146,11 @@ NOT_YOURS = "That session does not exist, or it is not one you may open."
 same sentence either way, so a refused id does not tell that it exists."""
 
 
+SESSION_LINK = "session_link"
+"""``st.session_state`` key of a ``?session=ID`` link that arrived on another page (the
+sign-in form runs before navigation, so a link lands on Start, which hands it to Results)."""
+
+
 def patients() -> list[str]:
     """The people the signed-in account may see (clinic mode: a patient's own person, a
     clinician's assigned patients; personal mode: everyone stored), by name."""
