@@ -24,7 +24,8 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 CLIP = ROOT / "sample_videos" / "extension.mp4"
 USERS = int(os.environ.get("LUMBAR_ROM_LOAD_USERS", "10"))
-T = int(os.environ.get("LUMBAR_ROM_LOAD_TIMEOUT_MS", "300000"))  # ms: a bound on every wait (2 cores, 10 analyses at once)
+T = int(os.environ.get("LUMBAR_ROM_LOAD_TIMEOUT_MS", "300000"))
+"""ms: a bound on every wait (2 cores, 10 analyses at once)."""
 
 
 def server_pids() -> list[int]:
