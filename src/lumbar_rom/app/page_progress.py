@@ -10,9 +10,10 @@ import streamlit as st
 
 from lumbar_rom.app import charts, service
 from lumbar_rom.app.navigation import page
-from lumbar_rom.app.state import Visit, store, visit
+from lumbar_rom.app.state import Visit, account, store, visit
 from lumbar_rom.app.text import file_stem, md
 from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
+from lumbar_rom.history.accounts import AccessError
 from lumbar_rom.history.progress import (
     MotionProgress,
     PainPoint,
@@ -27,8 +28,24 @@ from lumbar_rom.history.progress import (
 
 def progress_page() -> None:
     st.title("Progress")
+    try:
+        _progress()
+    except AccessError as err:  # the store refused: one sentence, no data
+        st.error(str(err))
+
+
+def _listed(s: Any) -> list[str]:
+    """Whose history can be chosen: in clinic mode everyone the account may see (a clinician's
+    assigned patients, a patient's own person; the store scopes the query); in personal mode
+    the people with a saved session (a person exists once saved)."""
+    if account() is not None:
+        return [p.name for p in s.people()]
+    return [p.name for p in s.people() if s.sessions(p.name)]
+
+
+def _progress() -> None:
     s = store()
-    people = [p.name for p in s.people() if s.sessions(p.name)]  # a person exists once saved
+    people = _listed(s)
     if not people:
         st.info("No saved sessions yet. After a test, press \"Save to my history\" on the "
                 "Results page.")
@@ -42,7 +59,9 @@ def progress_page() -> None:
 def _choose_person(v: Visit, people: list[str]) -> str | None:
     """The person whose history to open: a deliberate choice (only the person of this visit is
     pre-selected; nobody is opened by default)."""
-    default = people.index(v.person) if v.person in people else None
+    mine = service.own_person()
+    chosen = mine if mine is not None else v.person
+    default = people.index(chosen) if chosen in people else None
     person = st.selectbox("Whose history?", people, index=default,
                           placeholder="Choose a person", key="progress_person")
     if person is None:

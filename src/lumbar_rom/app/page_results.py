@@ -14,13 +14,30 @@ from lumbar_rom.app.render import render_assessment
 from lumbar_rom.app.state import Visit, store, visit
 from lumbar_rom.app.text import md
 from lumbar_rom.clinical.engine import Assessment
+from lumbar_rom.history.accounts import AccessError
 
 log = logging.getLogger(__name__)
 
 
 def results_page() -> None:
     st.title("Your results")
+    try:
+        _results()
+    except AccessError as err:  # the store refused: one sentence, no data
+        st.error(str(err))
+
+
+def _results() -> None:
     v = visit()
+    queried = st.query_params.get("session")
+    if queried is None:
+        queried = st.session_state.pop(service.SESSION_LINK, None)
+    if queried is not None:  # a ?session=ID link: opened through the scoped store only
+        sid = service.session_id_from_query(queried)
+        if sid is None:
+            st.error(service.NOT_YOURS)
+            return
+        v.opened_session = sid
     if v.opened_session is not None:
         _stored_results(v, v.opened_session)
         return
@@ -71,10 +88,24 @@ def _stored_results(v: Visit, session_id: int) -> None:
     row = store().get_session(session_id)
     if st.button("← Back to the current test"):
         v.opened_session = None
+        st.query_params.clear()
         st.rerun()
     if row is None:
-        st.error("That session no longer exists.")
+        st.error(service.NOT_YOURS)
         return
     st.subheader(f"Session {row.id} of {md(row.person.name)}: {row.started_at:%Y-%m-%d %H:%M}")
     render_assessment(service.stored_assessment(row))
     st.caption(md(row.notes or ""))
+    if service.is_clinician():
+        _annotate(row.id, row.notes or "")
+
+
+def _annotate(session_id: int, notes: str) -> None:
+    """A clinician's note on the stored session (scoped and audited by the store)."""
+    with st.form(f"annotate_{session_id}"):
+        text = st.text_area("Clinician's note on this session", value=notes)
+        if st.form_submit_button("Save the note"):
+            if service.annotate(session_id, text):
+                st.success("Note saved.")
+            else:
+                st.error(service.NOT_YOURS)

@@ -26,12 +26,14 @@ from typing import Any
 
 import streamlit as st
 
+from lumbar_rom.app import service
 from lumbar_rom.app.navigation import page
-from lumbar_rom.app.state import new_visit, store, visit
+from lumbar_rom.app.state import account, new_visit, store, visit
 from lumbar_rom.app.widgets import show_gate, show_informs
 from lumbar_rom.clinical.engine import Profile, Screening, informs, screen
 from lumbar_rom.clinical.knowledge import knowledge
 from lumbar_rom.clinical.summary import DISCLAIMER
+from lumbar_rom.history.accounts import AccessError
 from lumbar_rom.inputs import (
     AGE_YEARS,
     HEIGHT_CM,
@@ -46,6 +48,8 @@ from lumbar_rom.inputs import (
 )
 
 SEXES = ["female", "male", "other / prefer not to say"]
+NEW_PATIENT = "A new patient (type the name)"
+PATIENT_LABEL = "Who is tested? (your assigned patients)"
 NAME_LABEL = "Name or nickname (keeps your results apart on this computer)"
 
 log = logging.getLogger(__name__)
@@ -83,10 +87,17 @@ class Answers:
 
 
 def start_page() -> None:
+    if "session" in st.query_params:  # a ?session=ID link (the sign-in form lands here)
+        st.session_state[service.SESSION_LINK] = st.query_params["session"]
+        st.switch_page(page("results"))
     st.title("lumbar-rom")
     st.write("Measure how far your lower back bends, compared with normal ranges, and stretch "
              "only what is truly restricted. " + DISCLAIMER)
-    answers = _questions()
+    try:
+        answers = _questions()
+    except AccessError as err:  # the store refused: one sentence, no data
+        st.error(str(err))
+        return
     if not st.button("Continue", type="primary"):
         v = visit()
         if v.gate is not None:
@@ -110,9 +121,7 @@ def _stored_profile(name: str) -> Profile | None:
 def _questions() -> Answers:
     v = visit()
     st.subheader("About you")
-    name = st.text_input(NAME_LABEL, value=v.person, max_chars=None,
-                         help="Type your own name. Profiles are kept on this computer; nobody's "
-                              "name is listed here.")
+    name = _who(v.person)
     stored = _stored_profile(name)
     if stored is not None:
         st.caption("Welcome back: your stored profile is filled in.")
@@ -134,6 +143,29 @@ def _questions() -> Answers:
                           ["Not done", "Yes", "No"], horizontal=True)
     return Answers(name=name, age=age, sex=sex, height=height, factors=factors, slr=slr,
                    thomas=thomas, **safety)
+
+
+def _who(current: str) -> str:
+    """Who is tested. Personal mode: a typed name (nobody is listed). Clinic mode: a patient is
+    their own person (fixed); a clinician assigns the test to one of their patients (listed
+    from the scoped store) or types a new patient's name."""
+    if account() is None:
+        return str(st.text_input(NAME_LABEL, value=current, max_chars=None,
+                                 help="Type your own name. Profiles are kept on this computer; "
+                                      "nobody's name is listed here."))
+    mine = service.own_person()
+    if mine is not None:
+        st.text_input("Your name", value=mine, disabled=True, key="own_person")
+        return mine
+    if not service.is_clinician():
+        raise AccessError("This account has no person of its own; ask your clinic to link it.")
+    options = service.patients() + [NEW_PATIENT]
+    chosen = st.selectbox(PATIENT_LABEL, options,
+                          index=options.index(current) if current in options else None,
+                          placeholder="Choose a patient", key="clinic_patient")
+    if chosen == NEW_PATIENT:
+        return str(st.text_input("The new patient's name", key="new_patient"))
+    return chosen or ""
 
 
 def _safety_questions() -> dict[str, Any]:

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from lumbar_rom.app.state import Visit, file_estimator, store
+from lumbar_rom.app.state import Visit, account, file_estimator, store
 from lumbar_rom.assessment.protocol import MOVEMENTS
 from lumbar_rom.assessment.trial import TrialResult
 from lumbar_rom.clinical.engine import Assessment, Profile, Screening, assess, is_chronic
@@ -139,3 +139,46 @@ def pelvic_tilt_limit_deg() -> float:
     if limit is None:
         raise ValueError("factors.toml gives no threshold_deg for pelvic_obliquity.")
     return float(limit)
+
+
+NOT_YOURS = "That session does not exist, or it is not one you may open."
+"""What a session id outside the signed-in account's scope (or a deleted one) reads as: the
+same sentence either way, so a refused id does not tell that it exists."""
+
+
+SESSION_LINK = "session_link"
+"""``st.session_state`` key of a ``?session=ID`` link that arrived on another page (the
+sign-in form runs before navigation, so a link lands on Start, which hands it to Results)."""
+
+
+def patients() -> list[str]:
+    """The people the signed-in account may see (clinic mode: a patient's own person, a
+    clinician's assigned patients; personal mode: everyone stored), by name."""
+    return [p.name for p in store().people()]
+
+
+def own_person() -> str | None:
+    """A patient account's own person (the only name its visits may use); ``None`` for a
+    clinician or in personal mode."""
+    acc = account()
+    if acc is None or acc.role != "patient":
+        return None
+    names = patients()
+    return names[0] if names else None
+
+
+def is_clinician() -> bool:
+    acc = account()
+    return acc is not None and acc.role == "clinician"
+
+
+def session_id_from_query(value: str | None) -> int | None:
+    """The session id of a ``?session=ID`` link (``None``: absent or not a whole number)."""
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value.strip())
+
+
+def annotate(session_id: int, notes: str) -> bool:
+    """A clinician's note on a stored session (scoped and audited by the store)."""
+    return bool(store().annotate(session_id, notes.strip()))

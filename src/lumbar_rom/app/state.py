@@ -63,6 +63,14 @@ def store() -> Any:
     return account_store()
 
 
+def account() -> Any:
+    """The signed-in account (:class:`~lumbar_rom.history.accounts.SignedIn`) in clinic mode;
+    ``None`` in personal mode (no accounts)."""
+    from lumbar_rom.app.auth import signed_in
+
+    return signed_in()
+
+
 def file_estimator() -> Any:
     """This session's VIDEO-mode landmarker for uploads (created once per session)."""
     if st.session_state.get("file_estimator") is None:
@@ -73,3 +81,5 @@ def file_estimator() -> Any:
 
 
 MAX_UPLOAD_MB = 200
+"""The largest upload, in both modes: ``.streamlit/config.toml``'s ``server.maxUploadSize``
+(Streamlit refuses a bigger file) and the Upload page's own check of each file's size."""
