@@ -3,28 +3,13 @@ with one sentence, the injury date only after "Yes", nobody's name listed, nobod
 Continue, the new screening gates."""
 
 from datetime import datetime, timedelta
-from pathlib import Path
-from unittest import mock
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from lumbar_rom.clinical.engine import Profile, Screening, assess
 from tests.fixtures.clinical import fill_start, restricted_set
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "streamlit_app.py")
-
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("LUMBAR_ROM_DB", f"sqlite:///{tmp_path / 'app.db'}")
-    with mock.patch("streamlit_webrtc.component.get_this_session_info", return_value=None):
-        at = AppTest.from_file(APP, default_timeout=180)
-        at.run()
-        yield at
 
 
 def cont(at):
