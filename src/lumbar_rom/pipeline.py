@@ -715,7 +715,7 @@ def render_annotated(video: str | Path, analysis: VideoAnalysis, out: Path,
     w, h = _fit(seq.frame_size, max_side)
     k = w / seq.frame_size[0]
     detected = seq.detected
-    with unpinned(), VideoWriter(out, w, h, fps=seq.fps) as writer:
+    with unpinned(), VideoWriter(out, w, h, fps=seq.fps, threads=2) as writer:
         for i, frame in enumerate(iter_frames(video, max_side=max(w, h) * 2, prefetch=4)):
             if i >= seq.n_frames:
                 break
