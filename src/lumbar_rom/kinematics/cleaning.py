@@ -84,9 +84,16 @@ def hampel(x: np.ndarray, half_window: int, n_sigmas: float = 3.0) -> np.ndarray
     flat = x.reshape(len(x), -1)
     padded = np.pad(flat, ((half_window, half_window), (0, 0)), constant_values=np.nan)
     win = sliding_window_view(padded, 2 * half_window + 1, axis=0)  # (T, C, W)
+    med = np.empty_like(flat)
+    mad = np.empty_like(flat)
+    # in blocks of frames: the (block, C, W) temporaries stay ~16 MB however long the video
+    step = max(1, 2**21 // max(1, win.shape[1] * win.shape[2]))
     with np.errstate(all="ignore"):
-        med = _nanmedian_last(win)
-        mad = 1.4826 * _nanmedian_last(np.abs(win - med[..., None]))
+        for a in range(0, len(flat), step):
+            w = win[a:a + step]
+            m = _nanmedian_last(w)
+            med[a:a + step] = m
+            mad[a:a + step] = 1.4826 * _nanmedian_last(np.abs(w - m[..., None]))
     out = flat.copy()
     outlier = np.abs(flat - med) > n_sigmas * mad
     outlier &= mad > 0
