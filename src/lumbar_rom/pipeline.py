@@ -70,6 +70,7 @@ from lumbar_rom.kinematics.cleaned import CleanedPose
 from lumbar_rom.pose.draw import draw_pose
 from lumbar_rom.pose.estimator import FramePose, MediaPipeEstimator, PoseEstimator
 from lumbar_rom.pose.sequence import PoseSequence
+from lumbar_rom.video.malloc import release_large_buffers
 from lumbar_rom.video.reader import DecodeReport, Frame, VideoInfo, iter_frames, probe
 from lumbar_rom.video.threads import pin_to_spare_core, unpinned
 from lumbar_rom.video.writer import VideoWriter
@@ -323,6 +324,7 @@ def track_video(
     NoPersonError : no person found in any frame.
     """
     t_start = time.perf_counter()
+    release_large_buffers()  # memory stays flat over long videos (video/malloc.py)
     info = info if info is not None else probe(path)
     expected = expected_frames(info)
     bar = _Bar(expected, None, Path(path).name if progress else None)
