@@ -203,6 +203,8 @@ def main() -> None:
                         help="length of the generated 1080p landscape clip (0: skip)")
     parser.add_argument("--long-minutes", type=float, default=0,
                         help="also the long-clip memory run (10 for the README figure)")
+    parser.add_argument("--long-only", action="store_true",
+                        help="only the long-clip memory run (with --long-minutes)")
     parser.add_argument("--no-pin", action="store_true",
                         help="let the decoder/encoder threads float (for comparison)")
     parser.add_argument("--make-clip", type=float, default=None, help=argparse.SUPPRESS)
@@ -226,6 +228,8 @@ def main() -> None:
     try:
         if args.long_minutes:
             long_run(args.long_minutes, est)
+            if args.long_only:
+                return
         info = probe(args.video)
         report(f"{args.video.name} {info.width}x{info.height} {info.fps:.0f} fps",
                measure(args.video, est, args.repeat, args.frames))

@@ -44,6 +44,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -69,8 +70,9 @@ from lumbar_rom.kinematics.cleaned import CleanedPose
 from lumbar_rom.pose.draw import draw_pose
 from lumbar_rom.pose.estimator import FramePose, MediaPipeEstimator, PoseEstimator
 from lumbar_rom.pose.sequence import PoseSequence
+from lumbar_rom.video.malloc import release_large_buffers
 from lumbar_rom.video.reader import DecodeReport, Frame, VideoInfo, iter_frames, probe
-from lumbar_rom.video.threads import unpinned
+from lumbar_rom.video.threads import pin_to_spare_core, unpinned
 from lumbar_rom.video.writer import VideoWriter
 
 logger = logging.getLogger(__name__)
@@ -84,6 +86,8 @@ RECORD_CRF = 16  # the intermediate of the small frames: near-lossless, ultrafas
 TRACK_UNITS = 6  # progress units of one tracked frame (a written frame is 1)
 PROBE_AT = (0.2, 0.5, 0.8)  # where in the video the people are counted (fractions of frames)
 PROBE_SIDE = 256  # long side (px) of the frames people are counted on (cheap; enough to count)
+_PROBE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="people-probe",
+                            initializer=pin_to_spare_core)
 MOVER_SPAN = 0.25  # upper-body landmark travel (5th-95th percentile, in trunk lengths) of a
 # person who does a movement; a still bystander measures 0.01-0.05
 _UPPER = [0, 11, 12, 13, 14, 15, 16, 23, 24]  # nose, shoulders, elbows, wrists, hips
@@ -205,25 +209,38 @@ class _FrameSink:
 class _PeopleProbe:
     """Counts the people on a few frames (:data:`PROBE_AT`) with the estimator's ``people``
     (an estimator without it is taken to see one person); keeps the image x (full-size px) of
-    the hips of everyone in the frame with the most people."""
+    the hips of everyone in the frame with the most people. The counting runs on a helper
+    thread on the spare core (:data:`_PROBE`), beside the tracking; :meth:`result` waits for
+    it."""
 
     def __init__(self, expected: int) -> None:
         n = expected or 300
         self.at = {int(round(f * (n - 1))) for f in PROBE_AT}
-        self.xs: tuple[float, ...] = ()
+        self._pending: list[tuple[float, Future[list[FramePose]]]] = []
 
     def look(self, est: PoseEstimator, frame: Frame) -> None:
         people = getattr(est, "people", None)
         if people is None or frame.index not in self.at:
             return
-        h, w = frame.rgb.shape[:2]
+        rgb = frame.rgb
+        h, w = rgb.shape[:2]
         k = min(1.0, PROBE_SIDE / max(h, w))
-        small = cv2.resize(frame.rgb, (max(1, round(w * k)), max(1, round(h * k))),
-                           interpolation=cv2.INTER_AREA)
-        found = people(small)
-        if len(found) > max(1, len(self.xs)):
-            self.xs = tuple(sorted(float(np.mean(p.image[[23, 24], 0])) / (k * frame.scale)
-                                   for p in found))
+
+        def count() -> list[FramePose]:
+            small = cv2.resize(rgb, (max(1, round(w * k)), max(1, round(h * k))),
+                               interpolation=cv2.INTER_AREA)
+            return list(people(small))
+
+        self._pending.append((k * frame.scale, _PROBE.submit(count)))
+
+    def result(self) -> tuple[float, ...]:
+        """The hips' x of everyone in the most crowded probed frame (one entry: one person)."""
+        xs: tuple[float, ...] = ()
+        for scale, done in self._pending:
+            found = done.result()
+            if len(found) > max(1, len(xs)):
+                xs = tuple(sorted(float(np.mean(p.image[[23, 24], 0])) / scale for p in found))
+        return xs
 
 
 def _masked(frame: Frame, region: tuple[float, float] | None) -> np.ndarray:
@@ -307,6 +324,7 @@ def track_video(
     NoPersonError : no person found in any frame.
     """
     t_start = time.perf_counter()
+    release_large_buffers()  # memory stays flat over long videos (video/malloc.py)
     info = info if info is not None else probe(path)
     expected = expected_frames(info)
     bar = _Bar(expected, None, Path(path).name if progress else None)
@@ -333,7 +351,8 @@ def track_video(
         sink.close()
     seq = PoseSequence.from_frames(times, poses, (info.width, info.height), str(path),
                                    damaged_from_s=report.damaged_from_s)
-    seq = replace(seq, crowd=crowd.xs if len(crowd.xs) > 1 else ())
+    xs = crowd.result()
+    seq = replace(seq, crowd=xs if len(xs) > 1 else ())
     if mirrored:
         seq = seq.flipped()
     if not np.any(seq.detected):
@@ -697,11 +716,12 @@ def render_annotated(video: str | Path, analysis: VideoAnalysis, out: Path,
     near_peak = np.convolve(peaks, np.ones(7), mode="same") > 0  # show the mark ~0.1-0.2 s
     w, h = _fit(seq.frame_size, max_side)
     k = w / seq.frame_size[0]
-    with unpinned(), VideoWriter(out, w, h, fps=seq.fps) as writer:
+    detected = seq.detected
+    with unpinned(), VideoWriter(out, w, h, fps=seq.fps, threads=2) as writer:
         for i, frame in enumerate(iter_frames(video, max_side=max(w, h) * 2, prefetch=4)):
             if i >= seq.n_frames:
                 break
-            xy = seq.image[i, :, :2] * k if seq.detected[i] else None
+            xy = seq.image[i, :, :2] * k if detected[i] else None
             writer.write(frame_drawer(xy, seq.visibility[i], labels[i], bool(near_peak[i]), w, h,
                                       flip=seq.mirrored)(frame.rgb), frame.time_s)
             if on_frame is not None:

@@ -9,7 +9,6 @@ Hampel outlier rejection, zero-phase low-pass on each contiguous valid run. For 
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,6 +63,17 @@ def hampel_half_window(fps: float, window_s: float = 0.3) -> int:
     return max(1, int(round(window_s * fps / 2)))
 
 
+def _nanmedian_last(a: np.ndarray) -> np.ndarray:
+    """``np.nanmedian(a, axis=-1)`` (NaN for an all-NaN row), by one sort: NaN sorts last, so
+    the median of a row's ``n`` finite values sits at ``(n - 1) // 2`` and ``n // 2``. Several
+    times faster than ``np.nanmedian``, which falls back to masked arrays when NaN is present."""
+    srt = np.sort(a, axis=-1)
+    n = np.sum(~np.isnan(a), axis=-1)
+    lo = np.take_along_axis(srt, np.maximum(n - 1, 0)[..., None] // 2, axis=-1)[..., 0]
+    hi = np.take_along_axis(srt, (n // 2)[..., None], axis=-1)[..., 0] if a.shape[-1] else lo
+    return np.where(n > 0, 0.5 * (lo + hi), np.nan)
+
+
 def hampel(x: np.ndarray, half_window: int, n_sigmas: float = 3.0) -> np.ndarray:
     """Replace outliers by the rolling median (NaN-aware Hampel filter).
 
@@ -74,10 +84,16 @@ def hampel(x: np.ndarray, half_window: int, n_sigmas: float = 3.0) -> np.ndarray
     flat = x.reshape(len(x), -1)
     padded = np.pad(flat, ((half_window, half_window), (0, 0)), constant_values=np.nan)
     win = sliding_window_view(padded, 2 * half_window + 1, axis=0)  # (T, C, W)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows give NaN, quietly
-        med = np.nanmedian(win, axis=-1)
-        mad = 1.4826 * np.nanmedian(np.abs(win - med[..., None]), axis=-1)
+    med = np.empty_like(flat)
+    mad = np.empty_like(flat)
+    # in blocks of frames: the (block, C, W) temporaries stay ~16 MB however long the video
+    step = max(1, 2**21 // max(1, win.shape[1] * win.shape[2]))
+    with np.errstate(all="ignore"):
+        for a in range(0, len(flat), step):
+            w = win[a:a + step]
+            m = _nanmedian_last(w)
+            med[a:a + step] = m
+            mad[a:a + step] = 1.4826 * _nanmedian_last(np.abs(w - m[..., None]))
     out = flat.copy()
     outlier = np.abs(flat - med) > n_sigmas * mad
     outlier &= mad > 0
@@ -97,11 +113,17 @@ def lowpass(x: np.ndarray, fps: float, cutoff_hz: float = 6.0, order: int = 4) -
     sos = butter(order, cutoff_hz, fs=fps, output="sos")
     padlen = 3 * (2 * len(sos) + 1)
     flat = x.reshape(len(x), -1).copy()
+    # columns with the same missing frames (a landmark's x, y, z; most landmarks when the
+    # person is out of view) are filtered together: one call per run and group, not per column
+    valid = ~np.isnan(flat)
+    groups: dict[bytes, list[int]] = {}
     for j in range(flat.shape[1]):
-        col = flat[:, j]
-        for start, stop in runs(~np.isnan(col)):
+        groups.setdefault(np.packbits(valid[:, j]).tobytes(), []).append(j)
+    for cols in groups.values():
+        for start, stop in runs(valid[:, cols[0]]):
             if stop - start > padlen:
-                col[start:stop] = sosfiltfilt(sos, col[start:stop], padlen=padlen)
+                flat[start:stop, cols] = sosfiltfilt(sos, flat[start:stop, cols], axis=0,
+                                                     padlen=padlen)
     return flat.reshape(x.shape)
 
 

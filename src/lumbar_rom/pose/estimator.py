@@ -24,6 +24,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -33,6 +34,7 @@ import numpy as np
 from lumbar_rom.pose.landmarks import LANDMARK_NAMES, N_LANDMARKS
 from lumbar_rom.pose.model import default_model_path, verify_model
 from lumbar_rom.pose.offline import block_telemetry  # sets the proxy variables on import
+from lumbar_rom.video.threads import pin_to_spare_core
 
 logger = logging.getLogger(__name__)
 
@@ -108,19 +110,25 @@ def quiet_native_stderr() -> Iterator[None]:
     if os.environ.get("LUMBAR_ROM_NATIVE_LOGS") == "1":
         yield
         return
-    try:
-        saved = os.dup(2)
-    except OSError:  # no fd 2 (some embedded runners)
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+    # one window at a time: two overlapping windows on two threads would restore each other's
+    # /dev/null and silence stderr for good (a spare landmarker is created on a helper thread)
+    with _QUIET_LOCK:
+        try:
+            saved = os.dup(2)
+        except OSError:  # no fd 2 (some embedded runners)
+            yield
+            return
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(devnull)
+
+
+_QUIET_LOCK = threading.RLock()
 
 
 _OPEN: set[MediaPipeEstimator] = set()
@@ -133,6 +141,16 @@ def _close_forgotten() -> None:
         leftovers = list(_OPEN)
     for est in leftovers:
         est.close()
+
+
+# one helper thread (on the spare core) creates and closes landmarkers off the job's path
+_HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landmarker-helper",
+                             initializer=pin_to_spare_core)
+
+
+def _close_quietly(landmarker: Any) -> None:
+    with quiet_native_stderr():
+        landmarker.close()
 
 
 MAX_PEOPLE = 3  # people counted by MediaPipeEstimator.people
@@ -211,8 +229,11 @@ class MediaPipeEstimator:
         )
         self._options = options
         self._landmarker = _create(options)
+        self._spare: Future[Any] | None = None  # the next video's fresh landmarker (reset)
+        self._used = False  # frames went through the landmarker since it was created
         self._crowd: Any = None  # IMAGE-mode landmarker of :meth:`people`
         self._crowd_options = (check.path, min_detection_confidence)
+        self._crowd_quiet = True
         self._mp_image = __import__("mediapipe").Image
         self._mp_format = __import__("mediapipe").ImageFormat.SRGB
         self._calls = 0
@@ -263,6 +284,9 @@ class MediaPipeEstimator:
         self._last_ts = ts
         quiet = quiet_native_stderr() if self._calls < 2 else contextlib.nullcontext()
         self._calls += 1
+        if not self._used and self.mode == "video" and self._spare is None:
+            self._spare = _HELPER.submit(_create, self._options)  # for the next reset
+        self._used = True
         with quiet:
             if self.mode == "video":
                 result = self._landmarker.detect_for_video(image, ts)
@@ -293,7 +317,8 @@ class MediaPipeEstimator:
                 min_pose_detection_confidence=conf))
         rgb = np.ascontiguousarray(rgb)
         h, w = rgb.shape[:2]
-        with quiet_native_stderr():
+        first, self._crowd_quiet = self._crowd_quiet, False  # TFLite logs on the first call
+        with quiet_native_stderr() if first else contextlib.nullcontext():
             result = self._crowd.detect(self._mp_image(image_format=self._mp_format, data=rgb))
         found = (_to_frame_pose(result, w, h, 0, k) for k in range(MAX_PEOPLE))
         return [p for p in found if p is not None]
@@ -303,18 +328,29 @@ class MediaPipeEstimator:
         the previous clip's body region and scale into the next one, so without this a result
         depends on which video came before (measured: an auto analysis of the side-bend sample
         gained a spurious 6 deg rotation trial after the flexion sample; a side plank lying the
-        other way lost 1.7 s). Costs 0.1-0.3 s; the live camera keeps its landmarker."""
-        if self._closed or self.mode != "video":
+        other way lost 1.7 s). The live camera keeps its landmarker.
+
+        Creating a landmarker costs 0.1-0.3 s, so it is kept off the job's path: a landmarker
+        that has seen no frame yet is kept as it is, and the next one is created on a helper
+        thread when the current one sees its first frame (ready long before the next video: in
+        the app, ``assess`` and ``batch`` a reset costs nothing); the old one is closed there
+        too."""
+        if self._closed or self.mode != "video" or not self._used:
             return
-        with quiet_native_stderr():
-            self._landmarker.close()
-        self._landmarker = _create(self._options)
+        old = self._landmarker
+        spare, self._spare = self._spare, None
+        self._landmarker = spare.result() if spare is not None else _create(self._options)
+        self._used = False
         self._offset, self._last_req, self._last_ts = 0, -1, -1
+        _HELPER.submit(_close_quietly, old)
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            _close_quietly(spare.result())
         with _OPEN_LOCK:
             _OPEN.discard(self)
         with quiet_native_stderr():

@@ -38,10 +38,11 @@ class VideoWriter:
     width, height : frame size in pixels (made even)
     fps : nominal rate (used for the stream's rate field; timestamps come from ``write``)
     preset, crf : libx264 speed/quality
+    threads : libx264's own threads (1 beside inference)
     """
 
     def __init__(self, path: str | Path, width: int, height: int, fps: float = 30.0,
-                 preset: str = "ultrafast", crf: int = 26) -> None:
+                 preset: str = "ultrafast", crf: int = 26, threads: int = 1) -> None:
         self.path = Path(path)
         self._tmp = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex[:8]}.partial"
                                         f"{self.path.suffix}")
@@ -61,7 +62,8 @@ class VideoWriter:
         stream.codec_context.time_base = Fraction(1, 1000)
         stream.options = {"preset": preset, "crf": str(crf)}
         # the writer is already its own thread; x264's own threads would compete with inference
-        stream.codec_context.thread_count = 1
+        # (``threads`` > 1 only where no inference runs alongside: the drawing pass)
+        stream.codec_context.thread_count = threads
         self._stream = stream
         self._last_pts = -1
         self._queue: queue.Queue[object] = queue.Queue(maxsize=8)
