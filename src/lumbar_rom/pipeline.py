@@ -556,6 +556,13 @@ def _video_flags(seq: PoseSequence, trial: TrialResult, offset: int) -> tuple[Fl
     return tuple(flags)
 
 
+def _shots_of(seq: PoseSequence) -> tuple[Shot, ...]:
+    """The shots :func:`track_video` recorded for ``seq`` (empty without cuts, or when ``seq``
+    is no longer the whole tracked clip: its frame indices would not match)."""
+    found = shots_from_json(seq.meta.get(SHOTS_KEY))
+    return found if found and found[-1].stop == seq.n_frames else ()
+
+
 def _span(seq: PoseSequence, shot: Shot) -> str:
     t = seq.time_s
     end = float(t[shot.stop]) if shot.stop < seq.n_frames else float(t[-1]) + 1.0 / seq.fps
@@ -564,7 +571,7 @@ def _span(seq: PoseSequence, shot: Shot) -> str:
 
 def shots_note(seq: PoseSequence) -> str | None:
     """In words, the shots of a clip with cuts and which were left out (None: one shot)."""
-    found = shots_from_json(seq.meta.get(SHOTS_KEY))
+    found = _shots_of(seq)
     if len(found) < 2:
         return None
     at = [f"{float(seq.time_s[s.start]):.1f} s" for s in found[1:]]
@@ -581,7 +588,7 @@ def shots_note(seq: PoseSequence) -> str | None:
 def _shots_dict(seq: PoseSequence) -> dict:
     """result.json's ``shots`` (one entry per shot; empty for a clip without cuts) and
     ``excluded_frames`` (half-open frame ranges left out as showing no full body)."""
-    found = shots_from_json(seq.meta.get(SHOTS_KEY))
+    found = _shots_of(seq)
     out = set(left_out(found))
     return {"shots": [{"start_frame": s.start, "stop_frame": s.stop,
                        "start_s": float(seq.time_s[s.start]), "full_body": s.full_body,
@@ -610,7 +617,7 @@ def analyze_sequence(seq: PoseSequence, movement: MovementSpec | str = "auto", *
 def _analyze_sequence(seq: PoseSequence, movement: MovementSpec | str, height_cm: float | None,
                       settings: AnalysisSettings) -> VideoAnalysis:
     spec = _spec_or_auto(movement)
-    out = excluded_mask(shots_from_json(seq.meta.get(SHOTS_KEY)), seq.n_frames)
+    out = excluded_mask(_shots_of(seq), seq.n_frames)
     if spec is not None:
         trial = analyze_trial(seq, spec, height_cm=height_cm, settings=settings)
         return VideoAnalysis(seq, (_framing_without(trial, seq, out, settings),), (0,))

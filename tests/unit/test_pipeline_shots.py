@@ -177,3 +177,10 @@ def test_no_auto_trial_is_built_from_the_close_up():
         covered = np.arange(off, off + len(trial.time_s))
         inside = (covered >= cuts[0]) & (covered < cuts[1])
         assert np.isnan(trial.excursion_deg[inside]).all()  # nothing measured in the close-up
+
+
+def test_a_slice_of_a_cut_clip_does_not_reuse_the_clip_s_frame_indices():
+    seq, cuts = close_up_trial()
+    part = pipeline._leave_out_shots(seq, cuts).slice(cuts[0] - 40, seq.n_frames)
+    trial = analyze_sequence(part, "flexion").trials[0]
+    assert "shots" not in [f.code for f in trial.flags]  # the shots no longer line up

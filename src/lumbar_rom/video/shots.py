@@ -5,12 +5,16 @@ decoded frames (PySceneDetect 0.7 itself requires the ``opencv-python`` wheel, w
 with the ``opencv-contrib-python`` that MediaPipe brings, so the 30-line rule is here). A frame
 starts a new shot when its mean HSV difference from the previous frame is large in itself and
 ``ratio`` times that of the frames around it (a handheld pan changes every frame a little; a cut
-changes one frame a lot).
+changes one frame a lot). :func:`mark_cuts` applies the same rule to a stream of frames with
+two frames of look-ahead, so the tracking loop finds cuts in its one decode and can restart the
+landmarker before a new shot's first frame.
 
 Frames without a full body: from a pose sequence's arrays (``seq.image, seq.visibility,
 seq.frame_size``; this module sits below ``pose`` in the layers, so it takes arrays), frames where
 no person was found, the hips or shoulders are out of the picture or unseen, or the body's scale
-(shoulder-to-hip length in pixels) jumps away from the clip's own (a close-up).
+(shoulder-to-hip length in pixels) jumps away from the clip's own (a close-up). A shot
+(:class:`Shot`) shows the body when at least half its frames do; :func:`left_out` says which
+shots the measurement leaves out.
 """
 
 from __future__ import annotations
