@@ -184,3 +184,12 @@ def test_a_slice_of_a_cut_clip_does_not_reuse_the_clip_s_frame_indices():
     part = pipeline._leave_out_shots(seq, cuts).slice(cuts[0] - 40, seq.n_frames)
     trial = analyze_sequence(part, "flexion").trials[0]
     assert "shots" not in [f.code for f in trial.flags]  # the shots no longer line up
+
+
+def test_a_low_contrast_cut_counts_but_tripled_frames_do_not():
+    flat = np.full(30, 0.22)
+    flat[[10, 20]] = 13.9  # the close-up cut of a plain rendered wall at 4.5 m
+    assert cuts_from_differences(flat).tolist() == [10, 20]
+    tripled = np.zeros(30)
+    tripled[3::3] = 3.3  # 10 fps stored at 30: every third frame moves, the others repeat
+    assert cuts_from_differences(tripled).size == 0
