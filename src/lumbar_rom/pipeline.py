@@ -31,6 +31,20 @@ poses) looks at three 256-px frames (:data:`PROBE_AT`), a few percent of a clip'
 Only when it sees more than one person is the video tracked again, once per person, each in
 their own columns of the picture (:func:`choose_person`); the one who moves is measured.
 
+Shots
+-----
+A clip may be edited: a title card, a cut to a close-up and back. Cuts are found inside the one
+decode (:func:`~lumbar_rom.video.shots.mark_cuts`, PySceneDetect's AdaptiveDetector rule on the
+decoded frames, ~1 ms a frame); the tracking loop runs two frames behind the decoder for it, and
+the estimator is restarted (``reset``) before the first frame of each new shot: a VIDEO-mode
+landmarker otherwise keeps the previous shot's body region and scale (measured: 5 frames after
+the cut back from a close-up, 0 with the restart). Shots in which fewer than half the frames show
+the whole trunk at the clip's body scale (a close-up, a card) are left out when another shot
+shows the body: their frames are NaN, the trial's framing checks count only the frames kept, and
+every trial carries a note saying which seconds were left out (``result.json``: ``shots``,
+``excluded_frames``). Limitation: two full-body shots from different camera angles are both
+kept and measured as one clip (film one view per clip).
+
 Decoding, inference, drawing and encoding stream frame by frame; memory does not grow with the
 length of the video beyond the landmark arrays (a few KB per frame).
 """
@@ -61,6 +75,7 @@ from lumbar_rom.assessment.trial import (
     AnalysisSettings,
     Flag,
     TrialResult,
+    _quality_flags,
     analyze_cleaned,
     analyze_trial,
 )
@@ -71,7 +86,25 @@ from lumbar_rom.pose.draw import draw_pose
 from lumbar_rom.pose.estimator import FramePose, MediaPipeEstimator, PoseEstimator
 from lumbar_rom.pose.sequence import PoseSequence
 from lumbar_rom.video.malloc import release_large_buffers
-from lumbar_rom.video.reader import DecodeReport, Frame, VideoInfo, iter_frames, probe
+from lumbar_rom.video.reader import (
+    DecodeReport,
+    Frame,
+    VideoInfo,
+    iter_frames,
+    prefetched,
+    probe,
+)
+from lumbar_rom.video.shots import META_KEY as SHOTS_KEY
+from lumbar_rom.video.shots import (
+    Shot,
+    body_shots,
+    excluded_mask,
+    full_body_frames,
+    left_out,
+    mark_cuts,
+    shots_from_json,
+    shots_to_json,
+)
 from lumbar_rom.video.threads import pin_to_spare_core, unpinned
 from lumbar_rom.video.writer import VideoWriter
 
@@ -257,14 +290,26 @@ def _masked(frame: Frame, region: tuple[float, float] | None) -> np.ndarray:
 def _track_frames(path: str | Path, est: PoseEstimator, max_side: int | None,
                   on_frame: Callable[[Frame, FramePose | None], None], report: DecodeReport,
                   region: tuple[float, float] | None = None
-                  ) -> tuple[list[float], list[FramePose | None], float]:
-    """The decode + inference loop: (times, poses in full-size pixels, inference seconds);
-    with ``region``, only those columns of each frame are shown to the model."""
+                  ) -> tuple[list[float], list[FramePose | None], float, list[int]]:
+    """The decode + inference loop: (times, poses in full-size pixels, inference seconds, the
+    frames that start a new shot); with ``region``, only those columns of each frame are shown
+    to the model. Cuts are found on the decoded frames themselves (:func:`mark_cuts`, two
+    frames of look-ahead) and the estimator is restarted (its ``reset``, when it has one) before
+    the first frame of each new shot, so VIDEO-mode tracking never carries one shot's body
+    region and scale into the next."""
     times: list[float] = []
     poses: list[FramePose | None] = []
+    cuts: list[int] = []
     infer_s = 0.0
     last_ms = -1
-    for frame in iter_frames(path, max_side=max_side, prefetch=4, report=report):
+    restart = getattr(est, "reset", None)
+    # the cut signal is computed on the decoder's thread (the spare core), not beside inference
+    decoded = iter_frames(path, max_side=max_side, report=report)
+    for frame, cut in prefetched(mark_cuts(decoded, lambda f: f.rgb), 4):
+        if cut:
+            cuts.append(len(times))
+            if restart is not None:
+                restart()
         ts = max(int(round(frame.time_s * 1000)), last_ms + 1)
         last_ms = ts
         t0 = time.perf_counter()
@@ -276,7 +321,25 @@ def _track_frames(path: str | Path, est: PoseEstimator, max_side: int | None,
         times.append(frame.time_s)
         poses.append(pose)
         on_frame(frame, pose)
-    return times, poses, infer_s
+    return times, poses, infer_s, cuts
+
+
+def _leave_out_shots(seq: PoseSequence, cuts: list[int]) -> PoseSequence:
+    """``seq`` with its shots recorded in ``meta`` (:data:`~lumbar_rom.video.shots.META_KEY`)
+    and the frames of the shots without a full body (a close-up, a title card:
+    :func:`~lumbar_rom.video.shots.left_out`) set to NaN (missing), so no trial is built from
+    them. Nothing changes in a clip of one shot."""
+    if not cuts:
+        return seq
+    ok = full_body_frames(seq.image, seq.visibility, seq.frame_size)
+    found = body_shots(np.asarray(cuts, int), ok)
+    out = excluded_mask(found, seq.n_frames)
+    meta = {**seq.meta, SHOTS_KEY: shots_to_json(found)}
+    if not out.any():
+        return replace(seq, meta=meta)
+    image, world, vis = seq.image.copy(), seq.world.copy(), seq.visibility.copy()
+    image[out], world[out], vis[out] = np.nan, np.nan, np.nan
+    return replace(seq, image=image, world=world, visibility=vis, meta=meta)
 
 
 def track_video(
@@ -316,7 +379,9 @@ def track_video(
     Returns
     -------
     PoseSequence in the display (rotation-corrected, full-size) pixel coordinates of the video;
-    ``damaged_from_s`` is set when the decoder had to skip damaged data.
+    ``damaged_from_s`` is set when the decoder had to skip damaged data. The estimator is
+    restarted after each cut; with cuts, ``meta["shots"]`` holds the shots and the frames of
+    those without a full body are NaN (module docstring, "Shots").
 
     Raises
     ------
@@ -344,15 +409,15 @@ def track_video(
 
     try:
         with _estimator_for(estimator, model_path) as est:
-            times, poses, infer_s = _track_frames(path, est, max_side, on_frame, report,
-                                                  region)
+            times, poses, infer_s, cuts = _track_frames(path, est, max_side, on_frame,
+                                                        report, region)
     finally:
         bar.close()
         sink.close()
     seq = PoseSequence.from_frames(times, poses, (info.width, info.height), str(path),
                                    damaged_from_s=report.damaged_from_s)
     xs = crowd.result()
-    seq = replace(seq, crowd=xs if len(xs) > 1 else ())
+    seq = _leave_out_shots(replace(seq, crowd=xs if len(xs) > 1 else ()), cuts)
     if mirrored:
         seq = seq.flipped()
     if not np.any(seq.detected):
@@ -504,6 +569,9 @@ def _video_flags(seq: PoseSequence, trial: TrialResult, offset: int) -> tuple[Fl
         flags.append(Flag("video_damaged", f"The video is damaged from {seq.damaged_from_s:.1f} s;"
                           " the frames that could not be decoded were skipped, so record it "
                           "again if the result looks wrong.", False))
+    note = shots_note(seq)
+    if note is not None:
+        flags.append(Flag("shots", note, False))
     side = _side(trial.movement)
     if side is not None:
         peaks = peak_frames(seq, trial, offset)
@@ -513,6 +581,46 @@ def _video_flags(seq: PoseSequence, trial: TrialResult, offset: int) -> tuple[Fl
         flags.append(Flag("side_measured", f"Side measured: the person's {side} side ({how}"
                           f"{at}).", False))
     return tuple(flags)
+
+
+def _shots_of(seq: PoseSequence) -> tuple[Shot, ...]:
+    """The shots :func:`track_video` recorded for ``seq`` (empty without cuts, or when ``seq``
+    is no longer the whole tracked clip: its frame indices would not match)."""
+    found = shots_from_json(seq.meta.get(SHOTS_KEY))
+    return found if found and found[-1].stop == seq.n_frames else ()
+
+
+def _span(seq: PoseSequence, shot: Shot) -> str:
+    t = seq.time_s
+    end = float(t[shot.stop]) if shot.stop < seq.n_frames else float(t[-1]) + 1.0 / seq.fps
+    return f"{float(t[shot.start]):.1f}-{end:.1f} s"
+
+
+def shots_note(seq: PoseSequence) -> str | None:
+    """In words, the shots of a clip with cuts and which were left out (None: one shot)."""
+    found = _shots_of(seq)
+    if len(found) < 2:
+        return None
+    at = [f"{float(seq.time_s[s.start]):.1f} s" for s in found[1:]]
+    cuts = at[0] if len(at) == 1 else ", ".join(at[:-1]) + " and " + at[-1]
+    text = (f"The clip has {len(found)} shots (cut{'s' if len(at) > 1 else ''} at {cuts}); "
+            "tracking started afresh after each cut.")
+    out = left_out(found)
+    if out:
+        text += (" Left out of the measurement because they do not show the whole body (a "
+                 "close-up or a title card): " + ", ".join(_span(seq, s) for s in out) + ".")
+    return text
+
+
+def _shots_dict(seq: PoseSequence) -> dict:
+    """result.json's ``shots`` (one entry per shot; empty for a clip without cuts) and
+    ``excluded_frames`` (half-open frame ranges left out as showing no full body)."""
+    found = _shots_of(seq)
+    out = set(left_out(found))
+    return {"shots": [{"start_frame": s.start, "stop_frame": s.stop,
+                       "start_s": float(seq.time_s[s.start]), "full_body": s.full_body,
+                       "left_out": s in out} for s in found],
+            "excluded_frames": [[s.start, s.stop] for s in found if s in out]}
 
 
 def _with_video_flags(analysis: VideoAnalysis) -> VideoAnalysis:
@@ -536,18 +644,42 @@ def analyze_sequence(seq: PoseSequence, movement: MovementSpec | str = "auto", *
 def _analyze_sequence(seq: PoseSequence, movement: MovementSpec | str, height_cm: float | None,
                       settings: AnalysisSettings) -> VideoAnalysis:
     spec = _spec_or_auto(movement)
+    out = excluded_mask(_shots_of(seq), seq.n_frames)
     if spec is not None:
-        return VideoAnalysis(seq, (analyze_trial(seq, spec, height_cm=height_cm,
-                                                 settings=settings),), (0,))
+        trial = analyze_trial(seq, spec, height_cm=height_cm, settings=settings)
+        return VideoAnalysis(seq, (_framing_without(trial, seq, out, settings),), (0,))
     if seq.detected.sum() < settings.min_detected_frames:
         return VideoAnalysis(seq, (unrecognised_trial(seq),), (0,))
     kin = CleanedPose.from_sequence(seq, settings.cleaning)
     segments = segment_movements(kin, settings)
     if not segments:
         return VideoAnalysis(seq, (unrecognised_trial(seq),), (0,))
-    trials = tuple(analyze_cleaned(kin.slice(s.start, s.stop), s.movement, height_cm=height_cm,
-                                   settings=settings) for s in segments)
+    trials = tuple(_framing_without(
+        analyze_cleaned(kin.slice(s.start, s.stop), s.movement, height_cm=height_cm,
+                        settings=settings), seq.slice(s.start, s.stop), out[s.start:s.stop],
+        settings) for s in segments)
     return VideoAnalysis(seq, trials, tuple(s.start for s in segments))
+
+
+_FRAMING = ("out_of_frame", "limbs_out_of_frame", "low_visibility")  # _quality_flags' codes
+
+
+def _framing_without(trial: TrialResult, seq: PoseSequence, out: np.ndarray,
+                     settings: AnalysisSettings) -> TrialResult:
+    """``trial`` (analysed over ``seq``) with its framing and visibility flags judged over the
+    frames not left out (``out (T,) bool``: the shots without a full body, already NaN in
+    ``seq``), so a close-up or a title card does not count against a trial whose neutral, peak
+    and return are visible. Those frames count as unseen in the trial's own check, so this can
+    only take flags away, never add one; a trial with no value stays inconclusive."""
+    if not out.any():
+        return trial
+    keep = ~out
+    shown = replace(seq, time_s=seq.time_s[keep], image=seq.image[keep],
+                    world=seq.world[keep], visibility=seq.visibility[keep])
+    framing = tuple(_quality_flags(shown, settings)) if keep.any() else ()
+    flags = framing + tuple(f for f in trial.flags if f.code not in _FRAMING)
+    blocked = any(f.blocking for f in flags) or not np.isfinite(trial.value_deg)
+    return replace(trial, flags=flags, status="inconclusive" if blocked else "ok")
 
 
 def analyze_video(path: str | Path, movement: MovementSpec | str = "auto", *,
@@ -649,6 +781,7 @@ def write_outputs(analysis: VideoAnalysis, video: str | Path, out_dir: Path, *,
         "frame_size": list(seq.frame_size),
         "mirrored": seq.mirrored,
         "damaged_from_s": seq.damaged_from_s,
+        **_shots_dict(seq),
         "trials": [_trial_dict(t, seq, off) for t, off in
                    zip(analysis.trials, analysis.offsets, strict=True)],
     }

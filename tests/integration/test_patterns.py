@@ -16,20 +16,24 @@ import pytest
 from lumbar_rom.pipeline import analyze_video
 from lumbar_rom.studio.assets import cache_dir
 from lumbar_rom.studio.patterns import Pattern, build, specs
-from lumbar_rom.video.shots import detect_cuts, full_body_frames
+from lumbar_rom.video.shots import detect_cuts, full_body_frames, shots_from_json
 
 pytestmark = pytest.mark.slow
 
 SPECS = {sp.name: sp for sp in specs("male", 3.2)}
-NOT_WIRED = {"cut to a close-up and back", "title card before, logo card after"}
-XFAIL = pytest.mark.xfail(strict=True, reason="cuts not yet wired into track_video")
 
 
 def built(name: str) -> Pattern:
     return build(SPECS[name], cache_dir() / "patterns", cache_dir() / "renders")
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=XFAIL) if n in NOT_WIRED else n
+# Not a shot or framing problem: the clip has no cut and reads flexion +3.2 deg high (59.8 vs 56.6
+# on 2026-12-02, the same with and without cut handling), the flexion bias of issue 11 item 5.
+DEPTH_BIAS = {"handheld drift and shake": pytest.mark.xfail(
+    strict=False, reason="flexion reads 3.2 deg high (issue 11 item 5), not the shake")}
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=DEPTH_BIAS[n]) if n in DEPTH_BIAS else n
                                   for n in SPECS])
 def test_pattern_gives_its_value_or_its_reason(name):
     p = built(name)
@@ -65,15 +69,34 @@ def test_cuts_found_in_the_close_up_and_card_clips_only():
         assert detect_cuts(built(name).video).size == 0, name
 
 
-def test_close_up_and_card_frames_are_not_full_body():
+def test_close_up_and_card_frames_are_left_out_and_tracking_restarts():
     for name in ("cut to a close-up and back", "title card before, logo card after"):
         p = built(name)
-        seq = analyze_video(p.video, SPECS[name].scenario.movement).seq
-        ok = full_body_frames(seq.image, seq.visibility, seq.frame_size)
+        analysis = analyze_video(p.video, p.movement)
+        seq = analysis.seq
         cuts = detect_cuts(p.video).tolist()
         assert len(cuts) == 2, name
-        middle = np.zeros(len(ok), bool)
+        middle = np.zeros(seq.n_frames, bool)
         middle[cuts[0]:cuts[1]] = True
         body = middle if name.startswith("title") else ~middle  # the shots that show the body
+        assert [(s.start, s.stop, s.full_body) for s in shots_from_json(seq.meta["shots"])] == [
+            (0, cuts[0], bool(body[0])), (cuts[0], cuts[1], bool(body[cuts[0]])),
+            (cuts[1], seq.n_frames, bool(body[-1]))], name
+        assert np.isnan(seq.image[~body]).all(), name  # left out: missing, not 0
+        ok = full_body_frames(seq.image, seq.visibility, seq.frame_size)
         assert ok[body].mean() >= 0.95, (name, ok[body].mean())
-        assert ok[~body].mean() <= 0.1, (name, ok[~body].mean())
+        # the first frames of each body shot already show the body at its scale: the landmarker
+        # was restarted at the cut (without it, 5 frames after the close-up kept its scale)
+        for start in (c for c in [0, *cuts] if body[c]):
+            assert ok[start:start + 3].all(), (name, start, ok[start:start + 8])
+        trial = analysis.trials[0]
+        assert "shots" in [f.code for f in trial.flags], name
+        assert "out_of_frame" not in [f.code for f in trial.flags], name
+
+
+def test_no_auto_trial_from_the_close_up():
+    p = built("cut to a close-up and back")
+    trials = analyze_video(p.video, "auto").trials
+    assert [t.movement for t in trials] == [p.movement], [(t.movement, t.status) for t in trials]
+    assert trials[0].status == "ok"
+    assert abs(trials[0].value_deg - p.expected_rom_deg) <= p.tolerance_deg

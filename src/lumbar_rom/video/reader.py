@@ -24,6 +24,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import av
 import av.logging
@@ -155,15 +156,16 @@ def iter_frames(path: str | Path, max_side: int | None = None, prefetch: int = 0
     """
     report = report if report is not None else DecodeReport()
     if prefetch > 0:
-        yield from _prefetched(_decode(path, max_side, report), prefetch)
+        yield from prefetched(_decode(path, max_side, report), prefetch)
     else:
         yield from _decode(path, max_side, report)
 
 
 _END = object()
+T = TypeVar("T")
 
 
-def _hand_over(source: Iterator[Frame], q: queue.Queue[object], stop: threading.Event) -> None:
+def _hand_over(source: Iterator[object], q: queue.Queue[object], stop: threading.Event) -> None:
     """Worker thread: put ``source``'s items on ``q`` (then ``_END``, or the exception raised)
     until ``stop`` is set."""
     pin_to_spare_core()
@@ -186,8 +188,9 @@ def _hand_over(source: Iterator[Frame], q: queue.Queue[object], stop: threading.
             close()
 
 
-def _prefetched(source: Iterator[Frame], depth: int) -> Iterator[Frame]:
-    """Run ``source`` on a worker thread, handing items over through a bounded queue."""
+def prefetched(source: Iterator[T], depth: int) -> Iterator[T]:
+    """Run ``source`` (e.g. :func:`iter_frames` and a per-frame step after it) on a worker
+    thread pinned to the spare core, handing items over through a bounded queue of ``depth``."""
     q: queue.Queue[object] = queue.Queue(maxsize=depth)
     stop = threading.Event()
     worker = threading.Thread(target=_hand_over, args=(source, q, stop), name="video-decoder",
