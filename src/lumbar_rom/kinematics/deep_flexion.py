@@ -1,19 +1,37 @@
-"""Deep forward flexion: trunk lines that hold when the trunk is far from upright (prototype).
+"""Deep forward flexion: the back-anchored correction of the trunk line (side-view flexion).
 
-BlazePose reads a deep forward bend high: its shoulder points slide toward the floor (down the
-hanging arm) as the trunk tips past ~60 deg, so the mid-hip -> mid-shoulder line turns more than
-the joint-centre line (notes/N3-deep-flexion.md has the numbers). The functions here are the
-candidate fixes measured by ``benchmarks/deep_flexion.py``:
+What is wrong. BlazePose reads a deep forward bend high: as the trunk tips past ~60 deg its
+shoulder points slide toward the belly, down the hanging arm (+1.0, +1.4, +2.5, +3.1 cm from
+standing at 60/75/90/110 deg applied on renders; its upper arm shrinks to 0.77-0.91 of its
+standing length while the rig's does not), so the mid-hip -> mid-shoulder line turns more than
+the joint-centre line: +1.6 deg at 60 deg up to +3.5 at 110 (benchmarks/deep_flexion.py).
 
-``upright_crop_refine``
-    run the pose model again (IMAGE mode) on the person's crop rotated so the trunk is upright,
-    then rotate the landmarks back into the frame. Used on a few frames only (neutral, peak).
-``trunk_angle_through``
-    the trunk line as the principal axis through several midpoints (e.g. hips, shoulders, ears),
-    so one drifting landmark pair moves it less.
+The fix chosen (``back_anchored`` / ``window_corrections``, wired through
+:class:`PeakFrameKeeper` and :func:`kept_corrections`). The hip and shoulder joint centres are
+rigid with the skin of the back at their level: bending does not move the shoulder joint away
+from the back of the ribcage or the hip joint away from the back of the pelvis. The back's
+outline in MediaPipe's own person mask does not slide with the landmarks. So each midpoint is
+moved along the trunk's dorsal normal until its distance to the back's edge equals the distance
+it had in the person's own standing frames. Nothing is fitted: no constant, gain or depth curve
+is taken from the renders; the only reference is the clip's own neutral stand, and the geometry
+(distance to the back along the dorsal normal) is the same at every depth, body and camera
+distance. Two bodies and a higher camera were held out while the method was chosen. It needs a
+mask on a few frames only (up to 5 of the neutral and of each repetition's end-range plateau):
+the frames are kept, JPEG-compressed, by :class:`PeakFrameKeeper` during the one decode
+(``pipeline.track_video(frame_hook=...)``), never decoded again.
 
-Pure functions over numpy arrays; image landmarks are ``(T, 33, >=2)`` pixels as in
-:class:`lumbar_rom.pose.sequence.PoseSequence`; angles in degrees.
+Tried and rejected (same benchmark): the model again on the crop rotated upright
+(``upright_crop_refine``: no better, +3.5 overall), a trunk axis through hips, shoulders and
+ears (``trunk_angle_through``: +3.1), and, on the first four clips, the 3D world-landmark trunk
+angle (-2.1 at 2.2 m, +4.0 at 3.2 and 4.5 m) and two landmark-only repairs: each shoulder put
+back up its own upper arm to the arm's standing length (``arm_restored_angle``: over-corrects,
+-4.0 overall, -6.0 at 2.2 m, because the elbow point moves too) and the same with the whole
+shoulder-elbow-wrist chain (-8.4).
+
+Applies to side-view flexion only: on the front-oblique Pose2Sim trial, where "the back" in the
+mask crosses a raised arm, it doubled the error. Pure functions over numpy arrays; image
+landmarks are ``(T, 33, >=2)`` pixels as in :class:`lumbar_rom.pose.sequence.PoseSequence`;
+angles in degrees.
 """
 
 from __future__ import annotations
