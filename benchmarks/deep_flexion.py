@@ -19,7 +19,11 @@ angle) against the sidecar truth for:
 ``--landmarks`` also prints where BlazePose's hips and shoulders sit relative to the rig's joint
 centres (projected into the frame) at each depth; ``--overlay PNG`` draws one deep frame.
 
+``--product`` runs the analysis as the product does (one decode, frames kept for the
+correction) and prints each repetition's error before and after the correction.
+
     PYTHONPATH=src .venv/bin/python benchmarks/deep_flexion.py [--landmarks] [--overlay x.png]
+    PYTHONPATH=src .venv/bin/python benchmarks/deep_flexion.py --product
 """
 
 from __future__ import annotations
@@ -33,15 +37,18 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from lumbar_rom.kinematics.angles import facing_sign, trunk_image_angle
+from lumbar_rom.kinematics.angles import facing_sign, trunk_image_angle, trunk_plane_angles
 from lumbar_rom.kinematics.deep_flexion import (
+    PeakFrameKeeper,
+    arm_restored_angle,
+    arm_restored_shift,
     back_anchored,
     line_angle,
     trunk_angle_through,
     upright_crop_refine,
 )
 from lumbar_rom.logs import filter_native_stderr
-from lumbar_rom.pipeline import track_video
+from lumbar_rom.pipeline import analyze_sequence, deep_flexion, keep_frames, track_video
 from lumbar_rom.pose.estimator import MediaPipeEstimator
 from lumbar_rom.pose.landmarks import Landmark as L
 from lumbar_rom.pose.model import default_model_path
@@ -60,7 +67,8 @@ SCENES = {"male": ((200, 200, 195), (0.3, 0.6, 0.8)),
           "heavy-female": ((225, 215, 190), (0.0, 0.9, 0.4)),
           "dark-male": ((120, 125, 130), (0.6, 0.4, 0.7)),
           "heavy-male": ((180, 200, 180), (0.4, 0.8, 0.3))}
-METHODS = ("current", "image-mode", "upright-crop", "hip-sh-ear", "hip-ear", "back-anchored",
+METHODS = ("current", "arm-length", "arm-chain", "near-arm", "world-3d", "image-mode",
+           "upright-crop", "hip-sh-ear", "hip-ear", "back-anchored",
            "back-sh-only")
 RIG = {"hip": ("upperleg01.L", "upperleg01.R"), "shoulder": ("upperarm01.L", "upperarm01.R"),
        "elbow": ("lowerarm01.L", "lowerarm01.R")}
@@ -161,7 +169,7 @@ def clip_data(s: Scenario, video_est: MediaPipeEstimator, image_est: MediaPipeEs
     idx = np.concatenate([neutral, *holds])
     frames = frames_at(video, idx)
     sub = seq.image[idx]
-    data = {"image": seq.image, "idx": idx,
+    data = {"image": seq.image, "world": seq.world, "visibility": seq.visibility, "idx": idx,
             "image_mode": upright_crop_refine(frames, sub, image_est, fraction=0.0),
             "upright": upright_crop_refine(frames, sub, image_est, fraction=1.0),
             **anchored(frames, seq.image, idx, len(neutral), masks)}
@@ -181,10 +189,22 @@ def anchored(frames: list[np.ndarray], image: np.ndarray, idx: np.ndarray, n_neu
             "back_sh": back_anchored(sub, m, neutral, facing, anchor=(False, True))}
 
 
-def method_angles(data: dict[str, np.ndarray], facing: float) -> dict[str, np.ndarray]:
-    """Sagittal trunk angle per method on the neutral + hold frames (``idx`` order)."""
-    vid = data["image"][data["idx"]]
+def method_angles(data: dict[str, np.ndarray], facing: float, neutral: np.ndarray
+                  ) -> dict[str, np.ndarray]:
+    """Sagittal trunk angle per method on the neutral + hold frames (``idx`` order);
+    ``neutral``: frame indices of the neutral stand."""
+    idx = data["idx"]
+    vid = data["image"][idx]
+    extra = {}
+    if "world" in data:
+        sag3, _ = trunk_plane_angles(data["world"], data["world"][neutral])
+        extra["world-3d"] = sag3[idx]
     return {
+        "arm-length": arm_restored_angle(data["image"], neutral)[idx] * facing,
+        "arm-chain": arm_restored_angle(data["image"], neutral, chain=True)[idx] * facing,
+        **extra,
+        "near-arm": near_arm_angle(data, neutral)[idx] * facing,
+
         "current": trunk_image_angle(vid) * facing,
         "image-mode": trunk_image_angle(data["image_mode"]) * facing,
         "upright-crop": trunk_image_angle(data["upright"]) * facing,
@@ -193,6 +213,18 @@ def method_angles(data: dict[str, np.ndarray], facing: float) -> dict[str, np.nd
         "back-anchored": line_angle(data["back"]) * facing,
         "back-sh-only": line_angle(data["back_sh"]) * facing,
     }
+
+
+def near_arm_angle(data: dict[str, np.ndarray], neutral: np.ndarray) -> np.ndarray:
+    """Arm-length restoration of the camera-near shoulder only (the one with the smaller z in
+    the neutral frames), the far shoulder moved by the same shift."""
+    image = data["image"]
+    z = np.nanmedian(image[neutral][:, [L.LEFT_SHOULDER, L.RIGHT_SHOULDER], 2], axis=0)
+    shift = np.nan_to_num(arm_restored_shift(image, neutral)[:, int(np.argmin(z))])
+    mid_sh = 0.5 * (image[:, L.LEFT_SHOULDER, :2] + image[:, L.RIGHT_SHOULDER, :2]) + shift
+    mid_hip = 0.5 * (image[:, L.LEFT_HIP, :2] + image[:, L.RIGHT_HIP, :2])
+    v = mid_sh - mid_hip
+    return np.degrees(np.arctan2(v[:, 0], -v[:, 1]))
 
 
 def rep_errors(s: Scenario, angles: dict[str, np.ndarray], idx: np.ndarray,
@@ -320,14 +352,55 @@ def overlay(s: Scenario, image: np.ndarray, rig: dict[str, np.ndarray], out: Pat
     cv2.imwrite(str(out), img)
 
 
+def product(vest: MediaPipeEstimator, cache: Path) -> list[dict]:
+    """The analysis as the product runs it (``analyze_sequence`` on the VIDEO-mode track, then
+    ``pipeline.deep_flexion`` on the frames kept during that one decode): each repetition's
+    peak before and after the correction against the truth."""
+    rows = []
+    for s in grid():
+        video, sidecar = render_scenario(s, cache / "renders")
+        truth = np.array(json.loads(sidecar.read_text())["truth"]["sagittal_deg"])
+        keeper = PeakFrameKeeper()
+        seq = track_video(video, estimator=vest, frame_hook=keep_frames(keeper))
+        before = analyze_sequence(seq, "flexion")
+        after = deep_flexion(before, keeper)
+        neutral, holds = windows(s)
+        t0 = float(np.median(truth[neutral]))
+        b, a = before.trials[0], after.trials[0]
+        if len(b.repetitions) != len(s.peaks):
+            print(f"{s.body} {s.distance}: {len(b.repetitions)} repetitions found",
+                  file=sys.stderr)
+            continue
+        for k, hold in enumerate(holds):
+            t_rom = float(np.median(truth[hold])) - t0
+            rows.append({"body": s.body, "distance": s.distance, "applied": s.peaks[k],
+                         "truth": t_rom, "before": b.repetitions[k].peak_deg - t_rom,
+                         "after": a.repetitions[k].peak_deg - t_rom,
+                         "corrected": a.extras.get("deep_flexion_corrected", 0.0)})
+        print(f"{s.body} {s.distance} m: value {b.value_deg:.1f} -> {a.value_deg:.1f}",
+              file=sys.stderr)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--landmarks", action="store_true", help="also print landmark offsets")
     parser.add_argument("--overlay", help="write a PNG of the deepest hold of the first clip")
     parser.add_argument("--json", help="write the per-repetition rows to this file")
+    parser.add_argument("--product", action="store_true",
+                        help="only the product's analysis, before / after the correction")
     args = parser.parse_args()
     filter_native_stderr()
     cache = cache_dir()
+    if args.product:
+        with MediaPipeEstimator(mode="video") as vest:
+            prod = product(vest, cache)
+        print(f"{len(prod)} repetitions\n")
+        print_tables(prod, ("before", "after"))
+        print("corrected:", sum(r["corrected"] for r in prod), "of", len(prod))
+        if args.json:
+            Path(args.json).write_text(json.dumps(prod, indent=1))
+        return
     rows, off_rows = [], []
     masks = MaskModel()
     with MediaPipeEstimator(mode="video") as vest, MediaPipeEstimator(mode="image") as iest:
@@ -336,7 +409,7 @@ def main() -> None:
             video, sidecar = render_scenario(s, cache / "renders")
             truth = np.array(json.loads(sidecar.read_text())["truth"]["sagittal_deg"])
             facing = facing_sign(data["image"])
-            rows += rep_errors(s, method_angles(data, facing), data["idx"], truth)
+            rows += rep_errors(s, method_angles(data, facing, windows(s)[0]), data["idx"], truth)
             rig = rig_points(s)
             off_rows += offsets(s, data["image"], rig, facing)
             if args.overlay and i == 1:

@@ -78,12 +78,16 @@ from lumbar_rom.assessment.trial import (
     _quality_flags,
     analyze_cleaned,
     analyze_trial,
+    correct_deep_flexion,
+    deep_flexion_applies,
 )
 from lumbar_rom.errors import LumbarRomError, NoPersonError
 from lumbar_rom.kinematics.angles import trunk_image_angle
 from lumbar_rom.kinematics.cleaned import CleanedPose
+from lumbar_rom.kinematics.deep_flexion import PeakFrameKeeper
 from lumbar_rom.pose.draw import draw_pose
 from lumbar_rom.pose.estimator import FramePose, MediaPipeEstimator, PoseEstimator
+from lumbar_rom.pose.masks import PersonMasker
 from lumbar_rom.pose.sequence import PoseSequence
 from lumbar_rom.video.malloc import release_large_buffers
 from lumbar_rom.video.reader import (
@@ -357,6 +361,7 @@ def track_video(
     mirrored: bool = False,
     info: VideoInfo | None = None,
     region: tuple[float, float] | None = None,
+    frame_hook: Callable[[Frame, FramePose | None], None] | None = None,
 ) -> PoseSequence:
     """Run the pose estimator over every frame of a video file (one decode).
 
@@ -401,6 +406,8 @@ def track_video(
 
     def on_frame(frame: Frame, pose: FramePose | None) -> None:
         sink.put(frame, pose)
+        if frame_hook is not None:
+            frame_hook(frame, pose)
         if region is None and est is not None:
             crowd.look(est, frame)
         bar.add(1)
@@ -713,8 +720,9 @@ def analyze_video(path: str | Path, movement: MovementSpec | str = "auto", *,
         with tempfile.TemporaryDirectory(prefix="lumbar-rom-") as tmp, \
                 _estimator_for(estimator, model_path, fresh=False) as est:  # track_video resets
             record = Path(tmp) / "frames.mp4" if writes else None
+            keeper = PeakFrameKeeper() if spec is None or spec.id == "flexion" else None
             seq = track_video(path, estimator=est, on_progress=tracked, record_to=record,
-                              mirrored=mirrored, info=info)
+                              mirrored=mirrored, info=info, frame_hook=keep_frames(keeper))
             if seq.crowd:
                 bar.total += len(seq.crowd) * seq.n_frames * TRACK_UNITS
                 seq = choose_person(path, seq, est, info=info, mirrored=mirrored,
@@ -729,6 +737,7 @@ def analyze_video(path: str | Path, movement: MovementSpec | str = "auto", *,
 
             analysis = _with_heartbeat(lambda: analyze_sequence(
                 seq, spec or "auto", height_cm=height_cm, settings=settings), beat)
+            analysis = deep_flexion(analysis, keeper, model_path, settings)
             bar.add(share - used[0], seq.n_frames if writes else 0)
             if out_dir is not None:
                 write_outputs(analysis, path, Path(out_dir), frames=record,
@@ -738,6 +747,33 @@ def analyze_video(path: str | Path, movement: MovementSpec | str = "auto", *,
     if bar.done < bar.total:
         bar.add(bar.total - bar.done)
     return analysis
+
+
+# ---- deep flexion (issue 11 item 5): the back-anchored correction from frames kept in the decode
+
+
+def keep_frames(keeper: PeakFrameKeeper | None
+                ) -> Callable[[Frame, FramePose | None], None] | None:
+    """A :func:`track_video` ``frame_hook`` feeding ``keeper`` (None: no hook)."""
+    if keeper is None:
+        return None
+    k = keeper
+    return lambda frame, pose: k.put(frame.index, frame.rgb, frame.scale,
+                                     None if pose is None else pose.image)
+
+
+def deep_flexion(analysis: VideoAnalysis, keeper: PeakFrameKeeper | None,
+                 model_path: str | Path | None = None,
+                 settings: AnalysisSettings = DEFAULT_ANALYSIS) -> VideoAnalysis:
+    """Each side-view flexion trial corrected for the shoulder's slide at depth
+    (:func:`~lumbar_rom.assessment.trial.correct_deep_flexion`; a few mask calls per trial)."""
+    if keeper is None or not len(keeper) or not any(deep_flexion_applies(t)
+                                                    for t in analysis.trials):
+        return analysis
+    with PersonMasker(model_path) as masker:
+        trials = tuple(correct_deep_flexion(t, analysis.seq, off, keeper, masker, settings)
+                       for t, off in zip(analysis.trials, analysis.offsets, strict=True))
+    return replace(analysis, trials=trials)
 
 
 def _with_heartbeat(work: Callable[[], VideoAnalysis], beat: Callable[[], None],

@@ -84,3 +84,58 @@ def test_window_corrections_take_the_slide_off_each_peak():
     d = window_corrections(image, masks, np.arange(3), [np.array([3, 4]), np.array([5, 6])], 1.0)
     assert d[0] == pytest.approx(-3.30, abs=0.3)
     assert np.isnan(d[1])
+
+
+def test_keeper_keeps_upright_and_deep_frames_only_and_bounded():
+    from lumbar_rom.kinematics.deep_flexion import PeakFrameKeeper
+
+    keeper = PeakFrameKeeper(max_frames=3, max_side=320)
+    rgb = np.full((640, 360, 3), 120, np.uint8)
+    upright = trunk((180.0, 400.0), (180.0, 200.0))[0]
+    halfway = trunk((180.0, 400.0), (300.0, 300.0))[0]  # 50 deg: deep
+    leaning = trunk((180.0, 400.0), (260.0, 230.0))[0]  # 25 deg: neither
+    keeper.put(0, rgb, 1.0, upright)
+    keeper.put(1, rgb, 1.0, leaning)
+    keeper.put(2, rgb, 1.0, halfway)
+    keeper.put(3, rgb, 1.0, None)
+    assert len(keeper) == 2 and keeper.frame(1) is None and keeper.frame(3) is None
+    got = keeper.frame(2)
+    assert got is not None
+    small, scale = got
+    assert small.shape == (320, 180, 3) and scale == pytest.approx(0.5)
+    assert abs(int(small[100, 90, 0]) - 120) <= 3  # the JPEG keeps the picture
+    for i in range(4, 8):
+        keeper.put(i, rgb, 1.0, upright)
+    assert len(keeper) == 3  # bounded
+
+
+def _trial(peaks, movement="flexion", view="side"):
+    from lumbar_rom.assessment.trial import Posture, Repetition, TrialResult
+    from lumbar_rom.kinematics.view import ViewEstimate
+
+    t = np.arange(0, 10, 0.1)
+    reps = tuple(Repetition(1.0 + 2 * k, 2.0 + 2 * k, 3.0 + 2 * k, p, 0.5)
+                 for k, p in enumerate(peaks))
+    return TrialResult(movement, "ok", float(np.mean(peaks)), 5.0, "rule", reps,
+                       tuple(range(len(peaks))), float(np.ptp(peaks)),
+                       ViewEstimate(view, 85.0, 0.9), (0.0, 0.9), 0.0, Posture(), (),
+                       {}, t, np.zeros_like(t))
+
+
+def test_with_deep_flexion_moves_the_peaks_and_says_so():
+    from lumbar_rom.assessment.trial import with_deep_flexion
+
+    trial = _trial([92.0, 94.0, 93.0])
+    fixed = with_deep_flexion(trial, np.array([-3.0, -4.0, -3.5]))
+    assert fixed.value_deg == pytest.approx(89.5)
+    assert [r.peak_deg for r in fixed.repetitions] == pytest.approx([89.0, 90.0, 89.5])
+    assert fixed.extras["deep_flexion_corrected"] == 1.0
+    assert fixed.extras["deep_flexion_correction_deg"] == pytest.approx(-3.5)
+    # one window without a correction: nothing changed, and the result says so
+    kept = with_deep_flexion(trial, np.array([-3.0, np.nan, -3.5]))
+    assert kept.value_deg == trial.value_deg and kept.extras["deep_flexion_corrected"] == 0.0
+    # flexion filmed from the front: not corrected, and marked so; other motions: untouched
+    front = with_deep_flexion(_trial([92.0, 94.0, 93.0], view="front"), np.array([-3.0] * 3))
+    assert front.value_deg == 93.0 and front.extras["deep_flexion_corrected"] == 0.0
+    ext = _trial([20.0, 21.0, 22.0], movement="extension")
+    assert with_deep_flexion(ext, np.array([-3.0, -4.0, -3.5])) is ext

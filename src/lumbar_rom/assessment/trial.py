@@ -30,7 +30,7 @@ standing upright; this one starts already bent back about 35 deg.").
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -40,6 +40,7 @@ from lumbar_rom.assessment.gates import Flag, gate_flags
 from lumbar_rom.assessment.protocol import MOVEMENTS, Movement, MovementSpec, movement_spec
 from lumbar_rom.data import load_toml
 from lumbar_rom.kinematics import angles as A
+from lumbar_rom.kinematics import deep_flexion as DF
 from lumbar_rom.kinematics.cleaned import CleanedPose
 from lumbar_rom.kinematics.cleaning import CleaningSettings, runs
 from lumbar_rom.kinematics.view import ViewEstimate, classify_view
@@ -660,3 +661,77 @@ def _posture(neutral_pts: np.ndarray, view: ViewEstimate) -> Posture:
 __all__ = ["MOVEMENTS", "AnalysisSettings", "Flag", "Posture", "Repetition", "TrialResult",
            "analyze_cleaned", "analyze_trial", "choose_repetitions", "detect_repetitions",
            "find_neutral"]
+
+
+# ---- deep flexion: the back-anchored correction (side-view flexion only) -----------------------
+
+
+def flexion_windows(trial: TrialResult, settings: AnalysisSettings = DEFAULT_ANALYSIS
+                    ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Frame positions (into the trial's frames) of its neutral stand and of each repetition's
+    end-range plateau (the frames of the repetition within ``plateau_tol_deg`` of its peak)."""
+    t, e = trial.time_s, trial.excursion_deg
+    if not len(t) or not np.isfinite(trial.neutral_s[0]):
+        return np.zeros(0, int), []
+    neutral = np.flatnonzero((t >= trial.neutral_s[0]) & (t <= trial.neutral_s[1]))
+    windows = []
+    for r in trial.repetitions:
+        inside = (t >= r.start_s) & (t <= r.end_s) & np.isfinite(e)
+        windows.append(np.flatnonzero(inside & (np.nan_to_num(e, nan=-np.inf)
+                                                >= r.peak_deg - settings.plateau_tol_deg)))
+    return neutral, windows
+
+
+def deep_flexion_applies(trial: TrialResult) -> bool:
+    """The correction is made for flexion measured in a side view with repetitions."""
+    return (trial.movement == "flexion" and trial.view.view == "side"
+            and len(trial.repetitions) > 0)
+
+
+def with_deep_flexion(trial: TrialResult, corrections: np.ndarray,
+                      settings: AnalysisSettings = DEFAULT_ANALYSIS) -> TrialResult:
+    """``trial`` with each repetition's peak moved by ``corrections`` (``(n_reps,)`` deg, from
+    :func:`lumbar_rom.kinematics.deep_flexion.kept_corrections`), the repetitions chosen again
+    and the value, spread and uncertainty recomputed. ``extras`` gains
+    ``deep_flexion_corrected`` (1.0) and ``deep_flexion_correction_deg`` (new - old value). The
+    trial is returned unchanged when the correction does not apply or any correction is NaN
+    (then ``deep_flexion_corrected`` = 0.0). The flags and the plotted excursion curve are kept
+    (the correction moves the value by a few degrees, less than any gate's margin)."""
+    corrections = np.asarray(corrections, dtype=float)
+    if (not deep_flexion_applies(trial) or corrections.shape != (len(trial.repetitions),)
+            or not np.isfinite(corrections).all()):
+        if trial.movement == "flexion":
+            return replace(trial, extras={**trial.extras, "deep_flexion_corrected": 0.0})
+        return trial
+    reps = tuple(replace(r, peak_deg=float(r.peak_deg + c))
+                 for r, c in zip(trial.repetitions, corrections, strict=True))
+    peaks = [r.peak_deg for r in reps]
+    used, _ = choose_repetitions(peaks, settings.consistency_deg)
+    used_peaks = np.array([peaks[i] for i in used])
+    value = float(np.mean(used_peaks))
+    spec = movement_spec("flexion")
+    neutral, _ = flexion_windows(trial, settings)
+    raw = trial.excursion_deg[neutral] if neutral.size else np.zeros(0)
+    extras = {**trial.extras, "deep_flexion_corrected": 1.0,
+              "deep_flexion_correction_deg": value - trial.value_deg}
+    return replace(trial, repetitions=reps, used_repetitions=used, value_deg=value,
+                   spread_deg=float(np.ptp(used_peaks)),
+                   uncertainty_deg=_uncertainty(spec, used_peaks, raw, settings), extras=extras)
+
+
+def correct_deep_flexion(trial: TrialResult, seq: PoseSequence, offset: int,
+                         keeper: DF.PeakFrameKeeper, masker: DF.Masker,
+                         settings: AnalysisSettings = DEFAULT_ANALYSIS) -> TrialResult:
+    """The back-anchored deep-flexion correction of one trial (frames ``offset:`` of ``seq``,
+    the video's sequence) from the frames ``keeper`` held during the decode: a few mask calls
+    (``masker``) on its neutral and end-range frames, then :func:`with_deep_flexion`. Trials it
+    does not apply to are returned unchanged."""
+    if not deep_flexion_applies(trial):
+        return trial
+    neutral, windows = flexion_windows(trial, settings)
+    facing = A.facing_sign(seq.image[offset + neutral]) if neutral.size else float("nan")
+    if not np.isfinite(facing):
+        return with_deep_flexion(trial, np.full(len(trial.repetitions), np.nan), settings)
+    corr = DF.kept_corrections(seq.image, keeper, masker, offset + neutral,
+                               [offset + w for w in windows], facing, mirrored=seq.mirrored)
+    return with_deep_flexion(trial, corr, settings)

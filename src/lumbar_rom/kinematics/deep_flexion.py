@@ -1,29 +1,50 @@
-"""Deep forward flexion: trunk lines that hold when the trunk is far from upright (prototype).
+"""Deep forward flexion: the back-anchored correction of the trunk line (side-view flexion).
 
-BlazePose reads a deep forward bend high: its shoulder points slide toward the floor (down the
-hanging arm) as the trunk tips past ~60 deg, so the mid-hip -> mid-shoulder line turns more than
-the joint-centre line (notes/N3-deep-flexion.md has the numbers). The functions here are the
-candidate fixes measured by ``benchmarks/deep_flexion.py``:
+What is wrong. BlazePose reads a deep forward bend high: as the trunk tips past ~60 deg its
+shoulder points slide toward the belly, down the hanging arm (+1.0, +1.4, +2.5, +3.1 cm from
+standing at 60/75/90/110 deg applied on renders; its upper arm shrinks to 0.77-0.91 of its
+standing length while the rig's does not), so the mid-hip -> mid-shoulder line turns more than
+the joint-centre line: +1.6 deg at 60 deg up to +3.5 at 110 (benchmarks/deep_flexion.py).
 
-``upright_crop_refine``
-    run the pose model again (IMAGE mode) on the person's crop rotated so the trunk is upright,
-    then rotate the landmarks back into the frame. Used on a few frames only (neutral, peak).
-``trunk_angle_through``
-    the trunk line as the principal axis through several midpoints (e.g. hips, shoulders, ears),
-    so one drifting landmark pair moves it less.
+The fix chosen (``back_anchored`` / ``window_corrections``, wired through
+:class:`PeakFrameKeeper` and :func:`kept_corrections`). The hip and shoulder joint centres are
+rigid with the skin of the back at their level: bending does not move the shoulder joint away
+from the back of the ribcage or the hip joint away from the back of the pelvis. The back's
+outline in MediaPipe's own person mask does not slide with the landmarks. So each midpoint is
+moved along the trunk's dorsal normal until its distance to the back's edge equals the distance
+it had in the person's own standing frames. Nothing is fitted: no constant, gain or depth curve
+is taken from the renders; the only reference is the clip's own neutral stand, and the geometry
+(distance to the back along the dorsal normal) is the same at every depth, body and camera
+distance. Two bodies and a higher camera were held out while the method was chosen. It needs a
+mask on a few frames only (up to 5 of the neutral and of each repetition's end-range plateau):
+the frames are kept, JPEG-compressed, by :class:`PeakFrameKeeper` during the one decode
+(``pipeline.track_video(frame_hook=...)``), never decoded again.
 
-Pure functions over numpy arrays; image landmarks are ``(T, 33, >=2)`` pixels as in
-:class:`lumbar_rom.pose.sequence.PoseSequence`; angles in degrees.
+Tried and rejected (same benchmark): the model again on the crop rotated upright
+(``upright_crop_refine``: no better, +3.5 overall), a trunk axis through hips, shoulders and
+ears (``trunk_angle_through``: +3.1), and, on the first four clips, the 3D world-landmark trunk
+angle (-2.1 at 2.2 m, +4.0 at 3.2 and 4.5 m) and two landmark-only repairs: each shoulder put
+back up its own upper arm to the arm's standing length (``arm_restored_angle``: over-corrects,
+-4.0 overall, -6.0 at 2.2 m, because the elbow point moves too) and the same with the whole
+shoulder-elbow-wrist chain (-8.4).
+
+Applies to side-view flexion only: on the front-oblique Pose2Sim trial, where "the back" in the
+mask crosses a raised arm, it doubled the error. Pure functions over numpy arrays; image
+landmarks are ``(T, 33, >=2)`` pixels as in :class:`lumbar_rom.pose.sequence.PoseSequence`;
+angles in degrees.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 import cv2
 import numpy as np
 
-from lumbar_rom.kinematics.angles import angle_from_up, trunk_image_angle
+from lumbar_rom.kinematics.angles import angle_from_up, nanmedian, trunk_image_angle, wrap180
+from lumbar_rom.kinematics.cleaned import CleanedPose
+from lumbar_rom.kinematics.cleaning import DEFAULT_CLEANING, CleaningSettings, clean
 from lumbar_rom.pose.estimator import PoseEstimator
 from lumbar_rom.pose.landmarks import Landmark as L
 
@@ -190,3 +211,179 @@ def window_corrections(image: np.ndarray, masks: Sequence[np.ndarray], neutral: 
 
     base = med(neutral)
     return np.array([med(w) - base for w in windows])
+
+
+
+ARMS = ((L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST),
+        (L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST))
+
+
+def arm_restored_shift(image: np.ndarray, neutral: np.ndarray, chain: bool = False
+                       ) -> np.ndarray:
+    """How far each shoulder must move back up its own upper arm to the arm's standing length.
+
+    ``image (T, 33, >=2)`` pixels; ``neutral``: frame indices (into ``T``) of the upright stand.
+    For each side the standing upper-arm length ``l0`` (median |shoulder - elbow| over
+    ``neutral``) is restored wherever the arm reads shorter: the shoulder moves along the
+    elbow -> shoulder direction by ``l0 - |shoulder - elbow|``; where the arm reads as long or
+    longer the shift is zero; NaN where the shoulder or elbow is missing. Returns ``(T, 2, 2)``:
+    per frame the (left, right) shoulder's shift in pixels.
+    """
+    out = np.full((len(image), 2, 2), np.nan)
+    neutral = np.asarray(neutral, dtype=int)
+    for k, (s, e, w) in enumerate(ARMS):
+        d = image[:, s, :2] - image[:, e, :2]
+        length = np.linalg.norm(d, axis=1)
+        total = length + (np.linalg.norm(image[:, e, :2] - image[:, w, :2], axis=1) if chain
+                          else 0.0)
+        l0 = _nanmedian(total[neutral])
+        if not np.isfinite(l0) or l0 <= 0:
+            continue
+        ok = np.isfinite(total) & (length > 0)
+        gap = np.clip(l0 - total[ok], 0.0, None)
+        out[ok, k] = d[ok] * (gap / length[ok])[:, None]
+    return out
+
+
+def arm_restored_angle(image: np.ndarray, neutral: np.ndarray, chain: bool = False
+                       ) -> np.ndarray:
+    """Image trunk angle (as :func:`trunk_image_angle`: vs up, + toward image right) of
+    mid-hip -> mid-shoulder with the mid-shoulder moved by the mean of the seen shoulders'
+    :func:`arm_restored_shift` (no shift where neither arm is seen).
+    ``(T, 33, >=2), neutral (N,) -> (T,)`` degrees."""
+    shift = arm_restored_shift(image, neutral, chain)
+    seen = np.isfinite(shift[:, :, 0])
+    mean = np.where(seen.any(axis=1)[:, None],
+                    np.nansum(np.where(seen[:, :, None], shift, 0.0), axis=1)
+                    / np.maximum(seen.sum(axis=1), 1)[:, None], 0.0)
+    mid_sh = 0.5 * (image[:, L.LEFT_SHOULDER, :2] + image[:, L.RIGHT_SHOULDER, :2]) + mean
+    mid_hip = 0.5 * (image[:, L.LEFT_HIP, :2] + image[:, L.RIGHT_HIP, :2])
+    return angle_from_up(mid_sh - mid_hip)
+
+
+def _nanmedian(x: np.ndarray) -> float:
+    x = np.asarray(x, dtype=float)
+    return float(np.nanmedian(x)) if np.isfinite(x).any() else float("nan")
+
+
+ELBOWS = [L.LEFT_ELBOW, L.RIGHT_ELBOW]
+
+
+def with_cleaned_elbows(kin: CleanedPose, settings: CleaningSettings = DEFAULT_CLEANING
+                        ) -> np.ndarray:
+    """``kin.image`` with the elbows cleaned too (they are not in ``CLEANED_LANDMARKS``): the raw
+    elbows, swapped left/right on the frames whose hips and shoulders were put back
+    (``kin.swapped``), through the same :func:`clean`. ``-> (T, 33, 3)`` pixels."""
+    image = np.array(kin.image, dtype=float)
+    seq = kin.seq
+    if not seq.n_frames:
+        return image
+    elbows = np.array(seq.image[:, ELBOWS], dtype=float)
+    vis = np.array(seq.visibility[:, ELBOWS], dtype=float)
+    sw = np.asarray(kin.swapped, dtype=bool)
+    if sw.size == len(elbows) and sw.any():
+        elbows[sw], vis[sw] = elbows[sw][:, ::-1], vis[sw][:, ::-1]
+    image[:, ELBOWS] = clean(elbows, seq.time_s, vis, settings)
+    return image
+
+
+def arm_length_correction(image: np.ndarray, neutral: np.ndarray, facing: float) -> np.ndarray:
+    """Degrees to add to the sagittal trunk angle (+ forward, as
+    :func:`~lumbar_rom.kinematics.angles.sagittal_trunk_angle`) of each frame so that the
+    shoulder sits at its standing upper-arm length from the elbow (:func:`arm_restored_angle`),
+    relative to the neutral frames (their median correction is zero). ``image (T, 33, >=2)``
+    with shoulders, hips and elbows; ``neutral``: frame indices of the upright stand.
+    ``-> (T,)``; 0 where the elbows are not seen (no correction), NaN where the trunk is not.
+    """
+    delta = wrap180(arm_restored_angle(image, neutral) - trunk_image_angle(image)) * facing
+    return delta - nanmedian(delta[np.asarray(neutral, dtype=int)])
+
+
+class PeakFrameKeeper:
+    """The hook the one decode calls per frame: it keeps (JPEG, long side <= ``max_side``) the
+    frames a deep-flexion correction may need, so the peaks' masks can be read after the
+    analysis without decoding the video again.
+
+    Kept: frames whose trunk (mid-hip -> mid-shoulder, the frame's own landmarks) is within
+    ``upright_max_deg`` of vertical (a neutral stand) or at least ``deep_min_deg`` from it (an
+    end range), at most ``max_frames`` of them (~40 kB each; later frames are dropped once full,
+    and their correction is then not made). ``put(index, rgb, scale, image)``: ``rgb (H, W, 3)``
+    uint8 as decoded, ``scale`` = rgb px per display px, ``image (33, >=2)`` display-px landmarks
+    or None. ``frame(index)`` -> ``(rgb, scale)`` or None.
+    """
+
+    def __init__(self, max_frames: int = 1200, max_side: int = 640,
+                 upright_max_deg: float = 15.0, deep_min_deg: float = 40.0) -> None:
+        self.max_frames, self.max_side = max_frames, max_side
+        self.upright_max_deg, self.deep_min_deg = upright_max_deg, deep_min_deg
+        self._kept: dict[int, tuple[bytes, float]] = {}
+
+    def put(self, index: int, rgb: np.ndarray, scale: float, image: np.ndarray | None) -> None:
+        if image is None or len(self._kept) >= self.max_frames:
+            return
+        a = abs(float(trunk_image_angle(np.asarray(image)[None])[0]))
+        if not np.isfinite(a) or self.upright_max_deg < a < self.deep_min_deg:
+            return
+        f = min(1.0, self.max_side / max(rgb.shape[:2]))
+        small = rgb if f >= 1.0 else cv2.resize(rgb, None, fx=f, fy=f,
+                                                interpolation=cv2.INTER_AREA)
+        ok, buf = cv2.imencode(".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR),
+                               [cv2.IMWRITE_JPEG_QUALITY, 92])
+        if ok:
+            self._kept[int(index)] = (buf.tobytes(), float(scale) * f)
+
+    def frame(self, index: int) -> tuple[np.ndarray, float] | None:
+        got = self._kept.get(int(index))
+        if got is None:
+            return None
+        bgr = cv2.imdecode(np.frombuffer(got[0], np.uint8), cv2.IMREAD_COLOR)
+        if bgr is None:
+            return None
+        return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)), got[1]
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+class Masker(Protocol):
+    def mask(self, rgb: np.ndarray) -> np.ndarray: ...
+
+
+def kept_corrections(image: np.ndarray, keeper: PeakFrameKeeper, masker: Masker,
+                     neutral: np.ndarray, windows: Sequence[np.ndarray], facing: float,
+                     mirrored: bool = False, per_window: int = 5) -> np.ndarray:
+    """:func:`window_corrections` on the frames the ``keeper`` holds.
+
+    ``image (T, 33, >=2)``: the video's raw landmarks (display px, as ``PoseSequence.image``);
+    ``neutral`` and ``windows``: frame indices into ``T``; up to ``per_window`` kept frames of
+    each (evenly spread) get a mask (``masker``: a few model calls per window). ``mirrored``:
+    the landmarks were flipped back, so the kept frames are flipped too. Returns
+    ``(len(windows),)`` degrees to add to each window's excursion; NaN where too few frames
+    were kept or the back was not found.
+    """
+    def pick(idx: np.ndarray) -> list[int]:
+        kept = [int(i) for i in idx if keeper.frame(int(i)) is not None] if len(keeper) else []
+        if len(kept) > per_window:
+            kept = [kept[int(round(j))] for j in np.linspace(0, len(kept) - 1, per_window)]
+        return kept
+
+    groups = [pick(np.asarray(neutral))] + [pick(np.asarray(w)) for w in windows]
+    if not groups[0]:
+        return np.full(len(windows), np.nan)
+    frames, pts, pos, at = [], [], [], 0
+    for g in groups:
+        pos.append(np.arange(at, at + len(g)))
+        at += len(g)
+        for i in g:
+            got = keeper.frame(i)
+            assert got is not None
+            rgb, scale = got
+            if mirrored:
+                rgb = np.ascontiguousarray(rgb[:, ::-1])
+            frames.append(rgb)
+            p = np.array(image[i], dtype=float)
+            p[:, :2] *= scale
+            pts.append(p)
+    masks = [masker.mask(f) for f in frames]
+    out = window_corrections(np.stack(pts), masks, pos[0], pos[1:], facing)
+    return np.array([np.nan if len(p) == 0 else c for p, c in zip(pos[1:], out, strict=True)])
