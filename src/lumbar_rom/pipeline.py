@@ -123,7 +123,8 @@ RECORD_CRF = 16  # the intermediate of the small frames: near-lossless, ultrafas
 TRACK_UNITS = 6  # progress units of one tracked frame (a written frame is 1)
 PROBE_AT = (0.2, 0.5, 0.8)  # where in the video the people are counted (fractions of frames)
 PROBE_SIDE = 256  # long side (px) of the frames people are counted on (cheap; enough to count)
-_PROBE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="people-probe",
+# the people count and the deep-flexion frames' JPEGs: on the spare core, beside inference
+_PROBE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-helper",
                             initializer=pin_to_spare_core)
 MOVER_SPAN = 0.25  # upper-body landmark travel (5th-95th percentile, in trunk lengths) of a
 # person who does a movement; a still bystander measures 0.01-0.05
@@ -758,8 +759,8 @@ def keep_frames(keeper: PeakFrameKeeper | None
     if keeper is None:
         return None
     k = keeper
-    return lambda frame, pose: k.put(frame.index, frame.rgb, frame.scale,
-                                     None if pose is None else pose.image)
+    return lambda frame, pose: k.put_on(_PROBE, frame.index, frame.rgb, frame.scale,
+                                        None if pose is None else pose.image)
 
 
 def deep_flexion(analysis: VideoAnalysis, keeper: PeakFrameKeeper | None,

@@ -37,6 +37,7 @@ angles in degrees.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Executor, Future
 from typing import Protocol
 
 import cv2
@@ -317,13 +318,32 @@ class PeakFrameKeeper:
         self.max_frames, self.max_side = max_frames, max_side
         self.upright_max_deg, self.deep_min_deg = upright_max_deg, deep_min_deg
         self._kept: dict[int, tuple[bytes, float]] = {}
+        self._pending: list[Future[None]] = []
+
+    def wants(self, image: np.ndarray | None) -> bool:
+        """Whether a frame with these landmarks is kept (cheap: the trunk angle and the cap)."""
+        if image is None or len(self._kept) + len(self._pending) >= self.max_frames:
+            return False
+        a = abs(float(trunk_image_angle(np.asarray(image)[None])[0]))
+        return bool(np.isfinite(a) and not self.upright_max_deg < a < self.deep_min_deg)
 
     def put(self, index: int, rgb: np.ndarray, scale: float, image: np.ndarray | None) -> None:
-        if image is None or len(self._kept) >= self.max_frames:
-            return
-        a = abs(float(trunk_image_angle(np.asarray(image)[None])[0]))
-        if not np.isfinite(a) or self.upright_max_deg < a < self.deep_min_deg:
-            return
+        if self.wants(image):
+            self._store(index, rgb, scale)
+
+    def put_on(self, executor: Executor, index: int, rgb: np.ndarray, scale: float,
+               image: np.ndarray | None) -> None:
+        """:meth:`put`, with the JPEG made on ``executor`` (off the inference thread); the
+        frame ``rgb`` must not change afterwards. :meth:`frame` and ``len`` wait for it."""
+        if self.wants(image):
+            self._pending.append(executor.submit(self._store, index, rgb, scale))
+
+    def _wait(self) -> None:
+        pending, self._pending = self._pending, []
+        for done in pending:
+            done.result()
+
+    def _store(self, index: int, rgb: np.ndarray, scale: float) -> None:
         f = min(1.0, self.max_side / max(rgb.shape[:2]))
         small = rgb if f >= 1.0 else cv2.resize(rgb, None, fx=f, fy=f,
                                                 interpolation=cv2.INTER_AREA)
@@ -333,6 +353,7 @@ class PeakFrameKeeper:
             self._kept[int(index)] = (buf.tobytes(), float(scale) * f)
 
     def frame(self, index: int) -> tuple[np.ndarray, float] | None:
+        self._wait()
         got = self._kept.get(int(index))
         if got is None:
             return None
@@ -342,6 +363,7 @@ class PeakFrameKeeper:
         return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)), got[1]
 
     def __len__(self) -> int:
+        self._wait()
         return len(self._kept)
 
 
