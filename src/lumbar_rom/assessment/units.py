@@ -218,8 +218,9 @@ def unit_extras(movement: str, image: np.ndarray, neutral: np.ndarray, peak_idx:
     if movement.startswith("side-bend"):
         if height_cm is None:
             drops = fingertip_drops_px(image[peak_idx], neutral) if peak_idx else np.array([[nan]])
-            best = np.nanmax(drops, axis=1) if np.isfinite(drops).any() else np.array([nan])
-            return {"lateral_fingertip_floor_px": float(np.nanmean(best))}
+            best = np.nanmax(np.where(np.isfinite(drops), drops, -np.inf), axis=1)
+            best = best[np.isfinite(best)]
+            return {"lateral_fingertip_floor_px": float(np.mean(best)) if best.size else nan}
         d, sd = lateral_fingertip_floor(image, neutral, peak_idx, height_cm)
         return {LATERAL: d, f"{LATERAL}_sd": sd, BASMI: basmi_lateral_flexion_score(d),
                 f"{BASMI}_sd": basmi_score_sd(d, sd)}

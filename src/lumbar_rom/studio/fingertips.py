@@ -94,7 +94,8 @@ def fingertip_truth(s: Scenario) -> dict[str, Any]:
 def scenario_from(d: dict[str, Any]) -> Scenario:
     """The :class:`Scenario` a sidecar's ``scenario`` block describes (lists back to tuples)."""
     names = {f.name for f in fields(Scenario)}
-    kw = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items() if k in names}
+    kw: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()
+                          if k in names}
     return Scenario(**kw)
 
 
