@@ -14,6 +14,7 @@ from lumbar_rom.app import charts
 from lumbar_rom.app.widgets import STATUS_ICON, finite, show_gate, sources
 from lumbar_rom.assessment.protocol import movement_spec
 from lumbar_rom.assessment.trial import TrialResult
+from lumbar_rom.assessment.units import unit_rows
 from lumbar_rom.clinical.engine import Assessment
 from lumbar_rom.clinical.summary import DISCLAIMER
 
@@ -32,6 +33,7 @@ def render_assessment(a: Assessment, trials: Mapping[str, TrialResult] | None = 
         _decision(d, (trials or {}).get(d.movement), (videos or {}).get(d.movement))
     for x in a.asymmetries:
         st.info(x.text)
+    _units(trials)
     _muscles(a)
     _plan(a)
     _goals(a)
@@ -74,6 +76,20 @@ def segment_s(t: TrialResult) -> tuple[int, int | None]:
     if not len(times):
         return 0, None
     return max(0, math.floor(float(times[0]))), math.ceil(float(times[-1]))
+
+
+def _units(trials: Mapping[str, TrialResult] | None) -> None:
+    """Clinical units (fingertip-to-floor, lateral fingertip-to-floor, BASMI) with their
+    definitions and smallest real changes; nothing when none was measured (no height)."""
+    rows = unit_rows({m: t.extras for m, t in (trials or {}).items()})
+    if not rows:
+        return
+    st.subheader("Clinical units")
+    for r in rows:
+        st.markdown(f"- **{r.label}**: {r.value:.1f} ± {r.u95:.1f} {r.unit} (95 %) · smallest "
+                    f"real change {r.mdc:g} {r.mdc_unit}")
+        st.caption(r.definition)
+    sources("; ".join(dict.fromkeys(r.source for r in rows)))
 
 
 def _muscles(a: Assessment) -> None:

