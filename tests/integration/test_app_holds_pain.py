@@ -92,3 +92,40 @@ def test_results_page_records_each_motions_pain(app):
     captions = " ".join(c.value for c in app.caption)
     assert "hurt (Low back, centre, Leg); pain stopped it; painful arc" in captions
     assert "did not hurt; stiffness stopped it" in captions
+
+
+def test_guided_test_offers_the_holds_after_the_six_motions(app):
+    screened(app)
+    app.switch_page(PAGE.format("guided")).run()
+    assert not app.exception
+    offer = next(b for b in app.button if b.key == "open_holds")
+    assert offer.label == "Endurance holds (optional)"
+    assert "After the six motions: optional endurance holds" in " ".join(
+        c.value for c in app.caption)
+    offer.click().run()
+    assert not app.exception
+    assert "Endurance holds (optional)" in [h.value for h in app.subheader]
+    hold = app.radio(key="guided_hold_test")
+    assert len(hold.options) == 4 and hold.value == "extensor-hold"
+    body = texts(app)
+    assert "**Position:** Prone, the upper border of the iliac crests" in body
+    assert "**The hold ends when:** The trunk drops below" in body
+    assert app.get("imgs") or app.get("image")  # the placement picture (rendered sample)
+    assert [b for b in app.button if b.label == "Stop the hold"]
+    hold.set_value("side-plank-left").run()
+    assert "Lying on the left side" in texts(app)
+    assert not [b for b in app.button if b.label == "Stop: it hurts"]  # one stream at a time
+    next(b for b in app.button if b.key == "close_holds").click().run()
+    assert [b for b in app.button if b.label == "Stop: it hurts"]
+
+
+def test_a_measured_motion_asks_how_it_felt_on_the_guided_page(app):
+    screened(app)
+    app.session_state["visit"].trials["flexion"] = trial("flexion", 40.0, 3)
+    app.switch_page(PAGE.format("guided")).run()
+    assert not app.exception
+    app.radio(key="tp_flexion_hurt").set_value("yes").run()
+    app.multiselect(key="tp_flexion_where").set_value(["low_back_right"]).run()
+    assert app.session_state["trial_pain_answers"]["flexion"].where == ("low_back_right",)
+    app.switch_page(PAGE.format("results")).run()  # the same answer there
+    assert app.multiselect(key="tp_flexion_where").value == ["low_back_right"]
