@@ -81,6 +81,8 @@ def test_a_live_hold_in_the_guided_test(server, browser_factory, tmp_path):
     page.get_by_role("link", name="Guided webcam test").click()
     page.get_by_role("button", name="Endurance holds (optional)").click(timeout=60_000)
     page.get_by_text("Position:").first.wait_for(timeout=60_000)
+    # the six motions' stream leaves the page as the holds' one arrives: wait for one panel
+    expect(page.locator(WEBRTC_IFRAME)).to_have_count(1, timeout=60_000)
     frame = page.frame_locator(WEBRTC_IFRAME)
     frame.get_by_role("button", name="START").click(timeout=60_000)
     deadline = time.time() + 180

@@ -11,8 +11,10 @@ times the recording so far with the offline rule, :func:`~lumbar_rom.assessment.
 view, or when the person presses Stop (then the time is a lower bound, as for a clip that ends
 while holding). ``help``: the position was not reached within :data:`WAIT_S` of the start;
 ``stalled``: no pictures for ``stall_s`` before the timing (it starts over at the next
-picture); a camera that stops (or a stream that ends) while timing ends the hold there, timed
-as a lower bound.
+picture); a camera that stops (no picture for :data:`TIMING_SILENT_S`, or the stream ends) while
+timing ends the hold there, timed as a lower bound (or starts over when nothing was timed).
+The recording is timed at most once a second (:data:`ANALYSE_EVERY_S`): the script thread
+shares the interpreter with the frame worker.
 
 Time is the frames' own time stamps (as in ``app.live``), so the held seconds do not depend on
 how fast frames are processed. The same rule times uploaded videos, so a live hold and a filmed
@@ -40,6 +42,7 @@ from lumbar_rom.app.live import (
     FRAMING_TIPS,
     MIN_FPS,
     STALL_S,
+    STALLED,
     TOO_SLOW,
     framing_problem,
 )
@@ -50,6 +53,8 @@ from lumbar_rom.pose.sequence import PoseSequence
 
 WAIT_S = 30.0
 MAX_S = 300.0
+ANALYSE_EVERY_S = 1.0  # the recording so far is timed at most once a second (it costs 0.1 s+)
+TIMING_SILENT_S = 10.0  # while timing, a slow model is not a stopped camera (webrtc's 10 s)
 ENDS = ("posture_dropped", "out_of_frame")
 ACTIVE = ("framing", "countdown", "timing")
 
@@ -122,14 +127,22 @@ class GuidedHold:
             if self._snap.phase != "timing":
                 self._check_silent()
                 return
-            stop = self._finish_pending or self._silent()
-            if not stop and self._analysed == len(self._rec):
-                return  # no new frame since the last timing
+            silent = self._silent(TIMING_SILENT_S)
+            stop = self._finish_pending or silent
+            now = self.clock()
+            if not stop and (self._analysed == len(self._rec)
+                             or now - self._analysed_at < ANALYSE_EVERY_S):
+                return  # no new frame, or timed less than a second ago
+            self._analysed_at = now
             times, poses, size = list(self._rec_t), list(self._rec), self._size or (0, 0)
             self._analysed = len(poses)
         result = self._time(times, poses, size)
         with self._lock:
             if self._snap.phase != "timing":  # redo while it was timed
+                return
+            if silent and not math.isfinite(result.held_s):  # nothing timed: start over
+                self._reset()
+                self._set("stalled", STALLED, self._last_t or 0.0)
                 return
             self._update(result, times, stop)
 
@@ -138,8 +151,7 @@ class GuidedHold:
             if self._snap.phase == "timing":
                 self._finish_pending = True
             elif self._snap.phase in ACTIVE:
-                self._set("stalled", "The camera stopped sending pictures; press Start to "
-                          "carry on.", self._last_t or 0.0)
+                self._set("stalled", STALLED, self._last_t or 0.0)
 
     # ---- frames (worker thread) -------------------------------------------------------------
     def process(self, rgb: np.ndarray, t: float | None = None) -> np.ndarray:
@@ -161,6 +173,7 @@ class GuidedHold:
         self._rec_t: list[float] = []
         self._rec: list[FramePose | None] = []
         self._analysed = 0
+        self._analysed_at = -math.inf
         self._finish_pending = False
         self._ok_since = None
 
@@ -176,14 +189,13 @@ class GuidedHold:
         self._shift = (0.0 if last is None else last + 1 / 30) - raw
         return raw + self._shift
 
-    def _silent(self) -> bool:
+    def _silent(self, limit_s: float = STALL_S) -> bool:
         last = self._last_clock
-        return last is not None and self.clock() - last > STALL_S
+        return last is not None and self.clock() - last > limit_s
 
     def _check_silent(self) -> None:
         if self._snap.phase in ("framing", "countdown") and self._silent():
-            self._set("stalled", "The camera stopped sending pictures; press Start to carry on.",
-                      self._last_t or 0.0)
+            self._set("stalled", STALLED, self._last_t or 0.0)
 
     def _observe(self, pose: FramePose | None, t: float, size: tuple[int, int]) -> None:
         if self._last_t is not None and t <= self._last_t:
