@@ -667,7 +667,7 @@ def pain_list(person: PersonOpt) -> None:
     """The pain diary and each session's pain, oldest first, with the pain goal's status."""
     name = _check(clean_name, person)
     store = _open_store()
-    from lumbar_rom.clinical.engine import Profile, is_chronic
+    from lumbar_rom.clinical.engine import is_chronic
     from lumbar_rom.history.progress import pain_points, pain_status
 
     with _store_errors():

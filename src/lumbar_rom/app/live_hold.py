@@ -85,6 +85,9 @@ class GuidedHold:
     """One live endurance hold. ``estimator``: the pose model (the page's camera);
     ``clock``: seconds, only for stall detection."""
 
+    _analysed: int  # frames of the recording timed so far (set in _reset)
+    _analysed_at: float  # clock() of the last timing
+
     def __init__(self, test: str, estimator: PoseEstimator,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.test = test

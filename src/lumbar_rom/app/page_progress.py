@@ -19,9 +19,10 @@ from lumbar_rom.app.navigation import page
 from lumbar_rom.app.state import Visit, account, store, visit
 from lumbar_rom.app.text import file_stem, md
 from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
-from lumbar_rom.history.accounts import AccessError
 from lumbar_rom.clinical.knowledge import knowledge
 from lumbar_rom.errors import LumbarRomError
+from lumbar_rom.history.accounts import AccessError
+from lumbar_rom.history.pain import pain_stall_item
 from lumbar_rom.history.progress import (
     MotionProgress,
     hold_points,
@@ -39,7 +40,6 @@ from lumbar_rom.history.progress import (
     strength_summary,
     strength_text,
 )
-from lumbar_rom.history.pain import pain_stall_item
 
 
 def progress_page() -> None:
