@@ -1,4 +1,5 @@
-"""Upload page: analyse video files (or the bundled samples) of the movements.
+"""Upload page: analyse video files (or the bundled samples) of the movements, or time an
+endurance hold from a video (the movement choice lists the four holds; ``app.holds``).
 
 One progress bar runs over the whole job (every file's tracking, analysis and replay, "n of N"
 for several files) and a Cancel button stops it: clicking it interrupts the run (Streamlit
