@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 
@@ -472,10 +472,12 @@ def history(
         return
     with _store_errors():
         sessions = store.sessions(name)
-        if not sessions:
+        holds, diary = store.holds(name), store.pain_entries(name)
+        if not sessions and not holds and not diary:
             raise LumbarRomError(f"No sessions stored for {name!r}; check the name with "
                                  "`lumbar-rom history`.")
         _print_sessions(sessions)
+        _print_strength_and_pain(store, name, sessions, holds, diary)
         if csv_out:
             _check(atomic_write, csv_out, store.export_csv(name))
             typer.echo(f"CSV -> {csv_out}")
@@ -490,7 +492,10 @@ def _print_people(store: Store) -> None:
         if not people:
             typer.echo("No sessions stored yet.")
         for p in people:
-            typer.echo(f"{p.name}: {len(store.sessions(p.name))} session(s)")
+            extra = [f"{n} {what}" for n, what in ((len(store.holds(p.name)), "hold(s)"),
+                     (len(store.pain_entries(p.name)), "pain-diary entr(ies)")) if n]
+            typer.echo(f"{p.name}: {len(store.sessions(p.name))} session(s)"
+                       + "".join(f", {e}" for e in extra))
 
 
 def _print_sessions(sessions: list[SessionRow]) -> None:
@@ -505,6 +510,48 @@ def _print_sessions(sessions: list[SessionRow]) -> None:
         if prog.status != "no goal":
             typer.echo(f"{m}: {prog.status}" + (" (stalled: see the checklist)" if prog.stalled
                                                  else ""))
+
+
+def _print_strength_and_pain(store: Store, name: str, sessions: list[SessionRow],
+                             holds: list[Any], diary: list[Any]) -> None:
+    """``history --person``: each endurance test against its strength goal, the pain goal's
+    status from the trend (diary and sessions), each motion's latest pain answer, and the
+    stall-checklist items that come from strength and pain."""
+    from lumbar_rom.clinical.engine import Profile, is_chronic
+    from lumbar_rom.history.pain import pain_stall_item
+    from lumbar_rom.history.progress import (
+        hold_points,
+        motion_pain,
+        pain_points,
+        pain_status,
+        strength_lag_item,
+        strength_lags,
+        strength_summary,
+        strength_text,
+    )
+
+    prof = store.profile(name)
+    sex = prof.sex if prof is not None else None
+    for h in holds:
+        held = "not timed" if h.seconds is None else f"{h.seconds:.1f} s"
+        typer.echo(f"hold {h.id}  {h.at:%Y-%m-%d %H:%M}  {h.test}  {held}  ({h.end_reason})")
+    for prog in strength_summary(holds, sex):
+        typer.echo(f"strength: {strength_text(prog)}")
+    for m in sorted({t.movement for s in sessions for t in s.trials}):
+        felt = motion_pain(sessions, m).text()
+        if felt:
+            typer.echo(f"{m}: {felt}")
+    pts = pain_points(sessions, diary)
+    chronic = is_chronic(prof or Profile(), datetime.now())
+    status = pain_status(pts, chronic)[0] if pts else "no pain recorded"
+    typer.echo(f"pain goal ({'chronic' if chronic else 'recent injury'}, {len(diary)} diary "
+               f"entr{'y' if len(diary) == 1 else 'ies'}): {status}"
+               + (f"; latest {pts[-1].nrs}/10 on {pts[-1].when:%Y-%m-%d}" if pts else ""))
+    lags = strength_lags(hold_points(holds), sex)
+    if lags:
+        typer.echo(f"stall checklist: {strength_lag_item(lags)}")
+    if pts and status == "behind":
+        typer.echo(f"stall checklist: {pain_stall_item()}")
 
 
 @app.command()

@@ -11,12 +11,17 @@ from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
 
 
 def guided_page() -> None:
+    from lumbar_rom.app import guided_holds
+    from lumbar_rom.app.pain_inputs import motion_pain_inputs
     from lumbar_rom.app.webcam import live_panel
 
     st.title("Guided webcam test")
     if need_screening():
         return
     v = visit()
+    if guided_holds.is_open():  # issue 14: the optional holds step after the six motions
+        guided_holds.holds_step(v)
+        return
     order = list(MOVEMENTS)
     if "guided_index" not in st.session_state:
         st.session_state["guided_index"] = 0
@@ -38,6 +43,9 @@ def guided_page() -> None:
         c1.image(pic, caption=f"Camera: {spec.view} view", width=220)
     c2.markdown(f"**Camera:** {spec.camera}\n\n**Start:** {spec.start}\n\n**Then:** {spec.cue}")
     live_panel(movement, v)
+    if movement in v.trials:  # issue 14: what the motion felt like (saved with the results)
+        with st.expander("How did it feel?", expanded=True):
+            motion_pain_inputs(movement)
     c1, c2, c3 = st.columns(3)
     if c1.button("Skip this movement") or c3.button("Next movement", type="primary",
                                                      disabled=movement not in v.trials):
@@ -45,3 +53,4 @@ def guided_page() -> None:
         st.rerun()
     if c2.button("See results"):
         st.switch_page(page("results"))
+    guided_holds.holds_offer(len(done), len(order))  # issue 14: optional, after the motions

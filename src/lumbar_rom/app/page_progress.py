@@ -1,9 +1,15 @@
-"""Progress page: each motion against its goal, pain, the stored sessions, export and deletion."""
+"""Progress page: each motion against its goal, strength (the timed endurance holds) against its
+goal, pain (the diary and each session's pain) against its goal, the stall checklist, the stored
+sessions, export and deletion.
+
+The pain diary form is here (an entry 0-10 on any day, without a measurement): the Progress page is
+where the pain goal and its trend are read, so the entry shows up in the trend at once.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import streamlit as st
@@ -13,16 +19,26 @@ from lumbar_rom.app.navigation import page
 from lumbar_rom.app.state import Visit, account, store, visit
 from lumbar_rom.app.text import file_stem, md
 from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
+from lumbar_rom.clinical.knowledge import knowledge
+from lumbar_rom.errors import LumbarRomError
 from lumbar_rom.history.accounts import AccessError
+from lumbar_rom.history.pain import pain_stall_item
 from lumbar_rom.history.progress import (
     MotionProgress,
-    PainPoint,
+    hold_points,
     maintenance_reminders,
+    motion_pain,
     motion_progress,
+    pain_points,
     pain_status,
+    person_checklist,
     points_from_sessions,
     reminders_ics,
-    stall_checklist,
+    strength_lag_item,
+    strength_lags,
+    strength_rule,
+    strength_summary,
+    strength_text,
 )
 
 
@@ -37,10 +53,14 @@ def progress_page() -> None:
 def _listed(s: Any) -> list[str]:
     """Whose history can be chosen: in clinic mode everyone the account may see (a clinician's
     assigned patients, a patient's own person; the store scopes the query); in personal mode
-    the people with a saved session (a person exists once saved)."""
+    the people with a saved session, hold or pain-diary entry, and the person of this visit (so
+    a first pain-diary entry can be made before any measurement)."""
     if account() is not None:
         return [p.name for p in s.people()]
-    return [p.name for p in s.people() if s.sessions(p.name)]
+    names = [p.name for p in s.people()
+             if s.sessions(p.name) or s.holds(p.name) or s.pain_entries(p.name)]
+    me = visit().person
+    return names + [me] if me and me not in names else names
 
 
 def _progress() -> None:
@@ -48,7 +68,7 @@ def _progress() -> None:
     people = _listed(s)
     if not people:
         st.info("No saved sessions yet. After a test, press \"Save to my history\" on the "
-                "Results page.")
+                "Results page. To keep a pain diary, enter your name on the Start page first.")
         return
     person = _choose_person(visit(), people)
     if person is None:
@@ -78,32 +98,47 @@ def _history(s: Any, v: Visit, person: str) -> None:
     st.caption("Compare measurements taken the same way and at the same time of day: range of "
                "motion changes through the day (S19, S20).")
     maint = s.maintenance(person)
+    holds, diary = s.holds(person), s.pain_entries(person)
+    sex = prof.sex if prof else None
+    chronic = service.pain_is_chronic(prof)
+    checklist = person_checklist(sessions, diary, holds, sex, chronic)
+    st.subheader("Range of motion")
+    shown = 0
     for m in MOVEMENTS:
         prog = motion_progress(m, points_from_sessions(sessions, m),
                                injury=prof.injury if prof else None)
         if prog.points:
-            _motion(s, person, prog, sessions, maint.get(m))
-    _pain(sessions, service.pain_is_chronic(prof))
+            shown += 1
+            _motion(s, person, prog, sessions, maint.get(m), checklist)
+    if not shown:
+        st.caption("No motion measured yet.")
+    _strength(holds, sex)
+    _pain(s, person, sessions, diary, chronic)
+    _checklist_extras(sessions, diary, holds, sex, chronic)
     _session_list(v, sessions)
     _confirm_delete(s)
     _exports(s, person)
 
 
 def _motion(s: Any, person: str, prog: MotionProgress, sessions: list,
-            since: datetime | None) -> None:
-    """One motion: its status against the goal, chart, rule; the stall checklist when behind
-    after four weeks; maintenance reminders once reached."""
+            since: datetime | None, checklist: list[str]) -> None:
+    """One motion: its status against the goal, chart, rule, the pain it caused; the stall
+    checklist (with the person's pain and strength items) when behind after four weeks;
+    maintenance reminders once reached."""
     with st.container(border=True):
         st.markdown(f"**{movement_spec(prog.movement).label}**: {prog.status}")
         st.altair_chart(charts.progress_chart(prog), width="stretch")
         st.caption(prog.rule)
+        felt = motion_pain(sessions, prog.movement).text()
+        if felt:
+            st.caption(felt)
         if prog.stalled:
-            _stalled(s, person, prog.movement, sessions)
+            _stalled(s, person, prog.movement, sessions, checklist)
         if prog.status == "reached":
             _reached(s, person, prog, since)
 
 
-def _stalled(s: Any, person: str, m: str, sessions: list) -> None:
+def _stalled(s: Any, person: str, m: str, sessions: list, checklist: list[str]) -> None:
     st.warning("Behind after four weeks. The founding document's checklist:")
     tilt = [(x.started_at, t.result.get("posture", {}).get("pelvic_obliquity_deg"))
             for x in sessions for t in x.trials]
@@ -115,7 +150,7 @@ def _stalled(s: Any, person: str, m: str, sessions: list) -> None:
                    "foot check (S83).")
     with st.form(f"stall_{m}"):
         answers = {item: st.checkbox(item, key=f"stall_{m}_{i}")
-                   for i, item in enumerate(stall_checklist())}
+                   for i, item in enumerate(checklist)}
         if st.form_submit_button("Record my answers"):
             s.record_stall_answers(person, m, answers)
             st.success("Recorded.")
@@ -131,11 +166,78 @@ def _reached(s: Any, person: str, prog: MotionProgress, since: datetime | None) 
                        f"lumbar-rom-{m}-reminders.ics", "text/calendar", key=f"ics_{m}")
 
 
-def _pain(sessions: list, chronic: bool) -> None:
-    pains = [PainPoint(x.started_at, x.pain_before) for x in sessions if x.pain_before is not None]
-    if pains:
-        status, _line = pain_status(pains, chronic)
-        st.markdown(f"**Pain**: {status}")
+def _strength(holds: list, sex: str | None) -> None:
+    """Each endurance test with a stored hold: its status against the strength goal."""
+    st.subheader("Strength (endurance holds)")
+    progs = strength_summary(holds, sex)
+    if not progs:
+        st.caption("No endurance hold timed yet: choose a hold on the Upload page, or do the "
+                   "optional holds after the six motions of the guided test.")
+        return
+    for prog in progs:
+        name = strength_text(prog).split(":")[0]
+        with st.container(border=True):
+            st.markdown(f"**{name}**: {prog.status}")
+            st.caption(strength_text(prog))
+    if sex not in ("female", "male"):
+        st.caption("The norms are given by sex: enter yours on the Start page to get a goal.")
+    st.caption(strength_rule())
+
+
+def _pain(s: Any, person: str, sessions: list, diary: list, chronic: bool) -> None:
+    """The pain goal and trend (the diary and each session's pain), and the diary form."""
+    st.subheader("Pain")
+    pts = pain_points(sessions, diary)
+    kind = "chronic" if chronic else "recent injury"
+    if pts:
+        status, line = pain_status(pts, chronic)
+        st.markdown(f"**Pain**: {status} ({kind})")
+        if line:
+            steps = ", ".join(f"{v:.1f} by {t:%Y-%m-%d}" for t, v in line[1:])
+            st.caption(f"Pain goal (NRS 0-10) from {line[0][1]:g} on {line[0][0]:%Y-%m-%d}: "
+                       f"{steps}. {knowledge().goals.pain_evidence}")
+        st.caption("Pain trend: " + ", ".join(f"{p.nrs} on {p.when:%Y-%m-%d}" for p in pts[-8:])
+                   + f" ({len(diary)} diary entr{'y' if len(diary) == 1 else 'ies'} and the "
+                   "sessions' pain).")
+    else:
+        st.caption("No pain recorded yet.")
+    _diary_form(s, person)
+
+
+def _diary_form(s: Any, person: str) -> None:
+    """A pain-diary entry: 0-10 on any day, no measurement needed."""
+    saved = st.session_state.pop("diary_saved", None)
+    if saved:
+        st.success(saved)
+    with st.form("pain_diary"):
+        st.markdown("**Pain diary**: how bad is your back pain today? (0 = none, 10 = worst "
+                    "imaginable; no measurement needed)")
+        c1, c2 = st.columns(2)
+        nrs = c1.slider("Pain (0-10)", 0, 10, 0, key="diary_nrs")
+        day = c2.date_input("Day", value=date.today(), max_value=date.today(), key="diary_day")
+        note = st.text_input("Note (optional)", key="diary_note")
+        if st.form_submit_button("Add to my pain diary"):
+            when = datetime.combine(day, datetime.now().time() if day == date.today()
+                                    else time(12, 0))
+            try:
+                s.add_pain(person, int(nrs), when=when, note=note.strip())
+            except LumbarRomError as err:
+                st.error(md(err))
+                return
+            st.session_state["diary_saved"] = f"Pain {int(nrs)}/10 recorded for {day:%Y-%m-%d}."
+            st.rerun()  # the trend above is drawn again with the new entry
+
+
+def _checklist_extras(sessions: list, diary: list, holds: list, sex: str | None,
+                      chronic: bool) -> None:
+    """The stall-checklist items that come from strength and pain, shown when they apply (also
+    inside each stalled motion's checklist)."""
+    lags = strength_lags(hold_points(holds), sex)
+    behind = pain_status(pain_points(sessions, diary), chronic)[0] == "behind"
+    if not lags and not behind:
+        return
+    items = ([strength_lag_item(lags)] if lags else []) + ([pain_stall_item()] if behind else [])
+    st.warning("From the stall checklist:\n\n" + "\n".join(f"- {i}" for i in items))
 
 
 def _session_list(v: Visit, sessions: list) -> None:

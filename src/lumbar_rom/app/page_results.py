@@ -9,7 +9,9 @@ import logging
 import streamlit as st
 
 from lumbar_rom.app import charts, service
+from lumbar_rom.app.holds import holds, holds_panel
 from lumbar_rom.app.navigation import need_screening
+from lumbar_rom.app.pain_inputs import measured_answers, trial_pain_panel
 from lumbar_rom.app.render import render_assessment
 from lumbar_rom.app.state import Visit, store, visit
 from lumbar_rom.app.text import md
@@ -46,9 +48,13 @@ def _results() -> None:
     # the pain-after slider (below) is part of the assessment that is shown, saved and downloaded
     a = service.current_assessment(v, pain_after=st.session_state.get("pain_after"))
     if a is None:
-        st.info("No movement measured yet: use the guided test or upload videos.")
+        if not holds():
+            st.info("No movement measured yet: use the guided test or upload videos.")
+        holds_panel(v)  # issue 14: a visit with endurance holds only
         return
     render_assessment(a, v.trials, v.videos)
+    trial_pain_panel(v)  # issue 14: hurt, where, what stopped each motion (saved with it)
+    holds_panel(v)  # issue 14: the visit's endurance holds (saved with their own button)
     st.divider()
     _save_panel(v, a)
     _downloads(v, a)
@@ -64,7 +70,7 @@ def _save_panel(v: Visit, a: Assessment) -> None:
                        help="Off by default: only angles and results are stored.")
     if c3.button("Save to my history", type="primary", disabled=v.saved_session is not None):
         try:
-            service.save(v, a, int(pain_after), notes, keep)
+            service.save(v, a, int(pain_after), notes, keep, trial_pain=measured_answers(v))
         except Exception:  # the database is outside our control: say so, lose nothing
             log.exception("saving the session failed")
             st.error("Your results could not be saved (the details are in the app's log); "

@@ -1,4 +1,5 @@
-"""Upload page: analyse video files (or the bundled samples) of the movements.
+"""Upload page: analyse video files (or the bundled samples) of the movements, or time an
+endurance hold from a video (the movement choice lists the four holds; ``app.holds``).
 
 One progress bar runs over the whole job (every file's tracking, analysis and replay, "n of N"
 for several files) and a Cancel button stops it: clicking it interrupts the run (Streamlit
@@ -17,9 +18,11 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from lumbar_rom.app import service
+from lumbar_rom.app.holds import analyse_hold_upload, hold_label, holds, keep_hold, show_hold
 from lumbar_rom.app.navigation import need_screening, page
 from lumbar_rom.app.state import MAX_UPLOAD_MB, SAMPLES, visit
 from lumbar_rom.app.text import md
+from lumbar_rom.assessment.hold import HOLD_TESTS
 from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
 from lumbar_rom.errors import LumbarRomError
 
@@ -37,10 +40,13 @@ def upload_page() -> None:
              "bends and rotation from the front; stand still for a second first, then do the "
              "movement three times. MP4, MOV or WebM, up to "
              f"{MAX_UPLOAD_MB} MB each.")
-    options = ["auto"] + list(MOVEMENTS)
+    options = ["auto"] + list(MOVEMENTS) + list(HOLD_TESTS)
     movement = st.selectbox("Which movement is in the video?", options,
                             format_func=lambda m: "Detect it for me" if m == "auto"
-                            else movement_spec(m).label)
+                            else hold_label(m) + " (endurance hold)" if m in HOLD_TESTS
+                            else movement_spec(m).label,
+                            help="The endurance holds are timed, not detected: choose the one "
+                            "you filmed.")
     files = st.file_uploader("Videos", type=["mp4", "mov", "webm", "m4v"],
                              accept_multiple_files=True)
     mirrored = st.checkbox("These videos are mirrored (front camera)", key="mirrored",
@@ -54,7 +60,7 @@ def upload_page() -> None:
                   mirrored)
     if sample:
         _run_jobs(_sample_jobs(), False)
-    if visit().trials:
+    if visit().trials or holds():
         st.page_link(page("results"), label="See your results", icon=":material/bar_chart:")
 
 
@@ -109,6 +115,12 @@ def _run_jobs(jobs: list[Job], mirrored: bool) -> None:
             bar.progress(min(1.0, (i + (done / total if total else 0.0)) / n), text=text)
 
         try:
+            if movement in HOLD_TESTS:  # issue 14: a timed endurance hold (app.holds)
+                with path_of() as path:
+                    result = analyse_hold_upload(path, movement, on_progress, mirrored)
+                keep_hold(result)
+                show_hold(result, visit().profile.sex)
+                continue
             with path_of() as path:
                 trials, replay = service.analyse_upload(path, movement, visit().profile.height_cm,
                                                         on_progress, mirrored=mirrored)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +19,7 @@ from lumbar_rom.assessment.protocol import MOVEMENTS
 from lumbar_rom.assessment.trial import TrialResult
 from lumbar_rom.clinical.engine import Assessment, Profile, Screening, assess, is_chronic
 from lumbar_rom.clinical.knowledge import knowledge
+from lumbar_rom.history.pain import TrialPain
 
 
 def analyse_upload(path: Path, movement: str, height_cm: float | None,
@@ -107,18 +108,20 @@ def keep_videos(v: Visit) -> str | None:
     return str(folder)
 
 
-def save(v: Visit, a: Assessment, pain_after: int, notes: str, keep_video: bool = False) -> int:
+def save(v: Visit, a: Assessment, pain_after: int, notes: str, keep_video: bool = False,
+         trial_pain: Mapping[str, TrialPain] | None = None) -> int:
     """Store the assessment ``a`` of this visit; returns the session id (also kept in the visit).
 
-    ``a`` should be :func:`current_assessment` with the same ``pain_after``. Raises whatever the
-    database raises."""
+    ``a`` should be :func:`current_assessment` with the same ``pain_after``; ``trial_pain``:
+    what each measured motion felt like (``app.pain_inputs``). Raises whatever the database
+    raises."""
     from lumbar_rom.pose.model import FULL_MODEL_SHA256
 
     video_path = keep_videos(v) if keep_video else None
     v.saved_session = store().save_session(
         v.person, v.profile, visit_screening(v, pain_after), list(v.trials.values()), a,
         started_at=v.started_at, notes=notes, model_sha256=FULL_MODEL_SHA256,
-        video_path=video_path)
+        video_path=video_path, trial_pain=trial_pain)
     return v.saved_session
 
 

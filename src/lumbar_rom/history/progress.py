@@ -25,6 +25,9 @@ Rules (stated once, shown on the Progress page):
   a test more than ``z_below`` SD under its norm, or a McGill ratio outside its rule.
 - Pain: the pain trend is the pain diary and each session's pain, together, against the pain
   milestones (goals.toml ``[pain]``); "behind" adds "pain not improving" to the stall checklist.
+  Each motion's own pain answers (hurt, where, what stopped it) are summarised beside its goal
+  (:func:`motion_pain`); when pain (not stiffness) stopped the latest measurement, the motion's
+  range goal is said to wait on the pain goal.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from lumbar_rom.assessment.hold import (
 )
 from lumbar_rom.clinical.engine import Assessment
 from lumbar_rom.clinical.knowledge import knowledge
-from lumbar_rom.history.pain import pain_stall_item
+from lumbar_rom.history.pain import TrialPain, pain_stall_item, pain_vocabulary
 
 if TYPE_CHECKING:
     from lumbar_rom.history.models import HoldRow, PainEntry, SessionRow
@@ -367,3 +370,74 @@ def person_checklist(sessions: list[SessionRow], diary: list[PainEntry], holds: 
     improving" when the pain trend (diary + sessions) is behind, "strength lags" when it does."""
     behind = pain_status(pain_points(sessions, diary), chronic)[0] == "behind"
     return stall_checklist(pain_behind=behind, strength_lags=strength_lags(hold_points(holds), sex))
+
+
+# ---- per-motion pain (what each measured motion felt like) ---------------------------------
+
+
+@dataclass(frozen=True)
+class MotionPain:
+    """The pain recorded with one motion over the stored sessions.
+
+    asked : how many stored trials of the motion have a pain answer; hurt : how many hurt;
+    latest : the newest answer (None: never asked); pain_limits : the newest answer says pain
+    (alone or with stiffness) stopped the motion, so its range goal waits on the pain goal."""
+
+    movement: str
+    asked: int
+    hurt: int
+    latest: TrialPain | None
+    latest_at: datetime | None
+
+    @property
+    def pain_limits(self) -> bool:
+        return self.latest is not None and self.latest.limited_by in ("pain", "both")
+
+    def text(self) -> str:
+        """One plain line for the Progress page and the CLI ("" when never asked)."""
+        if self.latest is None or self.latest_at is None:
+            return ""
+        vocab = pain_vocabulary()
+        p = self.latest
+        where = ", ".join(vocab["body_map"][w] for w in p.where) or "no region given"
+        felt = f"hurt ({where})" if p.hurt else "did not hurt"
+        stop = f"; {vocab['limited_by'][p.limited_by].lower()}" if p.limited_by else ""
+        arc = "; painful arc" if p.painful_arc else ""
+        note = ("; pain, not stiffness, stops it: the pain goal comes first"
+                if self.pain_limits else "")
+        return (f"Pain with this motion: hurt in {self.hurt} of {self.asked} measured session(s); "
+                f"latest ({self.latest_at:%Y-%m-%d}): {felt}{stop}{arc}{note}.")
+
+
+def motion_pain(sessions: list[SessionRow], movement: str) -> MotionPain:
+    """The pain answers stored with ``movement``'s trials (``trials.pain``), oldest first."""
+    answers = [(s.started_at, TrialPain.from_dict(t.pain)) for s in sessions for t in s.trials
+               if t.movement == movement and t.pain]
+    answers.sort(key=lambda a: a[0])
+    latest = answers[-1] if answers else (None, None)
+    return MotionPain(movement, len(answers), sum(a.hurt for _, a in answers), latest[1],
+                      latest[0])
+
+
+def strength_summary(rows: list[HoldRow], sex: str | None) -> list[StrengthProgress]:
+    """One :class:`StrengthProgress` per endurance test that has a stored hold (timed or not),
+    in the battery's order."""
+    from lumbar_rom.assessment.hold import HOLD_TESTS
+
+    points = hold_points(rows)
+    return [strength_progress(t, points, sex) for t in HOLD_TESTS
+            if any(p.test == t for p in points)]
+
+
+def strength_text(prog: StrengthProgress) -> str:
+    """One plain line: the test, its latest hold, the goal line today, the norm, the status."""
+    name = endurance_knowledge()["tests"][prog.test]["name"]
+    if not prog.points:
+        return f"{name}: not timed yet (the position was never held): no goal"
+    last = prog.points[-1]
+    line = prog.goal_at(last.when)
+    goal = (f"goal line {line:.0f} s, norm {prog.target:.0f} s" if np.isfinite(line)
+            else "no norm for this sex" if not np.isfinite(prog.target)
+            else f"norm {prog.target:.0f} s")
+    return (f"{name}: latest {last.held_s:.0f} s ± {last.uncertainty_s:.1f} on "
+            f"{last.when:%Y-%m-%d} (first {prog.points[0].held_s:.0f} s; {goal}): {prog.status}")
