@@ -92,7 +92,6 @@ class LiveCamera:
                 # not on the stream's first frame (the estimator keeps its time stamps
                 # increasing across this and the streams that follow)
                 self._est.process(np.zeros((480, 640, 3), np.uint8), 0)
-                _freeze_heap()
 
     def process(self, rgb: np.ndarray, timestamp_ms: int) -> FramePose | None:
         with self._lock:
@@ -161,6 +160,7 @@ def live_panel(movement: str, v: Visit) -> None:
 
     cam = camera()
     cam.open()  # reopened after a stream ended, before the next START
+    _freeze_heap()
     trial = _trial_for(movement, v, cam)
 
     async def callback(frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
