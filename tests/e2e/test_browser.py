@@ -84,9 +84,10 @@ def measure_step(page, movement: str, timeout_s: float = 240.0) -> tuple[float |
     return value, statistics.median(rates) if rates else float("nan")
 
 
-# Not in the default run yet: on this 2-core machine, shared with other work, Chromium's fake
-# camera delivered 1-5 pictures a second through WebRTC and the page rightly said "too slow to
-# measure"; it has not passed three times in a row (issue 12). Run it with `pytest -m live_guided`.
+# Not in the default run yet: on this 2-core machine, shared with other work (load 11-13 on
+# 2026-12-02, after the server's garbage-collection stalls were removed), the app processed 1-6
+# pictures a second and rightly said "too slow to measure"; it has not passed three times in a
+# row (issue 12). Run it with `pytest -m live_guided`.
 @pytest.mark.live_guided
 def test_the_whole_guided_test_all_six_motions(server, e2e_db, browser_factory, busy_core,
                                                tmp_path):
