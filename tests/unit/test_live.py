@@ -390,3 +390,35 @@ def test_the_start_up_workaround_matches_the_installed_streamlit_webrtc():
     state._last_rendered_run_count = 7
     assert clear_orphan_stamp(state, installed) and state._last_rendered_run_count is None
     assert not clear_orphan_stamp(state, "0.80.0")  # untested version: left alone
+
+
+def test_the_picture_sent_back_is_smaller_but_the_measurement_is_not():
+    seq = hold_then(150, make_trial("flexion", [60, 62, 61], "side"))
+    frame = np.zeros((480, 640, 3), np.uint8)
+    results = []
+    for width in (None, 320):
+        clock = Clock()
+        g = GuidedTrial("flexion", Replay(seq), clock=clock, display_width=width)
+        out = g.process(frame, 0.0)
+        assert out.shape == ((480, 640, 3) if width is None else (240, 320, 3))
+        run(g, clock, seq.n_frames + 60)
+        results.append(g.snapshot().result)
+    assert results[0] is not None and results[1] is not None
+    assert results[1].value_deg == pytest.approx(results[0].value_deg, abs=1e-9)
+
+
+def test_the_landmarker_is_warmed_up_when_opened_not_on_the_first_frame():
+    from lumbar_rom.app.webcam import LiveCamera
+
+    calls = []
+
+    class Counting(Replay):
+        def process(self, rgb, ts):
+            calls.append((rgb.shape, ts))
+            return super().process(rgb, ts)
+
+    cam = LiveCamera(lambda: Counting(make_trial("flexion", [], "side")))
+    cam.open()
+    assert calls == [((480, 640, 3), 0)]  # one inference on a blank picture, before START
+    cam.open()
+    assert len(calls) == 1  # already open: not again

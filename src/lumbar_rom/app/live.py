@@ -28,6 +28,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+import cv2
 import numpy as np
 
 from lumbar_rom.assessment.protocol import MovementSpec, movement_spec
@@ -147,8 +148,10 @@ class GuidedTrial:
 
     def __init__(self, movement: MovementSpec | str, estimator: PoseEstimator,
                  height_cm: float | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 display_width: int | None = None) -> None:
         self.spec = movement_spec(movement)
+        self.display_width = display_width
         self.movement = self.spec.id
         self.estimator = estimator
         self.height_cm = height_cm
@@ -237,8 +240,15 @@ class GuidedTrial:
             self._last_frame_clock = self.clock()
             self._observe(pose, t, (w, h))
             label, phase, holding = self._label(), self._snap.phase, self._holding
-        out = draw_pose(rgb, pose.image[:, :2] if pose is not None else None, label,
-                        highlight=phase == "moving" and holding,
+        xy = pose.image[:, :2] if pose is not None else None
+        if self.display_width is not None and w > self.display_width:
+            # the picture sent back is smaller than the one measured: drawing it and encoding
+            # it for the browser costs a quarter (issue 12: the server encodes every frame)
+            k = self.display_width / w
+            rgb = cv2.resize(rgb, (self.display_width, round(h * k)),
+                             interpolation=cv2.INTER_LINEAR)
+            xy = None if xy is None else xy * k
+        out = draw_pose(rgb, xy, label, highlight=phase == "moving" and holding,
                         visibility=pose.visibility if pose is not None else None)
         with self._lock:
             self._snap.latency_ms = (self.clock() - t0) * 1000

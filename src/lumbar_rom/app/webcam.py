@@ -15,6 +15,7 @@ only on https or localhost.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -37,6 +38,10 @@ STREAM_KEY = "webrtc_guided"
 # (tests/unit/test_live.py reads the installed source), pinned in pyproject.toml
 WEBRTC_TESTED = ("0.79.",)
 OK_ICON, BAD_ICON = ":material/check_circle:", ":material/cancel:"
+# the annotated picture sent back to the browser is this wide (the model still gets the camera's
+# 640x480): streamlit-webrtc re-encodes a picture for every camera frame, processed or not, and
+# at full size that encoding alone took a third of a core on a busy 2-core machine (issue 12)
+DISPLAY_WIDTH = 320
 
 
 def _video_estimator() -> PoseEstimator:
@@ -45,6 +50,21 @@ def _video_estimator() -> PoseEstimator:
     # VIDEO mode, synchronous: the callback only ever gets the newest frame, so each result is
     # that frame's own (no stale results, no "no person" repeated for frames never analysed)
     return MediaPipeEstimator(mode="video")
+
+
+_FROZEN = threading.Event()
+
+
+def _freeze_heap() -> None:
+    """Once per server process: move every object alive now (streamlit, mediapipe, the modules)
+    out of the cyclic garbage collector's reach (``gc.freeze``). Measured in issue 12: during a
+    stream the server spent most of its CPU time in full collections walking that heap, with the
+    GIL held, so frames waited 0.4-1.7 s; frozen objects are simply never collected (they live
+    as long as the server anyway)."""
+    if not _FROZEN.is_set():
+        _FROZEN.set()
+        gc.collect()
+        gc.freeze()
 
 
 class LiveCamera:
@@ -68,6 +88,10 @@ class LiveCamera:
             if self._est is None:
                 self._est = self._factory()
                 self.opened += 1
+                # the first inference sets the graph up (1-2 s on a busy machine): done here,
+                # not on the stream's first frame (the estimator keeps its time stamps
+                # increasing across this and the streams that follow)
+                self._est.process(np.zeros((480, 640, 3), np.uint8), 0)
 
     def process(self, rgb: np.ndarray, timestamp_ms: int) -> FramePose | None:
         with self._lock:
@@ -110,7 +134,8 @@ def _trial_for(movement: str, v: Visit, cam: LiveCamera) -> GuidedTrial:
     key = f"live_{movement}"
     trial = st.session_state.get(key)
     if trial is None:
-        trial = GuidedTrial(movement, cam, height_cm=v.profile.height_cm)
+        trial = GuidedTrial(movement, cam, height_cm=v.profile.height_cm,
+                            display_width=DISPLAY_WIDTH)
         st.session_state[key] = trial
     cam.trial = trial
     return trial
@@ -135,17 +160,22 @@ def live_panel(movement: str, v: Visit) -> None:
 
     cam = camera()
     cam.open()  # reopened after a stream ended, before the next START
+    _freeze_heap()
     trial = _trial_for(movement, v, cam)
 
-    def callback(frame: av.VideoFrame) -> av.VideoFrame:
+    async def callback(frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
+        # the frames that arrived while the model was busy: only the newest is processed, the
+        # others are dropped (never queued)
+        frame = frames[-1]
         out = cam.frame(frame.to_ndarray(format="rgb24"), frame.time)
-        return av.VideoFrame.from_ndarray(out, format="rgb24")
+        return [av.VideoFrame.from_ndarray(out, format="rgb24")]
 
     clear_orphan_stamp(st.session_state.get(STREAM_KEY), version("streamlit-webrtc"))
     webrtc_streamer(
         key=STREAM_KEY, mode=WebRtcMode.SENDRECV, rtc_configuration=RTC_CONFIGURATION,
         media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
-        video_frame_callback=callback, on_video_ended=cam.stream_ended, async_processing=True,
+        queued_video_frames_callback=callback, on_video_ended=cam.stream_ended,
+        async_processing=True,
     )
     st.caption("Press START and allow the camera. If the picture stays black, the browser has "
                "blocked the camera: click the camera icon in the address bar and allow it (it "
