@@ -321,6 +321,7 @@ UNSOURCED = [
     (CLINICAL, "endurance.toml", ("rule",), "rule.min_in_position_s"),
     # pain.toml holds only vocabularies (labels): a fact added to it without a source is caught
     (CLINICAL, "pain.toml", ("stall",), "stall.weeks"),
+    (CLINICAL, "units.toml", ("basmi_lateral_flexion",), "basmi_lateral_flexion.slope_cm"),
 ]
 
 

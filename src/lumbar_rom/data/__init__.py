@@ -20,7 +20,7 @@ DATA_FILES: tuple[tuple[str, str], ...] = (
     (__name__, "anthropometry.toml"),
     (__name__, "lumbopelvic_rhythm.toml"),
     *((CLINICAL, f"{n}.toml") for n in ("norms", "error", "muscles", "stretches", "safety",
-                                        "factors", "goals", "endurance", "pain")),
+                                        "factors", "goals", "endurance", "pain", "units")),
 )
 
 # keys that name or describe a thing (no fact to cite)
