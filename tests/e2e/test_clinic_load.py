@@ -20,8 +20,12 @@ from lumbar_rom.history.store import Store
 from tests.e2e.test_clinic_browser import PASSWORD, clinic_server
 from tests.fixtures.browser import CHROMIUM, FLAGS
 
-# Opt-in until it passes on this machine (issue 13): with 10 Chromium contexts on the 2 shared
-# cores, a context stalled for minutes between Continue and Upload. `pytest -m load`.
+# Opt-in until it passes on this machine (issue 13). The stall between Continue and Upload was
+# the test's fixed 20 s wait (fixed: it waits for the run's outcome). What remains is the app's:
+# under concurrency the Upload page fails with "This page cannot be called directly" because
+# navigation.build_pages() keeps ONE set of st.Page objects per process (module-level PAGES) and
+# StreamlitPage.run() flips their _can_be_called flag, so two sessions race on it. Fix: build
+# the pages per session (st.session_state), not per process. `pytest -m load`.
 pytestmark = [pytest.mark.slow, pytest.mark.load]
 ROOT = Path(__file__).resolve().parents[2]
 CLIP = ROOT / "sample_videos" / "extension.mp4"
