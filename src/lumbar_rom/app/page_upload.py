@@ -114,6 +114,11 @@ def _run_jobs(jobs: list[Job], mirrored: bool) -> None:
                 raise Cancelled(CANCELLED)
             bar.progress(min(1.0, (i + (done / total if total else 0.0)) / n), text=text)
 
+        def on_wait(ahead: int, i: int = i, label: str = label) -> None:
+            if st.session_state.get("upload_cancelled"):
+                raise Cancelled(CANCELLED)
+            bar.progress(i / n, text=f"Waiting to analyse {label}: {ahead} ahead of you…")
+
         try:
             if movement in HOLD_TESTS:  # issue 14: a timed endurance hold (app.holds)
                 with path_of() as path:
@@ -123,7 +128,8 @@ def _run_jobs(jobs: list[Job], mirrored: bool) -> None:
                 continue
             with path_of() as path:
                 trials, replay = service.analyse_upload(path, movement, visit().profile.height_cm,
-                                                        on_progress, mirrored=mirrored)
+                                                        on_progress, mirrored=mirrored,
+                                                        on_wait=on_wait)
         except Cancelled as err:
             bar.empty()
             st.info(md(err))

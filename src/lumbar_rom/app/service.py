@@ -6,7 +6,9 @@ draws a widget.
 from __future__ import annotations
 
 import math
+import os
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -22,22 +24,80 @@ from lumbar_rom.clinical.knowledge import knowledge
 from lumbar_rom.history.pain import TrialPain
 
 
+class AnalysisQueue:
+    """At most ``limit`` analyses at once in this server process, first come first served.
+
+    Decision (issue 13): a clinic server has many sessions and few cores; ten analyses started
+    at once each take ten times as long, starve the page reruns of every other session (sign
+    in, Continue) and hold ten decoded clips in memory. So analyses queue here, and a waiting
+    session is told how many are ahead of it. The bound is ``LUMBAR_ROM_MAX_ANALYSES`` or the
+    number of cores."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self._cond = threading.Condition()
+        self._waiting: list[object] = []
+        self._running = 0
+
+    def ahead(self, ticket: object) -> int:
+        """How many analyses run or wait before ``ticket`` (0: it may start)."""
+        i = self._waiting.index(ticket)
+        return i + self._running - self.limit + 1 if self._running >= self.limit else i
+
+    def run(self, job: Callable[[], Any], on_wait: Callable[[int], None] | None = None) -> Any:
+        """``job()`` once a place is free; meanwhile ``on_wait(n_ahead)`` about once a second
+        (it may raise to give up the place in the queue)."""
+        ticket = object()
+        with self._cond:
+            self._waiting.append(ticket)
+            try:
+                while (n := self.ahead(ticket)) > 0:
+                    if on_wait is not None:
+                        on_wait(n)
+                    self._cond.wait(timeout=1.0)
+            finally:
+                self._waiting.remove(ticket)
+                self._cond.notify_all()
+            self._running += 1
+        try:
+            return job()
+        finally:
+            with self._cond:
+                self._running -= 1
+                self._cond.notify_all()
+
+
+ANALYSES = AnalysisQueue(int(os.environ.get("LUMBAR_ROM_MAX_ANALYSES", "0") or 0)
+                         or (os.cpu_count() or 1))
+"""The server's one analysis queue (shared by every session: the module is imported once)."""
+
+
 def analyse_upload(path: Path, movement: str, height_cm: float | None,
                    on_progress: Callable[[int, int], None] | None = None,
-                   mirrored: bool = False) -> tuple[list[TrialResult], bytes]:
+                   mirrored: bool = False,
+                   on_wait: Callable[[int], None] | None = None,
+                   ) -> tuple[list[TrialResult], bytes]:
     """One video file -> (its trials, the annotated replay as MP4 bytes), decoding it once.
 
     ``on_progress(done, total)`` runs over the whole job (tracking, analysis, the replay); it
     may raise :class:`~lumbar_rom.pipeline.Cancelled` to stop. ``mirrored``: the video is a
     mirror image (front camera). Raises :class:`~lumbar_rom.errors.LumbarRomError` (one
-    sentence) for a video that cannot be analysed."""
+    sentence) for a video that cannot be analysed. It waits its turn in :data:`ANALYSES`,
+    calling ``on_wait(n_ahead)`` meanwhile."""
     from lumbar_rom.pipeline import analyze_video
 
-    with tempfile.TemporaryDirectory(prefix="lumbar-rom-upload-") as tmp:
-        result = analyze_video(path, movement, estimator=file_estimator(), height_cm=height_cm,
-                               on_progress=on_progress, out_dir=Path(tmp), mirrored=mirrored)
-        replay = (Path(tmp) / "annotated.mp4").read_bytes()
-    return list(result.trials), replay
+    estimator = file_estimator()
+
+    def job() -> tuple[list[TrialResult], bytes]:
+        with tempfile.TemporaryDirectory(prefix="lumbar-rom-upload-") as tmp:
+            result = analyze_video(path, movement, estimator=estimator, height_cm=height_cm,
+                                   on_progress=on_progress, out_dir=Path(tmp),
+                                   mirrored=mirrored)
+            replay = (Path(tmp) / "annotated.mp4").read_bytes()
+        return list(result.trials), replay
+
+    out: tuple[list[TrialResult], bytes] = ANALYSES.run(job, on_wait)
+    return out
 
 
 def keep_trials(v: Visit, trials: list[TrialResult], replay: bytes) -> None:
