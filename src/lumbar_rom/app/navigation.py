@@ -23,16 +23,22 @@ PAGE_SPECS: tuple[tuple[str, str, str], ...] = (
 are Material Symbols (Streamlit bundles the font), not emoji: Debian's Chromium has no colour
 emoji font and draws those as empty boxes."""
 
-PAGES: dict[str, st.Page] = {}
+_SESSION_KEY = "_lumbar_rom_pages"
 
 
 def build_pages() -> dict[str, st.Page]:
-    """The app's pages by key (built once per process)."""
-    if not PAGES:
-        for key, title, icon in PAGE_SPECS:
-            PAGES[key] = st.Page(PAGE_FILES / f"{key}.py", title=title, icon=icon,
-                                 url_path=key, default=key == "start")
-    return PAGES
+    """The app's pages by key, built once per browser session (kept in its session state).
+
+    Not once per process: Streamlit's ``st.Page`` carries state of the run that calls it (the
+    page returned by ``st.navigation`` may be called once), so one set shared by all sessions
+    breaks when several people use the server at once (measured by the clinic load test:
+    "This page cannot be called directly" on concurrent sessions)."""
+    pages = st.session_state.get(_SESSION_KEY)
+    if pages is None:
+        pages = {key: st.Page(PAGE_FILES / f"{key}.py", title=title, icon=icon, url_path=key,
+                              default=key == "start") for key, title, icon in PAGE_SPECS}
+        st.session_state[_SESSION_KEY] = pages
+    return pages
 
 
 def page(key: str) -> st.Page:
