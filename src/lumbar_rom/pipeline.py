@@ -89,7 +89,7 @@ from lumbar_rom.pose.draw import draw_pose
 from lumbar_rom.pose.estimator import FramePose, MediaPipeEstimator, PoseEstimator
 from lumbar_rom.pose.masks import PersonMasker
 from lumbar_rom.pose.sequence import PoseSequence
-from lumbar_rom.video.malloc import release_large_buffers
+from lumbar_rom.video.malloc import TRIM_EVERY, trim
 from lumbar_rom.video.reader import (
     DecodeReport,
     Frame,
@@ -395,7 +395,6 @@ def track_video(
     NoPersonError : no person found in any frame.
     """
     t_start = time.perf_counter()
-    release_large_buffers()  # memory stays flat over long videos (video/malloc.py)
     info = info if info is not None else probe(path)
     expected = expected_frames(info)
     bar = _Bar(expected, None, Path(path).name if progress else None)
@@ -407,6 +406,8 @@ def track_video(
 
     def on_frame(frame: Frame, pose: FramePose | None) -> None:
         sink.put(frame, pose)
+        if frame.index % TRIM_EVERY == TRIM_EVERY - 1:
+            trim()  # memory stays flat over long videos (video/malloc.py)
         if frame_hook is not None:
             frame_hook(frame, pose)
         if region is None and est is not None:
