@@ -30,65 +30,16 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from lumbar_rom.studio.scenarios import (  # the truth lives beside the renderer (no cycle)
+    TIP_BONE,
+    Scenario,
+    fingertip_truth,
+    stature_m,
+    tip_vertices,
+)
 
-from lumbar_rom.studio.body import Body, load_body
-from lumbar_rom.studio.pose import body_pose, skin
-from lumbar_rom.studio.scenarios import Scenario, movement_pose, profile
-
-TIP_BONE = "finger3-3"  # the middle finger's distal phalanx
-
-
-def tip_vertices(body: Body) -> tuple[int, int]:
-    """The (left, right) middle-fingertip vertex indices of ``body``."""
-    dominant = np.asarray(body.weights.argmax(axis=1)).ravel()
-    out = []
-    for side in ("L", "R"):
-        b = body.bone(f"{TIP_BONE}.{side}")
-        idx = np.flatnonzero(dominant == b)
-        out.append(int(idx[np.argmax(np.linalg.norm(body.vertices[idx] - body.heads[b],
-                                                    axis=1))]))
-    return out[0], out[1]
-
-
-def stature_m(body: Body) -> float:
-    """Standing height: the highest rendered vertex above the floor (y = 0), metres."""
-    return float(body.vertices[np.unique(body.faces.ravel()), 1].max())
-
-
-def _hold_means(x: np.ndarray, fr: np.ndarray, n_reps: int) -> list[float]:
-    return [float(np.median(x[(fr[1] == k) & (fr[0] >= 0.999)])) for k in range(n_reps)]
-
-
-def fingertip_truth(s: Scenario) -> dict[str, Any]:
-    """The fingertip truth of scenario ``s`` (module docstring), JSON-ready."""
-    body = load_body(s.body)
-    left_v, right_v = tip_vertices(body)
-    _, fr = profile(s)
-    left, right = [], []
-    for frac, rep in zip(fr[0], fr[1].astype(int), strict=True):
-        verts, _ = skin(body, body_pose(movement_pose(s, float(frac), int(rep))))
-        left.append(100.0 * float(verts[left_v, 1]))
-        right.append(100.0 * float(verts[right_v, 1]))
-    lc, rc = np.array(left), np.array(right)
-    out: dict[str, Any] = {
-        "stature_cm": round(100.0 * stature_m(body), 2),
-        "definition": "middle fingertip (mesh vertex at the end of finger3-3) height above the "
-                      "floor, cm; lateral: its drop from neutral to the end-range hold on the "
-                      "side bent to; floor: mean over repetitions of the lower tip at the hold",
-        "left_cm": [round(x, 2) for x in left],
-        "right_cm": [round(x, 2) for x in right],
-    }
-    n = len(s.peaks)
-    if s.movement.startswith("side-bend"):
-        tip = lc if s.movement.endswith("left") else rc
-        neutral = float(np.median(tip[fr[1] < 0]))
-        out["lateral_fingertip_floor_cm"] = round(
-            float(np.mean([neutral - h for h in _hold_means(tip, fr, n)])), 2)
-    elif s.movement in ("flexion", "extension"):
-        out["fingertip_to_floor_cm"] = round(
-            float(np.mean(_hold_means(np.minimum(lc, rc), fr, n))), 2)
-    return out
+__all__ = ["TIP_BONE", "add_fingertip_truth", "fingertip_truth", "scenario_from", "stature_m",
+           "tip_vertices"]
 
 
 def scenario_from(d: dict[str, Any]) -> Scenario:

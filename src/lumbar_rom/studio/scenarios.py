@@ -19,11 +19,12 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from lumbar_rom.kinematics.angles import estimated_lumbar_flexion
-from lumbar_rom.studio.body import load_body
+from lumbar_rom.studio.body import Body, load_body
 from lumbar_rom.studio.pose import MovementPose, body_pose, dowel_mesh, landmarks, skin
 from lumbar_rom.studio.render import Camera, Renderer, Scene
 from lumbar_rom.video.writer import VideoWriter
@@ -165,8 +166,6 @@ def render_scenario(s: Scenario, out_dir: Path, backend: str = "auto",
         renderer.close()
     tmp.replace(video)
     rom = rom_truth(s, np.array(sag), np.array(fro), np.array(rot), fr)
-    from lumbar_rom.studio.fingertips import fingertip_truth  # (it imports this module)
-
     data = {
         "sidecar_version": SIDECAR_VERSION,
         "scenario": asdict(s),
@@ -218,3 +217,59 @@ SAMPLES: dict[str, Scenario] = {
 }
 """The clips in ``sample_videos/`` (``python -m lumbar_rom.studio.make_samples``)."""
 
+
+# ---- the clinical units' truth: the middle fingertip (python -m lumbar_rom.studio.fingertips) --
+
+TIP_BONE = "finger3-3"  # the middle finger's distal phalanx
+
+
+def tip_vertices(body: Body) -> tuple[int, int]:
+    """The (left, right) middle-fingertip vertex indices of ``body``."""
+    dominant = np.asarray(body.weights.argmax(axis=1)).ravel()
+    out = []
+    for side in ("L", "R"):
+        b = body.bone(f"{TIP_BONE}.{side}")
+        idx = np.flatnonzero(dominant == b)
+        out.append(int(idx[np.argmax(np.linalg.norm(body.vertices[idx] - body.heads[b],
+                                                    axis=1))]))
+    return out[0], out[1]
+
+
+def stature_m(body: Body) -> float:
+    """Standing height: the highest rendered vertex above the floor (y = 0), metres."""
+    return float(body.vertices[np.unique(body.faces.ravel()), 1].max())
+
+
+def _hold_means(x: np.ndarray, fr: np.ndarray, n_reps: int) -> list[float]:
+    return [float(np.median(x[(fr[1] == k) & (fr[0] >= 0.999)])) for k in range(n_reps)]
+
+
+def fingertip_truth(s: Scenario) -> dict[str, Any]:
+    """The fingertip truth of scenario ``s`` (module docstring), JSON-ready."""
+    body = load_body(s.body)
+    left_v, right_v = tip_vertices(body)
+    _, fr = profile(s)
+    left, right = [], []
+    for frac, rep in zip(fr[0], fr[1].astype(int), strict=True):
+        verts, _ = skin(body, body_pose(movement_pose(s, float(frac), int(rep))))
+        left.append(100.0 * float(verts[left_v, 1]))
+        right.append(100.0 * float(verts[right_v, 1]))
+    lc, rc = np.array(left), np.array(right)
+    out: dict[str, Any] = {
+        "stature_cm": round(100.0 * stature_m(body), 2),
+        "definition": "middle fingertip (mesh vertex at the end of finger3-3) height above the "
+                      "floor, cm; lateral: its drop from neutral to the end-range hold on the "
+                      "side bent to; floor: mean over repetitions of the lower tip at the hold",
+        "left_cm": [round(x, 2) for x in left],
+        "right_cm": [round(x, 2) for x in right],
+    }
+    n = len(s.peaks)
+    if s.movement.startswith("side-bend"):
+        tip = lc if s.movement.endswith("left") else rc
+        neutral = float(np.median(tip[fr[1] < 0]))
+        out["lateral_fingertip_floor_cm"] = round(
+            float(np.mean([neutral - h for h in _hold_means(tip, fr, n)])), 2)
+    elif s.movement in ("flexion", "extension"):
+        out["fingertip_to_floor_cm"] = round(
+            float(np.mean(_hold_means(np.minimum(lc, rc), fr, n))), 2)
+    return out
