@@ -252,8 +252,12 @@ def test_kill_9_mid_batch_then_rerun_completes(tmp_path):
 def test_ray_batch_on_a_local_cluster_resumes_after_kill_9(tmp_path):
     pytest.importorskip("ray")
     db_file = tmp_path / "store.db"
-    n = len(list(SAMPLES.glob("*.mp4")))
-    cmd = [sys.executable, "-m", "lumbar_rom.cli", "batch", str(SAMPLES), "--executor", "ray",
+    clips = tmp_path / "clips"  # the seven movement samples (not the holds in sample_videos/holds)
+    clips.mkdir()
+    for p in SAMPLES.glob("*.mp4"):
+        (clips / p.name).symlink_to(p)
+    n = len(list(clips.glob("*.mp4")))
+    cmd = [sys.executable, "-m", "lumbar_rom.cli", "batch", str(clips), "--executor", "ray",
            "--workers", "2", "-o", str(tmp_path / "out"), "--db", f"sqlite:///{db_file}"]
     done_at_kill, direct, tree, ports = kill_when_one_is_done(cmd, db_file,
                                                                tmp_path / "log1.txt")
