@@ -15,7 +15,7 @@ def test_cancel_stops_the_samples_after_the_current_one(app, monkeypatch):
 
     calls = []
 
-    def fake(path, movement, height_cm, on_progress=None, mirrored=False):
+    def fake(path, movement, height_cm, on_progress=None, mirrored=False, on_wait=None):
         calls.append(path.name)
         on_progress(1, 10)
         st.session_state["upload_cancelled"] = True  # what the Cancel button's click sets
@@ -34,7 +34,7 @@ def test_cancel_stops_the_samples_after_the_current_one(app, monkeypatch):
 def test_several_files_share_one_bar_and_the_mirrored_tick(app, monkeypatch):
     seen = []
 
-    def fake(path, movement, height_cm, on_progress=None, mirrored=False):
+    def fake(path, movement, height_cm, on_progress=None, mirrored=False, on_wait=None):
         seen.append((path.name, mirrored))
         for k in range(1, 5):
             on_progress(k, 4)
