@@ -51,7 +51,7 @@ from lumbar_rom.logs import filter_native_stderr
 from lumbar_rom.pipeline import analyze_sequence, deep_flexion, keep_frames, track_video
 from lumbar_rom.pose.estimator import MediaPipeEstimator
 from lumbar_rom.pose.landmarks import Landmark as L
-from lumbar_rom.pose.model import default_model_path
+from lumbar_rom.pose.masks import PersonMasker
 from lumbar_rom.studio.assets import cache_dir
 from lumbar_rom.studio.body import load_body
 from lumbar_rom.studio.pose import body_pose, global_transforms
@@ -74,31 +74,7 @@ RIG = {"hip": ("upperleg01.L", "upperleg01.R"), "shoulder": ("upperarm01.L", "up
        "elbow": ("lowerarm01.L", "lowerarm01.R")}
 
 
-class MaskModel:
-    """MediaPipe's person mask (IMAGE mode, ``output_segmentation_masks``) for single frames."""
-
-    def __init__(self) -> None:
-        import mediapipe as mp
-        from mediapipe.tasks.python import BaseOptions, vision
-
-        self._mp = mp
-        options = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(default_model_path())),
-            running_mode=vision.RunningMode.IMAGE, num_poses=1, output_segmentation_masks=True)
-        self._lm = vision.PoseLandmarker.create_from_options(options)
-
-    def mask(self, rgb: np.ndarray) -> np.ndarray:
-        """``(H, W, 3)`` uint8 RGB -> ``(H, W)`` float person probability (zeros if none)."""
-        img = self._mp.Image(image_format=self._mp.ImageFormat.SRGB,
-                             data=np.ascontiguousarray(rgb))
-        res = self._lm.detect(img)
-        if not res.segmentation_masks:
-            return np.zeros(rgb.shape[:2], np.float32)
-        return np.asarray(res.segmentation_masks[0].numpy_view(), np.float32).reshape(
-            rgb.shape[:2]).copy()
-
-    def close(self) -> None:
-        self._lm.close()
+MaskModel = PersonMasker  # the product's person mask (pose/masks.py), one model for both
 
 
 def grid() -> list[Scenario]:
