@@ -34,7 +34,7 @@ import numpy as np
 from lumbar_rom.pose.landmarks import LANDMARK_NAMES, N_LANDMARKS
 from lumbar_rom.pose.model import default_model_path, verify_model
 from lumbar_rom.pose.offline import block_telemetry  # sets the proxy variables on import
-from lumbar_rom.video.threads import pin_to_spare_core
+from lumbar_rom.video.threads import float_on_all_cores
 
 logger = logging.getLogger(__name__)
 
@@ -143,9 +143,10 @@ def _close_forgotten() -> None:
         est.close()
 
 
-# one helper thread (on the spare core) creates and closes landmarkers off the job's path
+# one helper thread creates and closes landmarkers off the job's path; it is NOT pinned to the
+# spare core: a landmarker's inference threads inherit its creator's affinity (video/threads.py)
 _HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landmarker-helper",
-                             initializer=pin_to_spare_core)
+                             initializer=float_on_all_cores)
 
 
 def _close_quietly(landmarker: Any) -> None:
