@@ -63,7 +63,5 @@ def float_on_all_cores() -> None:
     setter = getattr(os, "sched_setaffinity", None)
     if getter is None or setter is None:
         return
-    try:
+    with contextlib.suppress(OSError):  # not permitted in some sandboxes: keep the default
         setter(0, getter(os.getpid()))
-    except OSError:  # not permitted in some sandboxes: keep the default placement
-        pass
