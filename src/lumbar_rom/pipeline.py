@@ -2,26 +2,26 @@
 
 One decode of the source per job
 --------------------------------
-:func:`analyze_video` decodes the source video once. The annotated video's labels (the movement's
-excursion from neutral, the end-range frames in green) are only known after the analysis, so the
-tracking pass records the frames it already decoded, *fitted to the annotated size* (720 px long
-side), to a temporary H.264 intermediate (ultrafast, CRF 16, on the writer thread, overlapping with
-inference); after the analysis one cheap pass decodes that small intermediate, draws skeleton,
-label and highlight once and encodes ``annotated.mp4``. Measured on the 1080x1920 balancing clip
-(CPU time per frame, busy 2-core machine): the drawing pass costs 6.7 ms (decode of the small
-intermediate 2.0, drawing 1.5, H.264 3.6; the three overlap on two threads plus this one),
-against 19 ms for decoding the source a second time as before. The intermediate is about 8 KB a
-frame on disk; memory stays flat (frames only pass through bounded queues). Keeping the
-small frames in memory instead was rejected: 18,000 frames of a 10-minute clip are 15 GB.
+:func:`analyze_video` decodes the source video once, and ``annotated.mp4`` (skeleton and trunk
+line, fitted to 720 px long side) is drawn and encoded during that same pass, on the writer
+thread on the spare core, overlapping with inference. What is only known after the analysis (the
+movement's excursion from neutral, the end-range frames) goes into ``annotated.vtt``, a WebVTT
+caption track beside it, which the app shows on the replay
+(:mod:`lumbar_rom.report.captions`). Measured on a quiet 2-core machine
+(``benchmarks/throughput.py``): the earlier route, which recorded small frames while tracking
+and drew the labels into the picture in a second pass after the analysis, cost 4-6 ms a frame
+on top (15-20 % of pure inference). With several people in view the chosen person was tracked
+again, so the replay is drawn again from the source (:func:`render_annotated`).
 
 Progress
 --------
 One ``on_progress(done, total)`` over the whole job, in work units: each decoded-and-tracked frame
-counts :data:`TRACK_UNITS`, the analysis ``n_frames // 2`` and each written frame 1 (their measured
-cost ratio), so the bar moves at a steady pace and the last call is ``done == total``. The
-analysis runs on a worker thread while the caller's thread reports a heartbeat every 0.5 s (it
-can take several seconds on long videos: the Hampel filter of the cleaning stage), so the
-callback is never silent for more than about a second and a Cancel raised in it stops the job.
+counts :data:`TRACK_UNITS`, the analysis ``n_frames // 2`` and each frame of a second drawing pass
+(several people only) 1 (their measured cost ratio), so the bar moves at a steady pace and the
+last call is ``done == total``. The analysis runs on a worker thread while the caller's thread
+reports a heartbeat every 0.5 s (it can take several seconds on long videos: the Hampel filter
+of the cleaning stage), so the callback is never silent for more than about a second and a
+Cancel raised in it stops the job.
 
 Several people
 --------------
@@ -54,7 +54,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import tempfile
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -89,6 +89,7 @@ from lumbar_rom.pose.draw import draw_pose
 from lumbar_rom.pose.estimator import FramePose, MediaPipeEstimator, PoseEstimator
 from lumbar_rom.pose.masks import PersonMasker
 from lumbar_rom.pose.sequence import PoseSequence
+from lumbar_rom.report.captions import excursion_label, near_peaks, webvtt, with_peaks
 from lumbar_rom.video.malloc import TRIM_EVERY, trim
 from lumbar_rom.video.reader import (
     DecodeReport,
@@ -119,8 +120,7 @@ logger = logging.getLogger(__name__)
 # left as is; 4K phone clips are scaled down (a 4K RGB copy alone costs more than inference).
 DEFAULT_MAX_SIDE = 1920
 DEFAULT_ANNOTATE_SIDE = 720  # annotated video size cap (long side, px)
-RECORD_CRF = 16  # the intermediate of the small frames: near-lossless, ultrafast
-TRACK_UNITS = 6  # progress units of one tracked frame (a written frame is 1)
+TRACK_UNITS = 6  # progress units of one tracked frame (a frame drawn again is 1)
 PROBE_AT = (0.2, 0.5, 0.8)  # where in the video the people are counted (fractions of frames)
 PROBE_SIDE = 256  # long side (px) of the frames people are counted on (cheap; enough to count)
 # the people count and the deep-flexion frames' JPEGs: on the spare core, beside inference
@@ -212,12 +212,13 @@ class _Bar:
 
 
 class _FrameSink:
-    """Where the tracking pass sends its frames: nowhere, the annotated video (skeleton and raw
-    trunk angle drawn), or the small-frame intermediate (fitted, not drawn)."""
+    """Where the tracking pass sends its frames: nowhere, or the annotated video (skeleton and
+    trunk line drawn, with ``raw_label`` the raw trunk angle, else only "No person found" on the
+    frames without one), drawn and encoded on the writer's thread."""
 
-    def __init__(self, out: str | Path | None, draw: bool, info: VideoInfo, max_side: int,
+    def __init__(self, out: str | Path | None, raw_label: bool, info: VideoInfo, max_side: int,
                  mirrored: bool) -> None:
-        self.out, self.draw, self.info, self.max_side = out, draw, info, max_side
+        self.out, self.raw_label, self.info, self.max_side = out, raw_label, info, max_side
         self.mirrored = mirrored
         self.writer: VideoWriter | None = None
 
@@ -226,17 +227,14 @@ class _FrameSink:
             return
         if self.writer is None:
             aw, ah = _fit((frame.rgb.shape[1], frame.rgb.shape[0]), self.max_side)
-            self.writer = VideoWriter(self.out, aw, ah, fps=self.info.fps,
-                                      crf=26 if self.draw else RECORD_CRF)
+            self.writer = VideoWriter(self.out, aw, ah, fps=self.info.fps, crf=26)
         w, h = self.writer.width, self.writer.height
-        if not self.draw:
-            self.writer.write(frame.rgb, frame.time_s, lambda rgb: fit_to(rgb, w, h))
-            return
         if pose is not None and self.mirrored:
             pose = pose.flipped(self.info.width)
         xy = None if pose is None else pose.image[:, :2] * (w / self.info.width)
+        label = trunk_label(pose) if self.raw_label or pose is None else None
         self.writer.write(frame.rgb, frame.time_s, frame_drawer(
-            xy, None if pose is None else pose.visibility, trunk_label(pose), False, w, h,
+            xy, None if pose is None else pose.visibility, label, False, w, h,
             flip=self.mirrored))
 
     def close(self) -> None:
@@ -358,7 +356,7 @@ def track_video(
     progress: bool = False,
     on_progress: ProgressFn | None = None,
     timing: Timing | None = None,
-    record_to: str | Path | None = None,
+    raw_label: bool = True,
     mirrored: bool = False,
     info: VideoInfo | None = None,
     region: tuple[float, float] | None = None,
@@ -371,9 +369,9 @@ def track_video(
     estimator : a :class:`PoseEstimator` (kept open); default: a MediaPipe VIDEO-mode landmarker
         on ``model_path`` (opened and closed here).
     max_side : scale frames down to this long side before inference (None: never).
-    annotate_to : also write an annotated H.264 MP4 (skeleton, trunk line, live trunk angle).
-    record_to : instead, record the frames fitted to ``annotate_max_side`` (not drawn) to this
-        MP4, for :func:`render_annotated` after the analysis.
+    annotate_to : also write an annotated H.264 MP4 (skeleton, trunk line and, with
+        ``raw_label``, the raw trunk angle; without it only "No person found" where nobody was
+        found: :func:`analyze_video` puts the excursion from neutral in captions instead).
     progress : show a progress bar on stderr.
     on_progress : callback ``(frames_done, frames_expected)`` after each frame.
     mirrored : the video is a mirror image (front cameras): landmarks are flipped back (x and
@@ -398,8 +396,7 @@ def track_video(
     info = info if info is not None else probe(path)
     expected = expected_frames(info)
     bar = _Bar(expected, None, Path(path).name if progress else None)
-    sink = _FrameSink(annotate_to if annotate_to is not None else record_to,
-                      annotate_to is not None, info, annotate_max_side, mirrored)
+    sink = _FrameSink(annotate_to, raw_label, info, annotate_max_side, mirrored)
     report = DecodeReport()
     crowd = _PeopleProbe(expected)
     est: PoseEstimator | None = None
@@ -533,13 +530,10 @@ def _side(movement: str) -> str | None:
 
 
 def excursion_labels(table: dict[str, list], mirrored: bool = False) -> list[str]:
-    """Analysis-pass labels, one per frame of :func:`angle_table`: the movement's short name and
-    its excursion from neutral ("" outside the trials); side-specific names are the person's
-    side, and with ``mirrored`` the label says the mirror image was flipped back."""
-    tail = " (mirror flipped)" if mirrored else ""
-    return [f"{movement_spec(mv).label.split(' (')[0]}: {ex:.0f} deg"
-            + (tail if _side(mv) else "")
-            if mv and np.isfinite(ex) else "" for mv, ex in
+    """Caption texts, one per frame of :func:`angle_table`: the movement's short name and its
+    excursion from neutral ("" outside the trials; :func:`~lumbar_rom.report.captions.
+    excursion_label`)."""
+    return [excursion_label(mv, ex, mirrored) for mv, ex in
             zip(table["movement"], table["excursion_deg"], strict=True)]
 
 
@@ -708,9 +702,8 @@ def analyze_video(path: str | Path, movement: MovementSpec | str = "auto", *,
     info = probe(path)
     n = expected_frames(info)
     writes = out_dir is not None
-    bar = _Bar(n * TRACK_UNITS + n // 2 + (n if writes else 0), on_progress,
-               Path(path).name if progress else None)
-    left = n // 2 + (n if writes else 0)  # units after tracking
+    bar = _Bar(n * TRACK_UNITS + n // 2, on_progress, Path(path).name if progress else None)
+    left = n // 2  # units after tracking
 
     def tracked(done: int, expected: int) -> None:
         bar.add(TRACK_UNITS, (expected - done) * TRACK_UNITS + left)
@@ -718,17 +711,24 @@ def analyze_video(path: str | Path, movement: MovementSpec | str = "auto", *,
     def retracked(done: int, expected: int) -> None:
         bar.add(TRACK_UNITS)
 
+    drawn: Path | None = None  # the replay drawn while tracking, if it shows the person measured
+    made: Path | None = None  # the file it went to (removed if the job fails)
     try:
-        with tempfile.TemporaryDirectory(prefix="lumbar-rom-") as tmp, \
-                _estimator_for(estimator, model_path, fresh=False) as est:  # track_video resets
-            record = Path(tmp) / "frames.mp4" if writes else None
+        with _estimator_for(estimator, model_path, fresh=False) as est:  # track_video resets
+            # drawn while tracking, straight into out_dir (VideoWriter renames it into place on
+            # success; removed below if the job fails later, so nothing partial is left)
+            if out_dir is not None:
+                Path(out_dir).mkdir(parents=True, exist_ok=True)
+                drawn = made = Path(out_dir) / "annotated.mp4"
             keeper = PeakFrameKeeper() if spec is None or spec.id == "flexion" else None
-            seq = track_video(path, estimator=est, on_progress=tracked, record_to=record,
-                              mirrored=mirrored, info=info, frame_hook=keep_frames(keeper))
+            seq = track_video(path, estimator=est, on_progress=tracked, annotate_to=drawn,
+                              raw_label=False, mirrored=mirrored, info=info,
+                              frame_hook=keep_frames(keeper))
             if seq.crowd:
                 bar.total += len(seq.crowd) * seq.n_frames * TRACK_UNITS
                 seq = choose_person(path, seq, est, info=info, mirrored=mirrored,
                                     on_progress=retracked)
+                drawn = None  # the replay shows the person chosen: drawn again (write_outputs)
             share = seq.n_frames // 2  # the analysis' units; heartbeats use up to 7/8 of them
             used = [0]
 
@@ -740,10 +740,15 @@ def analyze_video(path: str | Path, movement: MovementSpec | str = "auto", *,
             analysis = _with_heartbeat(lambda: analyze_sequence(
                 seq, spec or "auto", height_cm=height_cm, settings=settings), beat)
             analysis = deep_flexion(analysis, keeper, model_path, settings)
-            bar.add(share - used[0], seq.n_frames if writes else 0)
+            redraw = writes and drawn is None
+            bar.add(share - used[0], seq.n_frames if redraw else 0)
             if out_dir is not None:
-                write_outputs(analysis, path, Path(out_dir), frames=record,
+                write_outputs(analysis, path, Path(out_dir), annotated=drawn,
                               on_frame=lambda: bar.add(1))
+    except BaseException:
+        if made is not None:
+            made.unlink(missing_ok=True)
+        raise
     finally:
         bar.close()
     if bar.done < bar.total:
@@ -804,11 +809,12 @@ def _with_heartbeat(work: Callable[[], VideoAnalysis], beat: Callable[[], None],
 
 
 def write_outputs(analysis: VideoAnalysis, video: str | Path, out_dir: Path, *,
-                  frames: Path | None = None, on_frame: Callable[[], None] | None = None
+                  annotated: Path | None = None, on_frame: Callable[[], None] | None = None
                   ) -> dict[str, Path]:
-    """Write result.json, angles.csv and annotated.mp4 for an analysed video. ``frames``: the
-    small-frame intermediate recorded while tracking (else ``video`` is decoded again);
-    ``on_frame`` is called after each annotated frame."""
+    """Write result.json, angles.csv, annotated.mp4 and its captions annotated.vtt for an
+    analysed video. ``annotated``: the replay drawn while tracking (moved into ``out_dir``);
+    without it ``video`` is decoded and drawn again (:func:`render_annotated`), calling
+    ``on_frame`` after each frame."""
     out_dir.mkdir(parents=True, exist_ok=True)
     seq = analysis.seq
     result = {
@@ -824,7 +830,7 @@ def write_outputs(analysis: VideoAnalysis, video: str | Path, out_dir: Path, *,
                    zip(analysis.trials, analysis.offsets, strict=True)],
     }
     paths = {"result": out_dir / "result.json", "angles": out_dir / "angles.csv",
-             "video": out_dir / "annotated.mp4"}
+             "video": out_dir / "annotated.mp4", "captions": out_dir / "annotated.vtt"}
     paths["result"].write_text(json.dumps(result, indent=2, allow_nan=False))
     table = angle_table(analysis)
     with paths["angles"].open("w", newline="") as fh:
@@ -833,8 +839,15 @@ def write_outputs(analysis: VideoAnalysis, video: str | Path, out_dir: Path, *,
         for row in zip(*table.values(), strict=True):
             writer.writerow(["" if (isinstance(v, float) and not np.isfinite(v)) else
                              (f"{v:.3f}" if isinstance(v, float) else v) for v in row])
-    render_annotated(frames if frames is not None else video, analysis, paths["video"],
-                     table=table, on_frame=on_frame)
+    times = np.asarray(table["time_s"], dtype=float)
+    peak_times = times[np.asarray(table["peak"], bool)]
+    paths["captions"].write_text(webvtt(times, with_peaks(
+        excursion_labels(table, seq.mirrored), near_peaks(times, peak_times.tolist()))))
+    if annotated is not None:
+        if Path(annotated) != paths["video"]:
+            shutil.move(annotated, paths["video"])
+    else:
+        render_annotated(video, analysis, paths["video"], on_frame=on_frame)
     return paths
 
 
@@ -872,19 +885,14 @@ def angle_table(analysis: VideoAnalysis) -> dict[str, list]:
 
 def render_annotated(video: str | Path, analysis: VideoAnalysis, out: Path,
                      max_side: int = DEFAULT_ANNOTATE_SIDE,
-                     table: dict[str, list] | None = None,
                      on_frame: Callable[[], None] | None = None) -> Path:
-    """The drawing pass (no inference) over ``video`` (the source, or the small-frame
-    intermediate of :func:`track_video`'s ``record_to``): skeleton, trunk line, the movement's
-    live excursion from neutral, and the trunk line in green on the repetitions' end-range
-    frames. ``table``: the analysis' :func:`angle_table` when already computed. Three stages
-    overlap: decoding (a helper thread), drawing (this thread) and encoding (the writer's
-    thread), none pinned: no inference runs alongside."""
+    """A second drawing pass (no inference) over the source ``video``, for when the replay drawn
+    while tracking shows someone else (several people in view: the person chosen was tracked
+    again): the skeleton and trunk line of ``analysis.seq``, drawn as the tracking pass draws
+    them ("No person found" where nobody was). Three stages overlap: decoding (a helper thread),
+    drawing (this thread) and encoding (the writer's thread), none pinned: no inference runs
+    alongside."""
     seq = analysis.seq
-    table = angle_table(analysis) if table is None else table
-    labels = excursion_labels(table, seq.mirrored)
-    peaks = np.array(table["peak"], bool)
-    near_peak = np.convolve(peaks, np.ones(7), mode="same") > 0  # show the mark ~0.1-0.2 s
     w, h = _fit(seq.frame_size, max_side)
     k = w / seq.frame_size[0]
     detected = seq.detected
@@ -893,7 +901,8 @@ def render_annotated(video: str | Path, analysis: VideoAnalysis, out: Path,
             if i >= seq.n_frames:
                 break
             xy = seq.image[i, :, :2] * k if detected[i] else None
-            writer.write(frame_drawer(xy, seq.visibility[i], labels[i], bool(near_peak[i]), w, h,
+            label = None if detected[i] else trunk_label(None)
+            writer.write(frame_drawer(xy, seq.visibility[i], label, False, w, h,
                                       flip=seq.mirrored)(frame.rgb), frame.time_s)
             if on_frame is not None:
                 on_frame()

@@ -17,6 +17,7 @@ from lumbar_rom.assessment.trial import TrialResult
 from lumbar_rom.assessment.units import unit_rows
 from lumbar_rom.clinical.engine import Assessment
 from lumbar_rom.clinical.summary import DISCLAIMER
+from lumbar_rom.report.captions import trial_captions
 
 
 def render_assessment(a: Assessment, trials: Mapping[str, TrialResult] | None = None,
@@ -65,7 +66,9 @@ def _trial(t: TrialResult, video: bytes | None) -> None:
         curve.altair_chart(charts.angle_curve(t), width="stretch")
     if clip is not None and video is not None:
         start, end = segment_s(t)
-        clip.video(video, format="video/mp4", start_time=start, end_time=end)
+        # the excursion from neutral is a caption track (report/captions.py), not drawn in
+        clip.video(video, format="video/mp4", start_time=start, end_time=end,
+                   subtitles=trial_captions(t) or None)
 
 
 def segment_s(t: TrialResult) -> tuple[int, int | None]:
