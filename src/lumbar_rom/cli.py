@@ -280,7 +280,8 @@ def analyze(
                                    "output folder.")) from None
     for trial in result.trials:
         _print_trial(trial)
-    typer.echo(f"results -> {out / 'result.json'}, {out / 'angles.csv'}, {out / 'annotated.mp4'}")
+    typer.echo(f"results -> {out / 'result.json'}, {out / 'angles.csv'}, {out / 'annotated.mp4'} "
+               f"(captions: {out / 'annotated.vtt'})")
 
 
 def _analyze_hold(video: Path, test: str, out: Path, sex: str | None, person: str | None,
