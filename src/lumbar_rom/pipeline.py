@@ -269,13 +269,17 @@ class _PeopleProbe:
 
         self._pending.append((k * frame.scale, _PROBE.submit(count)))
 
-    def result(self) -> tuple[float, ...]:
-        """The hips' x of everyone in the most crowded probed frame (one entry: one person)."""
+    def result(self, est: PoseEstimator | None = None) -> tuple[float, ...]:
+        """The hips' x of everyone in the most crowded probed frame (one entry: one person);
+        then ``est``'s people landmarker is released (its ``release_people``, when it has one)."""
         xs: tuple[float, ...] = ()
         for scale, done in self._pending:
             found = done.result()
             if len(found) > max(1, len(xs)):
                 xs = tuple(sorted(float(np.mean(p.image[[23, 24], 0])) / scale for p in found))
+        release = getattr(est, "release_people", None)
+        if self._pending and release is not None:
+            release()
         return xs
 
 
@@ -422,7 +426,7 @@ def track_video(
         sink.close()
     seq = PoseSequence.from_frames(times, poses, (info.width, info.height), str(path),
                                    damaged_from_s=report.damaged_from_s)
-    xs = crowd.result()
+    xs = crowd.result(est)
     seq = _leave_out_shots(replace(seq, crowd=xs if len(xs) > 1 else ()), cuts)
     if mirrored:
         seq = seq.flipped()
