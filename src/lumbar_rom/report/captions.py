@@ -45,7 +45,7 @@ def near_peaks(time_s: np.ndarray, peak_s: Sequence[float]) -> np.ndarray:
     t = np.asarray(time_s, dtype=float)
     out = np.zeros(len(t), bool)
     for p in peak_s:
-        out |= np.abs(t - p) <= NEAR_PEAK_S
+        out |= np.abs(t - p) <= NEAR_PEAK_S + 1e-6  # frame times are not exact decimals
     return out
 
 
