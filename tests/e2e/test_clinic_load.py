@@ -32,8 +32,9 @@ T = int(os.environ.get("LUMBAR_ROM_LOAD_TIMEOUT_MS", "300000"))
 """ms: a bound on every wait (2 cores, 10 analyses at once)."""
 
 
-def server_pids() -> list[int]:
-    """This test process's ``streamlit run`` children (from /proc)."""
+def server_pids(port: str) -> list[int]:
+    """This test process's ``streamlit run`` children serving ``port`` (from /proc): in the full
+    suite, other tests' servers (session fixtures) are children too."""
     me, out = os.getpid(), []
     for d in Path("/proc").iterdir():
         if not d.name.isdigit():
@@ -43,7 +44,7 @@ def server_pids() -> list[int]:
             cmd = (d / "cmdline").read_bytes()
         except OSError:
             continue
-        if int(stat[1]) == me and b"streamlit" in cmd:
+        if int(stat[1]) == me and b"streamlit" in cmd and port.encode() in cmd.split(b"\0"):
             out.append(int(d.name))
     return out
 
@@ -151,7 +152,7 @@ def test_ten_patients_at_once_see_only_their_own_data(tmp_path):
     for i in range(USERS):
         add_account(store, f"p{i}", PASSWORD, "patient", person=f"Patient {i:02d}")
     with clinic_server(url) as server:
-        (pid,) = server_pids()
+        (pid,) = server_pids(server.rstrip("/").rsplit(":", 1)[1])
         before = rss_mb(pid)
         t0 = time.perf_counter()
         results = asyncio.run(run_all(server))
