@@ -162,10 +162,11 @@ def report(name: str, m: dict[str, float]) -> None:
         print(f"| {label} | {m[key]:.1f} | {m[key] / pure:.2f} |")
 
 
-def long_run(minutes: float, est: object) -> None:
+def long_run(minutes: float) -> None:
     import subprocess
 
     from lumbar_rom.pipeline import analyze_video
+    from lumbar_rom.pose.estimator import MediaPipeEstimator
 
     # generated in another process, so its frames do not count in this one's memory
     subprocess.run([sys.executable, __file__, "--make-clip", str(minutes * 60)], check=True)
@@ -180,12 +181,13 @@ def long_run(minutes: float, est: object) -> None:
 
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        a = analyze_video(clip, "auto", estimator=est, out_dir=Path(tmp),  # type: ignore[arg-type]
-                          on_progress=on_progress)
+        # as `lumbar-rom analyze` runs it: its own one-video estimator (no spare landmarker)
+        a = analyze_video(clip, "auto", out_dir=Path(tmp), on_progress=on_progress)
     wall = time.perf_counter() - t0
     seen[1.0] = rss_mb()
     peak = peak_rss_mb()
-    pure = pure_inference_ms(clip, est, 1920, 600)
+    with MediaPipeEstimator(mode="video") as est:
+        pure = pure_inference_ms(clip, est, 1920, 600)
     n = a.seq.n_frames
     print(f"\nlong clip {clip.name}: {n} frames, analyze {wall:.0f} s "
           f"({wall / n * 1000:.1f} ms/frame, x{wall / n * 1000 / pure:.2f} pure inference on its "
@@ -220,16 +222,17 @@ def main() -> None:
     from lumbar_rom.video.reader import probe
 
     filter_native_stderr()
+    if args.long_minutes:  # first, so that no other landmarker is in this process' memory
+        print(f"load average {os.getloadavg()[0]:.1f}")
+        long_run(args.long_minutes)
+        if args.long_only:
+            return
     t0 = time.perf_counter()
     est = MediaPipeEstimator(mode="video")
     load_s = time.perf_counter() - t0
     print(f"model load {load_s * 1000:.0f} ms; helper threads pinned: {not args.no_pin}; "
           f"repeats: {args.repeat}; load average {os.getloadavg()[0]:.1f}")
     try:
-        if args.long_minutes:
-            long_run(args.long_minutes, est)
-            if args.long_only:
-                return
         info = probe(args.video)
         report(f"{args.video.name} {info.width}x{info.height} {info.fps:.0f} fps",
                measure(args.video, est, args.repeat, args.frames))

@@ -67,7 +67,7 @@ import cv2
 import numpy as np
 
 from lumbar_rom import __version__
-from lumbar_rom.assessment.protocol import MovementSpec, movement_spec
+from lumbar_rom.assessment.protocol import MovementSpec, movement_spec, side_of
 from lumbar_rom.assessment.segment import segment_movements
 from lumbar_rom.assessment.trial import (
     DEFAULT_ANALYSIS,
@@ -88,7 +88,7 @@ from lumbar_rom.kinematics.deep_flexion import PeakFrameKeeper
 from lumbar_rom.pose.draw import draw_pose
 from lumbar_rom.pose.estimator import FramePose, MediaPipeEstimator, PoseEstimator
 from lumbar_rom.pose.masks import PersonMasker
-from lumbar_rom.pose.sequence import PoseSequence
+from lumbar_rom.pose.sequence import PoseRecorder, PoseSequence
 from lumbar_rom.report.captions import excursion_label, near_peaks, webvtt, with_peaks
 from lumbar_rom.video.malloc import TRIM_EVERY, trim
 from lumbar_rom.video.reader import (
@@ -122,6 +122,7 @@ DEFAULT_MAX_SIDE = 1920
 DEFAULT_ANNOTATE_SIDE = 720  # annotated video size cap (long side, px)
 TRACK_UNITS = 6  # progress units of one tracked frame (a frame drawn again is 1)
 PROBE_AT = (0.2, 0.5, 0.8)  # where in the video the people are counted (fractions of frames)
+RELEASE_GAP = 300  # frames between two counts from which the people landmarker is not kept
 PROBE_SIDE = 256  # long side (px) of the frames people are counted on (cheap; enough to count)
 # the people count and the deep-flexion frames' JPEGs: on the spare core, beside inference
 _PROBE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-helper",
@@ -164,7 +165,7 @@ def _estimator_for(estimator: PoseEstimator | None, model_path: str | Path | Non
             reset()  # a video never inherits the previous one's tracking (see MediaPipeEstimator)
         yield estimator
         return
-    est = MediaPipeEstimator(model_path, mode="video")
+    est = MediaPipeEstimator(model_path, mode="video", spare=False)  # one video: no next one
     try:
         yield est
     finally:
@@ -247,7 +248,10 @@ class _PeopleProbe:
     (an estimator without it is taken to see one person); keeps the image x (full-size px) of
     the hips of everyone in the frame with the most people. The counting runs on a helper
     thread on the spare core (:data:`_PROBE`), beside the tracking; :meth:`result` waits for
-    it."""
+    it. The people landmarker is released right after the last count, and after any count
+    whose next one is :data:`RELEASE_GAP` frames or more away (a long video makes it again
+    then, 0.1-0.3 s on the spare core), so it is not held through the video (a 10-minute
+    clip: about 75 MB for 60 % of the tracking)."""
 
     def __init__(self, expected: int) -> None:
         n = expected or 300
@@ -268,6 +272,10 @@ class _PeopleProbe:
             return list(people(small))
 
         self._pending.append((k * frame.scale, _PROBE.submit(count)))
+        release = getattr(est, "release_people", None)
+        later = [i for i in self.at if i > frame.index]
+        if release is not None and (not later or min(later) - frame.index >= RELEASE_GAP):
+            _PROBE.submit(release)  # after this count (one helper thread: in order)
 
     def result(self, est: PoseEstimator | None = None) -> tuple[float, ...]:
         """The hips' x of everyone in the most crowded probed frame (one entry: one person);
@@ -296,16 +304,15 @@ def _masked(frame: Frame, region: tuple[float, float] | None) -> np.ndarray:
 
 def _track_frames(path: str | Path, est: PoseEstimator, max_side: int | None,
                   on_frame: Callable[[Frame, FramePose | None], None], report: DecodeReport,
-                  region: tuple[float, float] | None = None
-                  ) -> tuple[list[float], list[FramePose | None], float, list[int]]:
-    """The decode + inference loop: (times, poses in full-size pixels, inference seconds, the
+                  region: tuple[float, float] | None = None, expected: int = 0
+                  ) -> tuple[PoseRecorder, float, list[int]]:
+    """The decode + inference loop: (the poses in full-size pixels, inference seconds, the
     frames that start a new shot); with ``region``, only those columns of each frame are shown
     to the model. Cuts are found on the decoded frames themselves (:func:`mark_cuts`, two
     frames of look-ahead) and the estimator is restarted (its ``reset``, when it has one) before
     the first frame of each new shot, so VIDEO-mode tracking never carries one shot's body
     region and scale into the next."""
-    times: list[float] = []
-    poses: list[FramePose | None] = []
+    poses = PoseRecorder(expected + 16)  # a few frames more than the header says is common
     cuts: list[int] = []
     infer_s = 0.0
     last_ms = -1
@@ -314,7 +321,7 @@ def _track_frames(path: str | Path, est: PoseEstimator, max_side: int | None,
     decoded = iter_frames(path, max_side=max_side, report=report)
     for frame, cut in prefetched(mark_cuts(decoded, lambda f: f.rgb), 4):
         if cut:
-            cuts.append(len(times))
+            cuts.append(len(poses))
             if restart is not None:
                 restart()
         ts = max(int(round(frame.time_s * 1000)), last_ms + 1)
@@ -325,10 +332,9 @@ def _track_frames(path: str | Path, est: PoseEstimator, max_side: int | None,
         if pose is not None and frame.scale != 1.0:
             pose = FramePose(pose.image / frame.scale, pose.world, pose.visibility,
                              pose.timestamp_ms)
-        times.append(frame.time_s)
-        poses.append(pose)
+        poses.add(frame.time_s, pose)
         on_frame(frame, pose)
-    return times, poses, infer_s, cuts
+    return poses, infer_s, cuts
 
 
 def _leave_out_shots(seq: PoseSequence, cuts: list[int]) -> PoseSequence:
@@ -419,13 +425,14 @@ def track_video(
 
     try:
         with _estimator_for(estimator, model_path) as est:
-            times, poses, infer_s, cuts = _track_frames(path, est, max_side, on_frame,
-                                                        report, region)
+            poses, infer_s, cuts = _track_frames(path, est, max_side, on_frame, report,
+                                                 region, expected)
     finally:
         bar.close()
         sink.close()
-    seq = PoseSequence.from_frames(times, poses, (info.width, info.height), str(path),
-                                   damaged_from_s=report.damaged_from_s)
+    seq = poses.sequence((info.width, info.height), str(path),
+                         damaged_from_s=report.damaged_from_s)
+    del poses
     xs = crowd.result(est)
     seq = _leave_out_shots(replace(seq, crowd=xs if len(xs) > 1 else ()), cuts)
     if mirrored:
@@ -436,7 +443,7 @@ def track_video(
             "with nobody else in view."
         )
     if timing is not None:
-        timing.frames = len(times)
+        timing.frames = seq.n_frames
         timing.inference_s = infer_s
         timing.total_s = time.perf_counter() - t_start
     return seq
@@ -525,14 +532,6 @@ def trunk_label(pose: FramePose | None) -> str:
     return f"Trunk {float(trunk_image_angle(pose.image[None])[0]):+.0f} deg"
 
 
-def _side(movement: str) -> str | None:
-    """"left"/"right" for a side-specific movement id, else None."""
-    for side in ("left", "right"):
-        if movement.endswith("-" + side):
-            return side
-    return None
-
-
 def excursion_labels(table: dict[str, list], mirrored: bool = False) -> list[str]:
     """Caption texts, one per frame of :func:`angle_table`: the movement's short name and its
     excursion from neutral ("" outside the trials; :func:`~lumbar_rom.report.captions.
@@ -579,7 +578,7 @@ def _video_flags(seq: PoseSequence, trial: TrialResult, offset: int) -> tuple[Fl
     note = shots_note(seq)
     if note is not None:
         flags.append(Flag("shots", note, False))
-    side = _side(trial.movement)
+    side = side_of(trial.movement)
     if side is not None:
         peaks = peak_frames(seq, trial, offset)
         at = f", end range at frame {peaks[0]}" if peaks else ""
@@ -859,7 +858,7 @@ def _trial_dict(trial: TrialResult, seq: PoseSequence, offset: int) -> dict:
     """A trial's JSON with, for side-specific movements, the side of the body measured, whether
     the video was mirrored, and the frames at the end range."""
     d = trial.to_dict()
-    side = _side(trial.movement)
+    side = side_of(trial.movement)
     if side is not None:
         d["side_measured"] = {"side": side, "mirrored": seq.mirrored,
                               "frames": peak_frames(seq, trial, offset)}

@@ -61,3 +61,20 @@ def test_a_spare_landmarker_runs_inference_on_every_core_not_the_helpers_one():
         assert not pinned, f"{len(pinned)} inference threads pinned to one core"
     finally:
         est.close()
+
+
+def test_a_one_video_estimator_keeps_no_spare_and_still_resets_at_a_cut():
+    """``analyze`` makes an estimator for one video: no spare landmarker is held (about 70 MB
+    through the whole video); a reset (a cut) then makes a fresh one on the spot, which tracks
+    as a fresh landmarker does."""
+    import numpy as np
+
+    with MediaPipeEstimator(mode="video") as fresh:
+        alone = track_video(SAMPLES / "side-bend-left.mp4", estimator=fresh)
+        assert fresh._spare is not None  # the reused kind prepares one
+    with MediaPipeEstimator(mode="video", spare=False) as est:
+        track_video(SAMPLES / "flexion.mp4", estimator=est)
+        assert est._spare is None
+        after = track_video(SAMPLES / "side-bend-left.mp4", estimator=est)  # reset: made now
+        assert est._spare is None
+    np.testing.assert_allclose(after.image, alone.image, atol=1e-6, equal_nan=True)

@@ -109,6 +109,39 @@ def test_keeper_keeps_upright_and_deep_frames_only_and_bounded():
     assert len(keeper) == 3  # bounded
 
 
+
+def test_keeper_holds_few_full_frames_while_its_helper_is_busy():
+    """A busy helper (a people count) must not let 1080p frames pile up behind it: past
+    ``max_waiting`` they are shrunk on the caller's thread, and every frame is still kept,
+    with the same picture and scale as when the helper is free."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lumbar_rom.kinematics.deep_flexion import PeakFrameKeeper
+
+    rgb = np.full((1080, 608, 3), 90, np.uint8)
+    rgb[200:800, 250:350] = 200
+    upright = trunk((300.0, 700.0), (300.0, 350.0))[0]
+    free = PeakFrameKeeper(max_side=320)
+    free.put(0, rgb, 0.5, upright)
+    keeper = PeakFrameKeeper(max_side=320, max_waiting=2)
+    gate = threading.Event()
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        helper.submit(gate.wait, 10.0)  # the helper is busy
+        frames = [rgb.copy() for _ in range(8)]
+        for i, f in enumerate(frames):
+            keeper.put_on(helper, i, f, 0.5, upright)
+        queued = [f for f in keeper._pending if not f.done()]
+        assert keeper._waiting == 2 and len(queued) == 8  # 2 full-size, 6 shrunk, all queued
+        gate.set()
+        assert len(keeper) == 8 and keeper._waiting == 0
+    want, want_scale = free.frame(0)
+    for i in range(8):
+        got, scale = keeper.frame(i)
+        assert scale == pytest.approx(want_scale)
+        np.testing.assert_array_equal(got, want)
+
+
 def _trial(peaks, movement="flexion", view="side"):
     from lumbar_rom.assessment.trial import Posture, Repetition, TrialResult
     from lumbar_rom.kinematics.view import ViewEstimate

@@ -31,8 +31,9 @@ def test_landmarks_are_mapped_back_to_full_size(tmp_path):
     seq = track_video(path, estimator=fake, max_side=160)
     assert fake.calls[0][0] == (120, 160, 3)  # inference saw the small frame
     assert seq.frame_size == (320, 240)
-    np.testing.assert_allclose(seq.image[0, :, 0], fake.frac[:, 0] * 320, rtol=1e-9)
-    np.testing.assert_allclose(seq.image[0, :, 1], fake.frac[:, 1] * 240, rtol=1e-9)
+    # the landmarks are kept as float32 (PoseRecorder)
+    np.testing.assert_allclose(seq.image[0, :, 0], fake.frac[:, 0] * 320, rtol=1e-6)
+    np.testing.assert_allclose(seq.image[0, :, 1], fake.frac[:, 1] * 240, rtol=1e-6)
 
 
 def test_no_person_anywhere(tmp_path):
@@ -205,3 +206,42 @@ def test_progress_keeps_beating_through_a_slow_analysis(tmp_path, monkeypatch):
     stamps.append(time.perf_counter())
     assert max(b - a for a, b in zip(stamps, stamps[1:], strict=False)) < 0.8
     assert seen == sorted(seen) and len(set(seen[40:])) >= 3  # it moves during the analysis
+
+
+def test_the_people_landmarker_is_released_after_the_last_count_not_at_the_end(tmp_path):
+    """The people count's landmarker (about 75 MB) is closed once the last probed frame is
+    counted, while the video is still being tracked (not held to the end of the tracking)."""
+    import threading
+
+    from lumbar_rom.pipeline import PROBE_AT
+
+    n = 40
+    last_probe = round(max(PROBE_AT) * (n - 1))
+    released = threading.Event()
+    seen_at_end: list[bool] = []
+
+    class Counting(FakeEstimator):
+        def __init__(self) -> None:
+            super().__init__()
+            self.counted: list[int] = []
+            self.releases = 0
+
+        def people(self, rgb):
+            self.counted.append(len(self.calls))
+            return []
+
+        def release_people(self) -> None:
+            self.releases += 1
+            released.set()
+
+        def process(self, rgb, timestamp_ms):
+            if len(self.calls) == n - 1:  # the last frame: the release came before it
+                seen_at_end.append(released.wait(5.0))
+            return super().process(rgb, timestamp_ms)
+
+    est = Counting()
+    video = make_video(tmp_path / "v.mp4", n_frames=n)
+    track_video(video, estimator=est)
+    assert len(est.counted) == len(PROBE_AT) and last_probe < n - 1
+    assert seen_at_end == [True]
+    assert est.releases >= 1

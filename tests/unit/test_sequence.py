@@ -86,3 +86,32 @@ def test_from_frames_stores_missing_frames_as_nan():
     assert seq.frame_size == (640, 480) and seq.source == "cam"
     with pytest.raises(ValueError, match="3 times but 2 poses"):
         PoseSequence.from_frames([0.0, 0.1, 0.2], [pose, None], (640, 480))
+
+
+def test_recorder_grows_past_its_capacity_and_keeps_missing_frames_nan():
+    from lumbar_rom.pose.estimator import FramePose
+    from lumbar_rom.pose.sequence import PoseRecorder
+
+    rng = np.random.default_rng(2)
+    poses = [FramePose(rng.uniform(0, 1900, (33, 3)), rng.uniform(-1, 1, (33, 3)),
+                       rng.uniform(0, 1, 33), i) for i in range(40)]
+    rec = PoseRecorder(capacity=16)  # grown twice
+    for i, p in enumerate(poses):
+        rec.add(i / 30, None if i % 7 == 3 else p)
+    seq = rec.sequence((1920, 1080), "clip.mp4", damaged_from_s=1.0)
+    assert seq.n_frames == len(rec) == 40 and seq.image.dtype == np.float64
+    assert seq.detected.tolist() == [i % 7 != 3 for i in range(40)]
+    np.testing.assert_allclose(seq.image[39], poses[39].image, rtol=1e-6)  # float32 storage
+    np.testing.assert_allclose(seq.world[20], poses[20].world, atol=1e-7)
+    np.testing.assert_allclose(seq.visibility[0], poses[0].visibility, atol=1e-7)
+    assert np.isnan(seq.world[10]).all() and np.isnan(seq.visibility[17]).all()
+    np.testing.assert_array_equal(seq.time_s, np.arange(40) / 30)
+    assert seq.damaged_from_s == 1.0 and seq.source == "clip.mp4"
+
+
+def test_recorder_costs_under_a_kilobyte_a_frame():
+    from lumbar_rom.pose.sequence import PoseRecorder
+
+    rec = PoseRecorder(capacity=18_000)
+    held = rec._time.nbytes + rec._image.nbytes + rec._world.nbytes + rec._vis.nbytes
+    assert held / 18_000 == 8 + 4 * 33 * 7  # 932 bytes: float32 landmarks, float64 time

@@ -60,3 +60,11 @@ def movement_spec(movement: str | MovementSpec) -> MovementSpec:
     """``movement`` as its :class:`MovementSpec` (a spec passes through; a name is parsed with
     :func:`parse_movement`)."""
     return movement if isinstance(movement, MovementSpec) else parse_movement(movement)
+
+
+def side_of(movement: str) -> str | None:
+    """"left" or "right" for a side-specific movement id (``side-bend-left``), else None."""
+    for side in ("left", "right"):
+        if str(movement).endswith("-" + side):
+            return side
+    return None

@@ -36,6 +36,7 @@ angles in degrees.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future
 from typing import Protocol
@@ -311,14 +312,22 @@ class PeakFrameKeeper:
     and their correction is then not made). ``put(index, rgb, scale, image)``: ``rgb (H, W, 3)``
     uint8 as decoded, ``scale`` = rgb px per display px, ``image (33, >=2)`` display-px landmarks
     or None. ``frame(index)`` -> ``(rgb, scale)`` or None.
+
+    With :meth:`put_on`, at most ``max_waiting`` full-size frames wait for the helper thread;
+    when it is busy (a people count, a landmarker being made) the next frames are shrunk on
+    the caller's thread first, so a 1080p decode never piles up 6 MB frames behind it.
     """
 
     def __init__(self, max_frames: int = 1200, max_side: int = 640,
-                 upright_max_deg: float = 15.0, deep_min_deg: float = 40.0) -> None:
+                 upright_max_deg: float = 15.0, deep_min_deg: float = 40.0,
+                 max_waiting: int = 3) -> None:
         self.max_frames, self.max_side = max_frames, max_side
         self.upright_max_deg, self.deep_min_deg = upright_max_deg, deep_min_deg
+        self.max_waiting = max_waiting
         self._kept: dict[int, tuple[bytes, float]] = {}
         self._pending: list[Future[None]] = []
+        self._waiting = 0  # full-size frames handed to the helper and not yet stored
+        self._lock = threading.Lock()
 
     def wants(self, image: np.ndarray | None) -> bool:
         """Whether a frame with these landmarks is kept (cheap: the trunk angle and the cap)."""
@@ -335,18 +344,39 @@ class PeakFrameKeeper:
                image: np.ndarray | None) -> None:
         """:meth:`put`, with the JPEG made on ``executor`` (off the inference thread); the
         frame ``rgb`` must not change afterwards. :meth:`frame` and ``len`` wait for it."""
-        if self.wants(image):
-            self._pending.append(executor.submit(self._store, index, rgb, scale))
+        if not self.wants(image):
+            return
+        with self._lock:
+            busy = self._waiting >= self.max_waiting
+            if not busy:
+                self._waiting += 1
+        if busy:  # shrink here: the helper holds only small frames while it is busy
+            small, f = self._shrink(rgb)
+            self._pending.append(executor.submit(self._store, index, small, scale * f))
+        else:
+            self._pending.append(executor.submit(self._store_full, index, rgb, scale))
+
+    def _store_full(self, index: int, rgb: np.ndarray, scale: float) -> None:
+        try:
+            self._store(index, rgb, scale)
+        finally:
+            with self._lock:
+                self._waiting -= 1
 
     def _wait(self) -> None:
         pending, self._pending = self._pending, []
         for done in pending:
             done.result()
 
-    def _store(self, index: int, rgb: np.ndarray, scale: float) -> None:
+    def _shrink(self, rgb: np.ndarray) -> tuple[np.ndarray, float]:
+        """``rgb`` with its long side at most ``max_side``, and the factor applied."""
         f = min(1.0, self.max_side / max(rgb.shape[:2]))
-        small = rgb if f >= 1.0 else cv2.resize(rgb, None, fx=f, fy=f,
-                                                interpolation=cv2.INTER_AREA)
+        if f >= 1.0:
+            return rgb, 1.0
+        return cv2.resize(rgb, None, fx=f, fy=f, interpolation=cv2.INTER_AREA), f
+
+    def _store(self, index: int, rgb: np.ndarray, scale: float) -> None:
+        small, f = self._shrink(rgb)
         ok, buf = cv2.imencode(".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR),
                                [cv2.IMWRITE_JPEG_QUALITY, 92])
         if ok:

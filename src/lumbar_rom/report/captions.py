@@ -18,16 +18,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from lumbar_rom.assessment.protocol import movement_spec
+from lumbar_rom.assessment.protocol import movement_spec, side_of
 from lumbar_rom.assessment.trial import TrialResult
 
 END_OF_RANGE = "end of range"
 NEAR_PEAK_S = 0.1
 """A frame within this many seconds of a used repetition's peak is captioned "end of range"."""
-
-
-def _side_specific(movement: str) -> bool:
-    return movement.endswith("-left") or movement.endswith("-right")
 
 
 def excursion_label(movement: str, excursion_deg: float, mirrored: bool = False) -> str:
@@ -36,7 +32,7 @@ def excursion_label(movement: str, excursion_deg: float, mirrored: bool = False)
     mirror image was flipped back."""
     if not movement or not np.isfinite(excursion_deg):
         return ""
-    tail = " (mirror flipped)" if mirrored and _side_specific(movement) else ""
+    tail = " (mirror flipped)" if mirrored and side_of(movement) else ""
     return f"{movement_spec(movement).label.split(' (')[0]}: {excursion_deg:.0f} deg{tail}"
 
 

@@ -66,7 +66,8 @@ class VideoWriter:
         stream.codec_context.thread_count = threads
         self._stream = stream
         self._last_pts = -1
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=8)
+        # full-size frames wait here (the resize is the writer's): 4 x 6 MB at 1080p at most
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=4)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="video-writer", daemon=True)
         self._thread.start()
