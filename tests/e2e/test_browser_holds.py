@@ -1,8 +1,7 @@
 """Real-browser tests of one endurance hold (issue 14): the rendered extensor-hold sample
 uploaded and timed, shown, saved and seen on Progress (default run); and the same hold timed live
-in the guided test's optional holds step, Chromium's fake camera fed the rendered clip (opt-in
-``live_guided``, like the whole guided test: the fake camera's frame rate on this shared 2-core
-machine is not reliable enough for the default run)."""
+in the guided test's optional holds step, Chromium's fake camera fed the rendered clip (marked
+``live_guided``, like the whole guided test; both are in the default run)."""
 
 from __future__ import annotations
 
