@@ -96,3 +96,16 @@ def test_no_auto_trial_from_the_close_up():
     assert [t.movement for t in trials] == [p.movement], [(t.movement, t.status) for t in trials]
     assert trials[0].status == "ok"
     assert abs(trials[0].value_deg - p.expected_rom_deg) <= p.tolerance_deg
+
+
+def test_a_dark_room_at_a_close_camera_is_still_corrected_for_depth():
+    """The dark, noisy scene with the camera 2.2 m away (female body): the person mask of the
+    deep-flexion correction found nobody in most end-range frames, so the clip went uncorrected
+    and read 59.1 deg for 56.0 (benchmarks/accuracy.py --patterns-only, 2026-12-02). The
+    masker now tries a dark frame again with its contrast stretched (pose/masks.py)."""
+    spec = next(sp for sp in specs("female", 2.2) if sp.name == "dark, noisy scene")
+    p = build(spec, cache_dir() / "patterns", cache_dir() / "renders")
+    trial = analyze_video(p.video, p.movement).trials[0]
+    assert trial.status == "ok"
+    assert trial.extras["deep_flexion_corrected"] == 1.0
+    assert abs(trial.value_deg - p.expected_rom_deg) <= p.tolerance_deg, trial.value_deg

@@ -172,3 +172,40 @@ def test_with_deep_flexion_moves_the_peaks_and_says_so():
     assert front.value_deg == 93.0 and front.extras["deep_flexion_corrected"] == 0.0
     ext = _trial([20.0, 21.0, 22.0], movement="extension")
     assert with_deep_flexion(ext, np.array([-3.0, -4.0, -3.5])) is ext
+
+
+def test_a_dark_frame_is_masked_again_with_its_contrast_stretched():
+    from lumbar_rom.pose.masks import PersonMasker, stretched
+
+    dark = np.full((40, 30, 3), 20, np.uint8)
+    dark[10:30, 10:20] = 60
+    s = stretched(dark)
+    assert s.min() == 0 and s.max() == 255 and s[20, 15, 0] == 255 and s[0, 0, 0] == 0
+
+    class Found:
+        def __init__(self, shape):
+            self.shape = shape
+
+        def numpy_view(self):
+            return np.ones(self.shape, np.float32)
+
+    class Landmarker:  # finds somebody only in a bright enough picture
+        def __init__(self):
+            self.seen = []
+
+        def detect(self, img):
+            rgb = img.numpy_view()
+            self.seen.append(float(rgb.mean()))
+            masks = [Found(rgb.shape[:2])] if rgb.max() > 200 else []
+            return type("R", (), {"segmentation_masks": masks})()
+
+    m = PersonMasker.__new__(PersonMasker)
+    m._lm, m._mp, m._closed = Landmarker(), __import__("mediapipe"), False
+    assert m.mask(dark).min() == 1.0  # found on the second try
+    assert len(m._lm.seen) == 2 and m._lm.seen[1] > m._lm.seen[0]
+    m._lm.seen.clear()
+    assert m.mask(np.full((40, 30, 3), 20, np.uint8)).max() == 0.0  # nobody: zeros
+    assert len(m._lm.seen) == 2
+    bright = np.full((40, 30, 3), 230, np.uint8)
+    m._lm.seen.clear()
+    assert m.mask(bright).min() == 1.0 and len(m._lm.seen) == 1  # found at once: one call
