@@ -8,7 +8,7 @@ import pytest
 from lumbar_rom.studio.body import load_body
 from lumbar_rom.studio.pose import MovementPose, body_pose, landmarks, skin
 from lumbar_rom.studio.render import Camera, Renderer
-from lumbar_rom.studio.scenarios import Scenario, render_scenario
+from lumbar_rom.studio.scenarios import Scenario, render_scenario, tip_vertices
 from lumbar_rom.video.reader import iter_frames
 
 pytestmark = pytest.mark.slow
@@ -119,3 +119,45 @@ def test_dowel_goes_through_both_hands_and_turns_with_the_thorax(body):
         spans.append(abs(axis[0]))  # span seen by a camera in front (x)
     # the hands are carried by the thorax: the frontal span foreshortens by cos(rotation)
     assert spans[1] / spans[0] == pytest.approx(np.cos(np.radians(40.0)), abs=0.02)
+
+
+@pytest.mark.parametrize(("bend", "side", "other"), [(30.0, "L", "R"), (-30.0, "R", "L")])
+def test_in_a_side_bend_the_arm_bent_to_hangs_and_the_other_is_carried(body, bend, side, other):
+    """The hand on the side bent to moves down as a whole (the fingertip as far as the knuckles
+    and the shoulder: the hand does not tilt with the trunk); the other arm turns with it."""
+    def points(pose, s):
+        verts, heads = skin(body, body_pose(pose))
+        return np.array([heads[body.bone(f"upperarm01.{s}")], heads[body.bone(f"wrist.{s}")],
+                         heads[body.bone(f"finger2-1.{s}")],
+                         verts[tip_vertices(body)[0 if s == "L" else 1]]])
+
+    for s, hangs in ((side, True), (other, False)):
+        p0 = points(MovementPose(), s)
+        p1 = points(MovementPose(spine_side_bend=bend), s)
+        drops = p0[:, 1] - p1[:, 1]  # shoulder, wrist, knuckle, fingertip
+        if hangs:
+            assert drops[0] > 0.05  # the shoulder goes down ...
+            np.testing.assert_allclose(drops, drops[0], atol=1e-9)  # ... and the hand with it
+            np.testing.assert_allclose(p1 - p1[0], p0 - p0[0], atol=1e-9)  # hangs as standing
+        else:
+            assert drops[0] < 0  # the shoulder rises
+            tilt = np.degrees(np.arctan2(*(p1[3] - p1[0])[[0, 1]])
+                              - np.arctan2(*(p0[3] - p0[0])[[0, 1]]))
+            assert abs(tilt) > 10  # shoulder -> fingertip turned with the trunk
+
+
+def test_the_side_bend_rig_change_renews_only_side_bend_cache_keys():
+    from lumbar_rom.studio.scenarios import RIG_REVISION
+
+    assert RIG_REVISION["side-bend-left"] >= 1
+    s = Scenario("side-bend-left")
+    plain = replace(s, movement="flexion")
+    import hashlib
+    import json
+    from dataclasses import asdict
+
+    def old_key(x):
+        return hashlib.sha256(json.dumps(asdict(x), sort_keys=True).encode()).hexdigest()[:12]
+
+    assert s.key() != old_key(s)  # a cached side-bend render from the old rig is not reused
+    assert plain.key() == old_key(plain)  # other movements keep their cached renders

@@ -48,7 +48,8 @@ class MovementPose:
 
     spine_* are spread evenly over the five spine bones; ``hip_flexion`` tilts the pelvis (and all
     above it) about the hip joints with the legs staying put; ``pelvis_rotation`` turns the pelvis
-    about the vertical; ``knee_bend`` bends both knees; ``arms``: "down" (along the body),
+    about the vertical; ``knee_bend`` bends both knees; ``arms``: "down" (along the body,
+    hanging with gravity while bending; in a side bend the arm on the other side is carried),
     "out" (straight out to the sides, the rotation protocol without a dowel), "dowel" (a bar
     held behind the head with a wide grip, carried by the thorax) or "hands-back".
     """
@@ -97,10 +98,34 @@ def body_pose(m: MovementPose) -> BodyPose:
         rots[f"lowerleg01.{side}"] = rot_x(-kb)
     rots.update(_arm_rotations(m.arms))
     if m.arms == "down":  # arms hang with gravity in the sagittal plane while bending
+        hanging = bent_side(m)
+        thorax = root @ np.linalg.matrix_power(spine_r, len(SPINE))  # the shoulders' turn
         for side in ("L", "R"):
             name = f"upperarm01.{side}"
-            rots[name] = rot_x(-(m.hip_flexion + m.spine_flexion)) @ rots[name]
+            if side == hanging:  # the whole turn undone: the arm keeps its standing direction
+                rots[name] = thorax.T @ rots[name]
+            else:
+                rots[name] = rot_x(-(m.hip_flexion + m.spine_flexion)) @ rots[name]
     return BodyPose(rots)
+
+
+def bent_side(m: MovementPose) -> str | None:
+    """The arm that hangs free in a side bend: "L" / "R" for the side bent to, else ``None``.
+
+    Decision: in a standing side bend the arm on the side bent to hangs under gravity (shoulder
+    and elbow free), so the whole hand - knuckles and fingertip alike - moves down with the
+    shoulder and the fingers keep pointing at the floor, as when the fingertips slide down the
+    thigh in the clinical test (BASMI lateral lumbar flexion). It is not carried by the thorax:
+    a rigidly carried arm tilts the hand with the trunk (about 21 deg at the samples' end
+    range), lifting the fingertip about 4 cm against its knuckles, which a camera's hand
+    landmark does not show (README, Clinical units). The arm on the other side rests against the
+    trunk and is carried by it (hanging straight down it would pass through the hip).
+    """
+    if m.spine_side_bend > 0:
+        return "L"
+    if m.spine_side_bend < 0:
+        return "R"
+    return None
 
 
 def dowel_mesh(left_hand: np.ndarray, right_hand: np.ndarray, overhang: float = 0.25,

@@ -31,6 +31,10 @@ from lumbar_rom.video.writer import VideoWriter
 
 SIDECAR_VERSION = 1
 FRONT_MOVES = ("side-bend-left", "side-bend-right", "rotation-left", "rotation-right")
+RIG_REVISION = {"side-bend-left": 1, "side-bend-right": 1}
+"""Per movement, how often the posing under it changed after renders were cached (part of
+:meth:`Scenario.key`; a movement not listed keeps its old keys). 1: in side bends the arm on the
+side bent to hangs under gravity (``pose.bent_side``)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,11 @@ class Scenario:
 
     def key(self) -> str:
         """Stable short hash of everything that changes the pixels (cache key)."""
-        blob = json.dumps(asdict(self), sort_keys=True).encode()
+        d: dict[str, Any] = asdict(self)
+        rig = RIG_REVISION.get(self.movement, 0)
+        if rig:  # the rig changed under this movement since its first renders: new pixels
+            d["rig_revision"] = rig
+        blob = json.dumps(d, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:12]
 
     def camera_yaw(self) -> float:
