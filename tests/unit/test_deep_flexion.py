@@ -99,6 +99,7 @@ def test_keeper_keeps_upright_and_deep_frames_only_and_bounded():
     keeper.put(2, rgb, 1.0, halfway)
     keeper.put(3, rgb, 1.0, None)
     assert len(keeper) == 2 and keeper.frame(1) is None and keeper.frame(3) is None
+    assert 0 in keeper and 2 in keeper and 1 not in keeper and 3 not in keeper
     got = keeper.frame(2)
     assert got is not None
     small, scale = got

@@ -396,6 +396,11 @@ class PeakFrameKeeper:
         self._wait()
         return len(self._kept)
 
+    def __contains__(self, index: object) -> bool:
+        """Whether frame ``index`` is kept (without decoding it)."""
+        self._wait()
+        return isinstance(index, int | np.integer) and int(index) in self._kept
+
 
 class Masker(Protocol):
     def mask(self, rgb: np.ndarray) -> np.ndarray: ...
@@ -414,7 +419,7 @@ def kept_corrections(image: np.ndarray, keeper: PeakFrameKeeper, masker: Masker,
     were kept or the back was not found.
     """
     def pick(idx: np.ndarray) -> list[int]:
-        kept = [int(i) for i in idx if keeper.frame(int(i)) is not None] if len(keeper) else []
+        kept = [int(i) for i in idx if int(i) in keeper]
         if len(kept) > per_window:
             kept = [kept[int(round(j))] for j in np.linspace(0, len(kept) - 1, per_window)]
         return kept

@@ -82,11 +82,6 @@ class PoseRecorder:
             self._vis[i] = pose.visibility
         self._n = i + 1
 
-    @property
-    def times(self) -> np.ndarray:
-        """(n,) the times added so far (a view)."""
-        return self._time[: self._n]
-
     def sequence(self, frame_size: tuple[int, int], source: str = "",
                  damaged_from_s: float | None = None) -> PoseSequence:
         n = self._n
