@@ -114,8 +114,31 @@ def test_the_whole_guided_test_all_six_motions(server, e2e_db, browser_factory, 
              if v is None or abs(v - truth(m)) > TOLERANCE.get(m, 5.0)}
     assert len(shown) == len(MOVEMENTS) and not wrong, f"off or missing: {wrong}"
 
-    page.get_by_role("button", name="See results").click()
-    page.get_by_role("button", name="Save to my history").click()
+    t0 = time.time()
+    see = page.get_by_role("button", name="See results")
+    see.click()
+    save = page.get_by_role("button", name="Save to my history")
+    try:
+        # here the Results page shows in about 3 s (two cores busy too, 2026-12-02); one CI run
+        # (a slower machine) still showed the guided page after 30 s: a click that lands while
+        # the app re-runs (the status fragment, every 0.5 s) can be lost, and a user would
+        # press again. Pressed once more, said so; a second loss fails.
+        try:
+            save.wait_for(timeout=30_000)
+        except Exception:
+            if not see.count():
+                raise
+            print(f"still on the guided page {time.time() - t0:.0f} s after 'See results': "
+                  "pressed again")
+            see.click()
+        save.wait_for(timeout=180_000)
+    except Exception:
+        shot(page, "guided-no-results")
+        print(f"no Save button {time.time() - t0:.0f} s after 'See results'; page: "
+              f"{body_text(page)[:1500]!r}")
+        raise
+    print(f"results shown {time.time() - t0:.1f} s after 'See results'")
+    save.click()
     m = wait_for_text(page, r"Saved as session (\d+)", 60)
     assert m is not None, "the session was not saved"
     from lumbar_rom.history.store import Store
@@ -192,7 +215,7 @@ def test_upload_sample_and_replay_plays(server, browser_factory):
     page.get_by_role("link", name="Progress").click()
     page.get_by_role("heading", name="Progress").wait_for(timeout=60_000)
     page.get_by_text("Forward bending (flexion)").first.wait_for(timeout=60_000)
-    page.get_by_text("Sessions").first.wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Sessions", exact=True).wait_for(timeout=60_000)
     shot(page, "progress-after-save")
     body = page.inner_text("body")
     assert "no goal" not in body.split("Forward bending (flexion)")[1][:40]  # it has a goal

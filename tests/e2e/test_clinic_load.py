@@ -120,7 +120,11 @@ async def one_patient(browser, url: str, i: int) -> dict:  # type: ignore[no-unt
         save_s = time.perf_counter() - t0
         sid = int((await saved.inner_text()).split("Saved as session ")[1].split(".")[0])
         await page.get_by_role("link", name="Progress", exact=True).first.click()
-        await page.get_by_text("Sessions").first.wait_for(timeout=T)
+        # the page draws top to bottom: "Sessions" matched "sessions' pain" in the Pain section
+        # above the list (a CI failure, 2026-12-02), so wait for this session's own line and
+        # for the run to end before reading the whole page
+        await page.get_by_text(f"(#{sid})").wait_for(timeout=T)
+        await idle(page)
         body = await page.inner_text("body")
         return {"i": i, "save_s": save_s, "body": body, "sid": sid}
     except Exception:

@@ -80,7 +80,7 @@ def test_no_request_leaves_localhost_with_hostile_names(server, browser_factory)
     page.get_by_text("Saved as session").wait_for(timeout=60_000)
 
     goto_page(page, "Progress", "Progress")
-    page.get_by_text("Sessions").first.wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Sessions", exact=True).wait_for(timeout=60_000)
     page.get_by_text("Delete all my data").click()
     shot(page, "requests-progress")
     page.locator("[data-testid=stButton] button", has_text="Open").first.click()
