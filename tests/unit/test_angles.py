@@ -82,6 +82,33 @@ def test_rotation_from_wrist_span_and_yaw_sign(rot):
     assert A.hip_yaw(world)[0] == pytest.approx(0.0, abs=1e-9)
 
 
+@pytest.mark.parametrize("rot", [-40.0, 25.0])
+def test_shoulder_turn_takes_the_span_when_the_3d_yaw_under_reads(rot):
+    """MediaPipe's 3D yaw read 2-12 deg for 25-45 deg of turn with a dowel behind the head; the
+    shoulder span's foreshortening still shows the turn, signed by the yaw."""
+    img0, world0 = one(Pose3D(arms="dowel"))
+    img1, world1 = one(Pose3D(rotation=rot, arms="dowel"))
+    img, world = np.concatenate([img0, img1]), np.concatenate([world0, world1])
+    full = A.shoulder_turn(img, world, slice(0, 1), 15.0)
+    assert full[1] == pytest.approx(rot, abs=1e-6)
+    # the same turn with the 3D depth flattened to a fifth: the yaw alone reads far less
+    flat = world.copy()
+    flat[:, :, 2] *= 0.2
+    yaw = A.shoulder_yaw(flat)
+    assert abs(yaw[1] - yaw[0]) < 0.4 * abs(rot)
+    assert A.shoulder_turn(img, flat, slice(0, 1), 15.0)[1] == pytest.approx(rot, abs=1e-6)
+    assert A.shoulder_turn(img, world, slice(0, 1), 15.0)[0] == pytest.approx(0.0, abs=1e-9)
+    # below span_min_deg the span does not count: only the (flattened) yaw
+    assert A.shoulder_turn(img, flat, slice(0, 1), abs(rot) + 1)[1] == pytest.approx(
+        yaw[1] - yaw[0], abs=1e-9)
+
+
+def test_shoulder_turn_is_nan_without_the_3d_shoulders():
+    img, world = one(Pose3D(rotation=30.0))
+    world[:, 11] = np.nan
+    assert np.isnan(A.shoulder_turn(img, world, slice(0, 1), 15.0)[0])
+
+
 def test_rotation_span_longer_than_neutral_reads_zero():
     assert A.rotation_from_span(np.array([1.1, 1.0, np.nan]), 1.0).tolist()[:2] == [0.0, 0.0]
 

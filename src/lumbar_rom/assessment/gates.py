@@ -8,8 +8,9 @@ A measured trial is blocked (a blocking :class:`Flag`) when
   line (:func:`~lumbar_rom.kinematics.angles.trunk_plane_angles`) between the neutral and the
   end range lies more in the other plane (sagittal for flexion / extension, frontal for the side
   bends) than in the movement's; for a rotation, the trunk tilted more than it turned, or the
-  3D shoulder line turned less than ``rotation_min_yaw_fraction`` of the measured rotation (the
-  wrist span then changed for another reason: noise, a hand sliding down a thigh);
+  shoulders turned (the larger of the 3D shoulder line's yaw and the shoulder span's
+  foreshortening) less than ``rotation_min_yaw_fraction`` of the measured rotation (the wrist
+  span then changed for another reason: noise, a hand sliding down a thigh);
 - its value is beyond what a trunk can do (protocol.toml ``[analysis.limits]``).
 
 The gates sit inside the trial analysis, so a movement chosen by the user and one found by
@@ -101,10 +102,11 @@ def gate_flags(movement: str, signal: str, label: str, value: float, extras: dic
                min_yaw_fraction: float) -> list[Flag]:
     """All the gates for a measured trial; ``extras`` holds its compensations, the 3D trunk
     line's change at the end range (``sagittal_3d_deg``, ``frontal_3d_deg``) and, for
-    rotations, the 3D shoulder line's turn (``shoulder_yaw_change_deg``)."""
+    rotations, the shoulders' turn (``shoulder_turn_deg``,
+    :func:`~lumbar_rom.kinematics.angles.shoulder_turn`)."""
     if not np.isfinite(value):
         return []
-    turn = (turn_gate(value, extras.get("shoulder_yaw_change_deg", float("nan")),
+    turn = (turn_gate(value, extras.get("shoulder_turn_deg", float("nan")),
                       min_yaw_fraction, label) if signal == "rotation" else [])
     return [*limit_gate(movement, value, label), *turn,
             *plane_gate(signal, value, extras.get("sagittal_3d_deg", float("nan")),

@@ -96,8 +96,9 @@ def _front_signals(kin: CleanedPose, trunk: np.ndarray, neutral_trunk: float, n0
     """Front view: each candidate movement's excursion ``(T,)`` (deg, + = more of it).
 
     Side bends: the image trunk angle. Rotations: the wrist span's rotation while the trunk stays
-    upright and the 3D shoulder line turns with it. Flexion / extension (the wrong view, which the
-    trial analysis then refuses): the 3D trunk line's sagittal change, as far as the image trunk's
+    upright and the shoulders turn with it (``shoulder_turn``). Flexion / extension (the wrong
+    view, which the trial analysis then refuses): the 3D trunk line's sagittal change, as far as
+    the image trunk's
     shortening agrees (a forward bend seen from the front moves in depth and shortens the trunk
     in the picture; a side bend does neither).
     """
@@ -106,8 +107,7 @@ def _front_signals(kin: CleanedPose, trunk: np.ndarray, neutral_trunk: float, n0
     fro = A.excursion(trunk, "frontal", neutral_trunk, left)
     span = A.movement_signal(pts, "rotation")
     rot = A.excursion(span, "rotation", float(A.nanmedian(span[n0:n1])))
-    yaw = A.shoulder_yaw(world)
-    turn = yaw - A.nanmedian(yaw[n0:n1])
+    turn = A.shoulder_turn(pts, world, slice(n0, n1), settings.rotation_span_min_deg)
     # rotation only where the trunk stays upright in the frontal plane and the shoulders turn
     rot = np.where((np.abs(fro) < settings.segment_upright_fraction * rot)
                    & (np.abs(turn) >= settings.rotation_min_yaw_fraction * rot), rot, 0.0)

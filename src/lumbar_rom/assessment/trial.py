@@ -97,6 +97,7 @@ class AnalysisSettings:
     segment_active_fraction: float = float(_T["segment_active_fraction"])
     segment_upright_fraction: float = float(_T["segment_upright_fraction"])
     rotation_min_yaw_fraction: float = float(_T["rotation_min_yaw_fraction"])
+    rotation_span_min_deg: float = float(_T["rotation_span_min_deg"])
 
 
 DEFAULT_ANALYSIS = AnalysisSettings()
@@ -621,6 +622,9 @@ def _rotation_checks(c: _Comp) -> list[Flag]:
     c.extras["pelvis_turn_deg"] = _at(pelvis, c.peak_idx)
     c.extras["shoulder_span_rotation_deg"] = _at(sh_rot, c.peak_idx)
     c.extras["shoulder_yaw_change_deg"] = yaw_change
+    c.extras["shoulder_turn_deg"] = _at(A.shoulder_turn(c.pts, c.world, slice(c.n0, c.n1),
+                                                        c.s.rotation_span_min_deg),
+                                        c.peak_idx)
     want = 1.0 if c.movement == "rotation-left" else -1.0
     if c.peak_idx and np.isfinite(yaw_change) and np.sign(yaw_change) == -want \
             and abs(yaw_change) > c.s.rotation_wrong_way_min_deg:

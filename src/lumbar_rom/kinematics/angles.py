@@ -23,6 +23,9 @@ Image coordinates are pixels, x to the image right, y down. World coordinates ar
 ``rotation_from_span``  (front view, seated or standing, dowel across the shoulders or arms out)
     arccos(span / neutral span) of a line carried by the thorax (wrists on a dowel); 0..90,
     unsigned: the direction comes from the prompt and is checked with ``shoulder_yaw``.
+``shoulder_turn``  (front view)
+    how far the shoulders turned from neutral: the larger of the 3D yaw change and the shoulder
+    span's foreshortening, signed like ``shoulder_yaw``; + = turned to the person's left.
 ``shoulder_yaw`` / ``hip_yaw``  (3D, world)
     horizontal angle of the right -> left shoulder (hip) line against the image plane:
     0 = facing the camera; positive = the person's left side turned away from the camera
@@ -218,6 +221,26 @@ def shoulder_yaw(world: np.ndarray) -> np.ndarray:
     """3D right -> left shoulder line vs the image plane; + = left side away (turned left).
     ``world (T, 33, 3) -> (T,)`` degrees (-180, 180]."""
     return _yaw(world, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+
+
+def shoulder_turn(image: np.ndarray, world: np.ndarray, neutral: slice,
+                  span_min_deg: float) -> np.ndarray:
+    """How far the shoulders turned from the ``neutral`` frames, + = to the left (front view).
+
+    The larger of the 3D shoulder line's yaw change and, where it reads at least
+    ``span_min_deg``, the 2D shoulder span's foreshortening (``rotation_from_span``), signed by
+    the yaw change. MediaPipe's 3D yaw under-reads a turn, most with the hands behind the head:
+    on the rendered dowel trials it read 2-12 deg for 25-45 deg of turn, while the span read
+    6-40 deg (benchmarks/accuracy.py, 2026-12-03). The span is unsigned and its arccos is noise
+    near 0 (a 1 % shorter span reads 8 deg; a side bend read 10-14), where only the yaw counts.
+    ``image (T, 33, >=2), world (T, 33, 3) -> (T,)`` degrees; NaN where the yaw is missing.
+    """
+    yaw = shoulder_yaw(world)
+    change = yaw - nanmedian(yaw[neutral])
+    span = span_2d(image, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    by_span = rotation_from_span(span, float(nanmedian(span[neutral])))
+    by_span = np.where(by_span >= span_min_deg, by_span, 0.0)
+    return np.sign(change) * np.fmax(np.abs(change), by_span)
 
 
 def hip_yaw(world: np.ndarray) -> np.ndarray:
