@@ -98,9 +98,8 @@ def _front_signals(kin: CleanedPose, trunk: np.ndarray, neutral_trunk: float, n0
     Side bends: the image trunk angle. Rotations: the wrist span's rotation while the trunk stays
     upright and the shoulders turn with it (``shoulder_turn``). Flexion / extension (the wrong
     view, which the trial analysis then refuses): the 3D trunk line's sagittal change, as far as
-    the image trunk's
-    shortening agrees (a forward bend seen from the front moves in depth and shortens the trunk
-    in the picture; a side bend does neither).
+    the image trunk's shortening agrees (a forward bend seen from the front moves in depth and
+    shortens the trunk in the picture; a side bend does neither).
     """
     pts, world = kin.image, kin.world
     left = A.left_side_sign(pts[n0:n1])
