@@ -14,7 +14,8 @@ median of ``--repeat`` runs in this one process.
     .venv/bin/python benchmarks/throughput.py [VIDEO] [--repeat 3] [--landscape-seconds 20]
         [--long-minutes 10] [--frames N]
 
-Default video: ../shared/data/pose2sim-demo/balancing_cam01.mp4 (1080x1920, 60 fps, 100 frames).
+Default video: the Pose2Sim demo's balancing_cam01.mp4 (1080x1920, 60 fps, 100 frames) from
+``make test-data`` (``.test-data/pose2sim-demo/`` or ``$LUMBAR_ROM_TEST_DATA``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from fractions import Fraction
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_VIDEO = ROOT.parent / "shared" / "data" / "pose2sim-demo" / "balancing_cam01.mp4"
+DEFAULT_VIDEO = (Path(os.environ.get("LUMBAR_ROM_TEST_DATA") or ROOT / ".test-data")
+                 / "pose2sim-demo" / "balancing_cam01.mp4")
 SAMPLE = ROOT / "sample_videos" / "side-bend-left.mp4"
 CACHE = Path(tempfile.gettempdir()) / "lumbar-rom-bench"
 
