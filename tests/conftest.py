@@ -1,4 +1,7 @@
-"""Shared fixtures. Real data comes from ../shared (never copied into the repo)."""
+"""Shared fixtures. Real data (Pose2Sim footage, body assets) comes from the git-ignored
+``.test-data/`` folder (or ``$LUMBAR_ROM_TEST_DATA``), filled from pinned PyPI wheels by
+``make test-data`` (scripts/test_data.py), which ``make test`` runs before pytest. Nothing is
+downloaded during the tests."""
 
 from __future__ import annotations
 
@@ -8,23 +11,25 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-POSE2SIM = SHARED / "data" / "pose2sim-demo"
+TEST_DATA = Path(os.environ.get("LUMBAR_ROM_TEST_DATA") or ROOT / ".test-data")
+POSE2SIM = TEST_DATA / "pose2sim-demo"
+POSE2SIM_FILES = ("balancing_cam01.mp4", "balancing_cam03.mp4", "static_cam01.mp4",
+                  "Balancing_for_IK.trc", "Calib_qualisys.toml")
 
 
-def require_path(path: Path) -> Path:
-    """Return ``path``; if missing, fail under CI (CI=true) and skip elsewhere."""
-    if path.exists():
-        return path
-    msg = f"{path} is missing (tests read ../shared beside the repo)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(msg)
-    pytest.skip(msg)
+def require_test_data(folder: Path, files: tuple[str, ...]) -> Path:
+    """``folder`` if it holds ``files``; otherwise fail with one sentence (never skip: a missing
+    folder means `make test-data` was not run, which `make test` always does)."""
+    missing = [f for f in files if not (folder / f).is_file()]
+    if missing:
+        pytest.fail(f"{folder / missing[0]} is missing: run `make test-data` (it fetches the "
+                    "test data from PyPI and checks its checksum).", pytrace=False)
+    return folder
 
 
 @pytest.fixture(scope="session")
 def pose2sim() -> Path:
-    return require_path(POSE2SIM)
+    return require_test_data(POSE2SIM, POSE2SIM_FILES)
 
 
 @pytest.fixture(scope="session")

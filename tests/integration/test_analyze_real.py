@@ -1,8 +1,8 @@
 """`lumbar-rom analyze` on real footage (Pose2Sim static trial, a real person standing still).
 
-Clips are made at test time from ../shared/data/pose2sim-demo/static_cam01.mp4 (never copied into
-the repo): looped to 3 s (no repetitions), and cropped to the top third (hips and legs out of
-frame).
+Clips are made at test time from the Pose2Sim demo's static_cam01.mp4 (fetched by
+`make test-data`, never committed): looped to 3 s (no repetitions), and cropped to the top third
+(hips and legs out of frame).
 """
 
 import json

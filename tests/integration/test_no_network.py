@@ -60,7 +60,8 @@ def _tools() -> list[str]:
 
 def _clean_env() -> dict[str, str]:
     """The parent's environment without our proxy override (this pytest process may already have
-    imported the estimator), plus a hostile ``NO_PROXY=*`` that a user might have set."""
+    created a landmarker), plus a hostile ``NO_PROXY=*`` that a user might have set: the blocking
+    must come from the analysis' own landmarkers, not from an inherited environment."""
     env = {k: v for k, v in os.environ.items()
            if k.lower() not in ("https_proxy", "all_proxy", "no_proxy")}
     env["NO_PROXY"] = "*"

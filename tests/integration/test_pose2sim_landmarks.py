@@ -1,6 +1,5 @@
-"""The real committed model on the real Pose2Sim videos (../shared/data/pose2sim-demo)."""
-
-import csv
+"""The real committed model on the real Pose2Sim videos (fetched by `make test-data`; the
+4-camera reference is computed from the demo's .trc and calibration: tests/fixtures/pose2sim.py)."""
 
 import numpy as np
 import pytest
@@ -11,16 +10,10 @@ from lumbar_rom.errors import NoPersonError
 from lumbar_rom.kinematics.angles import trunk_image_angle
 from lumbar_rom.pipeline import track_video
 from lumbar_rom.pose.sequence import PoseSequence
+from tests.fixtures.pose2sim import reference_trunk_angle_2d as reference_2d
 from tests.fixtures.videos import make_video
 
 pytestmark = pytest.mark.slow
-
-
-def reference_2d(pose2sim, cam: str) -> np.ndarray:
-    with (pose2sim / "reference_trunk_angle_2d_projected.csv").open() as fh:
-        rows = [r for r in csv.DictReader(fh) if r["cam"] == f"cam_{cam}"]
-    rows.sort(key=lambda r: int(r["frame"]))
-    return np.array([float(r["ref_trunk2d_deg"]) for r in rows])
 
 
 def test_cli_landmarks_finds_a_pose_in_every_frame(pose2sim, tmp_path):

@@ -1,12 +1,9 @@
 """Left and right stay themselves on the real Pose2Sim balancing trial (issue 11 item 4): after
-the swap repair, the hips and shoulders are assigned left/right as the 4-camera reference
-(../shared/data/pose2sim-demo, its .trc projected with its calibration) in every frame, and the
-change-from-start trunk angle follows the reference's."""
+the swap repair, the hips and shoulders are assigned left/right as the 4-camera reference (the
+Pose2Sim demo from `make test-data`, its .trc projected with its calibration:
+tests/fixtures/pose2sim.py) in every frame, and the change-from-start trunk angle follows the
+reference's."""
 
-import csv
-import tomllib
-
-import cv2
 import numpy as np
 import pytest
 
@@ -15,36 +12,13 @@ from lumbar_rom.kinematics.cleaned import CleanedPose
 from lumbar_rom.pipeline import track_video
 from lumbar_rom.pose.landmarks import Landmark as L
 from lumbar_rom.pose.sequence import PoseSequence
+from tests.fixtures.pose2sim import reference_points, reference_trunk_angle_2d
 
 pytestmark = pytest.mark.slow
 
 PAIRS = (("LHip", "RHip", L.LEFT_HIP, L.RIGHT_HIP),
          ("LShoulder", "RShoulder", L.LEFT_SHOULDER, L.RIGHT_SHOULDER))
 START_FRAMES = 5  # the change from the start: against the mean of the first frames
-
-
-def reference_points(pose2sim, cam: str, names: list[str]) -> dict[str, np.ndarray]:
-    """The .trc keypoints ``names`` projected into camera ``cam``: name -> (T, 2) pixels."""
-    lines = (pose2sim / "BalancingTrial_0-100_filt_butterworth.trc").read_text().splitlines()
-    markers = lines[3].split("\t")[2::3]
-    data = np.array([[float(x) for x in line.split("\t")[2:]] for line in lines[5:]
-                     if line.strip()]).reshape(-1, len(markers), 3)
-    xyz = np.stack([data[..., 2], data[..., 0], data[..., 1]], -1)  # .trc is Y-up: back to Z-up
-    c = tomllib.loads((pose2sim / "Calib_qualisys.toml").read_text())[f"cam_{cam}"]
-    out = {}
-    for name in names:
-        pix, _ = cv2.projectPoints(xyz[:, markers.index(name)].reshape(-1, 1, 3),
-                                   np.array(c["rotation"]), np.array(c["translation"]),
-                                   np.array(c["matrix"]), np.array(c["distortions"]))
-        out[name] = pix[:, 0]
-    return out
-
-
-def reference_angle(pose2sim, cam: str) -> np.ndarray:
-    with (pose2sim / "reference_trunk_angle_2d_projected.csv").open() as fh:
-        rows = sorted((r for r in csv.DictReader(fh) if r["cam"] == f"cam_{cam}"),
-                      key=lambda r: int(r["frame"]))
-    return np.array([float(r["ref_trunk2d_deg"]) for r in rows])
 
 
 def swapped(seq: PoseSequence, frames: np.ndarray) -> PoseSequence:
@@ -81,7 +55,7 @@ def test_left_and_right_follow_the_reference_after_repair(pose2sim, estimator, c
         order = np.sign(a[:, 0] - b[:, 0])
         assert np.all(order == order[0])  # continuous: the pair never changes sides
     angle = trunk_image_angle(kin.image)
-    truth = reference_angle(pose2sim, cam)
+    truth = reference_trunk_angle_2d(pose2sim, cam)
     change = (angle - angle[:START_FRAMES].mean()) - (truth - truth[:START_FRAMES].mean())
     mae = float(np.mean(np.abs(change)))
     print(f"cam{cam}: swaps repaired {kin.swaps_repaired}, change-from-start MAE {mae:.2f} deg, "

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def body():
-    return load_body("male")  # fetches the CC0 assets from the PyPI wheel on first use
+    return load_body("male")  # the CC0 assets `make test-data` fetched
 
 
 def trunk_angles(body, pose):

@@ -33,7 +33,7 @@ import numpy as np
 
 from lumbar_rom.pose.landmarks import LANDMARK_NAMES, N_LANDMARKS
 from lumbar_rom.pose.model import default_model_path, verify_model
-from lumbar_rom.pose.offline import block_telemetry  # sets the proxy variables on import
+from lumbar_rom.pose.offline import block_telemetry
 from lumbar_rom.video.threads import float_on_all_cores
 
 logger = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ def _create(options: object) -> Any:
     """A ``PoseLandmarker`` from ``options`` (native log lines silenced)."""
     from mediapipe.tasks.python import vision
 
-    block_telemetry()  # again: the caller may have changed the environment since import
+    block_telemetry()  # before the landmarker exists: its usage upload goes nowhere (offline.py)
     with quiet_native_stderr():
         return vision.PoseLandmarker.create_from_options(options)
 

