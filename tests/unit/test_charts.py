@@ -84,7 +84,8 @@ def test_normal_motion_has_no_goal_but_its_norm():
 
 
 def test_renders_to_svg(tmp_path):
-    vlc = pytest.importorskip("vl_convert")
+    import vl_convert as vlc
+
     chart = progress_chart(prog((T0, 40.0, "restricted"),
                                 (T0.replace(hour=11, minute=21), 44.0, "restricted")))
     svg = vlc.vegalite_to_svg(chart.to_dict())
