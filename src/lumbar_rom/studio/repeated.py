@@ -31,14 +31,17 @@ def repeated_scenario(movement: str, n: int = 10, body: str = "male", width: int
     applied peaks spread evenly from the first to the last value of :data:`PEAKS`."""
     first, last = PEAKS[movement]
     peaks = tuple(float(round(p, 2)) for p in np.linspace(first, last, n))
+    t = REPEATED_TIMING
     return Scenario(movement, peaks, body=body, width=width, height=height, fps=fps,
-                    **REPEATED_TIMING)
+                    neutral_s=t["neutral_s"], rise_s=t["rise_s"], hold_s=t["hold_s"],
+                    rest_s=t["rest_s"])
 
 
-def render_repeated(movement: str, out_dir: Path, **kw: object) -> tuple[Scenario, Path, Path]:
+def render_repeated(movement: str, out_dir: Path, body: str = "male"
+                    ) -> tuple[Scenario, Path, Path]:
     """Render (or reuse from ``out_dir``, a cache keyed by the scenario) the set; returns the
     scenario, the MP4 and its JSON sidecar."""
-    s = repeated_scenario(movement, **kw)  # type: ignore[arg-type]
+    s = repeated_scenario(movement, body=body)
     video, sidecar = render_scenario(s, out_dir, stem=f"repeated-{movement}-{s.body}-{s.key()}")
     return s, video, sidecar
 
