@@ -1,5 +1,7 @@
 """Counting repeated movements on synthetic trunk-angle series with known counts (issue 30)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -91,3 +93,47 @@ def test_expected_count_is_a_setting():
     assert r.count == 6 and r.message == "6 repetitions counted."
     r = count_repetitions(x, t, "flexion")
     assert r.message == "6 of the 10 repetitions were seen."
+
+
+# -- the whole path from a PoseSequence (hand-built stick figures, tests/fixtures/skeleton.py)
+
+def test_analyze_repeated_on_stick_figures():
+    from lumbar_rom.assessment.repeated import analyze_repeated
+    from tests.fixtures.skeleton import make_trial
+
+    flex = list(np.linspace(45, 54, 10))
+    r = analyze_repeated(make_trial("flexion", flex, "side", fps=15.0, noise_px=1.0), "flexion")
+    assert r.status == "ok" and r.count == 10
+    assert r.first_deg == pytest.approx(45, abs=2) and r.last_deg == pytest.approx(54, abs=2)
+    ext = analyze_repeated(make_trial("flexion", [-20.0] * 10, "side", fps=15.0), "extension")
+    assert ext.count == 10 and ext.first_deg == pytest.approx(20, abs=2)
+
+
+def test_analyze_repeated_with_the_person_lost_for_a_while():
+    from dataclasses import replace
+
+    from lumbar_rom.assessment.repeated import analyze_repeated
+    from tests.fixtures.skeleton import make_trial
+
+    seq = make_trial("flexion", [50.0] * 10, "side", fps=15.0)
+    image = seq.image.copy()
+    image[150:156] = np.nan  # 0.4 s without a detected person, mid-set
+    r = analyze_repeated(replace(seq, image=image), "flexion")
+    assert r.count == 10
+
+
+def test_analyze_repeated_refuses_a_clip_without_an_upright_start():
+    from lumbar_rom.assessment.repeated import analyze_repeated
+    from tests.fixtures.skeleton import make_trial
+
+    seq = make_trial("flexion", [60.0] * 3, "side", fps=15.0)
+    n = len(seq.time_s)
+    from dataclasses import replace
+    bent = make_trial("flexion", [40.0], "side", fps=15.0)
+    # start already bent: every frame of the first trial shifted by a constant 40 deg pose
+    seq = replace(seq, image=np.repeat(bent.image[len(bent.time_s) // 2][None], n, 0))
+    r = analyze_repeated(seq, "flexion")
+    assert r.status == "inconclusive"
+    m = re.fullmatch(r"Start the set standing upright; this one starts already bent forward "
+                     r"about (\d+) deg\.", r.message)
+    assert m and 38 <= int(m.group(1)) <= 41, r.message  # the posed 40 deg

@@ -39,6 +39,7 @@ from lumbar_rom.assessment.protocol import movement_spec
 from lumbar_rom.assessment.trial import (
     DEFAULT_ANALYSIS,
     AnalysisSettings,
+    _start_posture,  # the trial's own refusal of a start that is not upright
     detect_repetitions,
     find_neutral,
 )
@@ -196,6 +197,10 @@ def analyze_repeated(seq: PoseSequence, movement: str, *,
     kin = CleanedPose.from_sequence(seq, s.cleaning)
     raw = A.movement_signal(kin.image, spec.signal)
     nb = find_neutral(raw, seq.time_s, rel=False, settings=s)
+    not_upright = _start_posture(spec, kin.image, nb, seq.time_s, s)
+    if not_upright is not None:
+        return RepeatedResult(movement, "inconclusive", not_upright.message.replace(
+            "the clip", "the set"), 0, False, (), (), (), nan, nan, nan, nan, nan)
     if nb is None:
         return RepeatedResult(movement, "inconclusive", "No still, upright start was found; "
                               "stand still for a second before the first repetition.", 0, False,
