@@ -146,3 +146,25 @@ def test_licences_and_rejections_are_stated():
     rej = {r.id: r for r in Q.rejected()}
     assert {"odi", "promis_pain_interference", "orebro_short"} <= set(rej)
     assert "Mapi" in rej["odi"].note and "permission" in rej["promis_pain_interference"].note
+
+
+def test_command_line_forms():
+    assert Q.score(Q.parse_answers("rmdq", "1, 5,24")).value == 3
+    assert Q.score(Q.parse_answers("rmdq", "none")).value == 0
+    s = Q.score(Q.parse_answers("start_back", "1,0,0,1,1,1,1,0,3"))
+    assert (s.value, s.subscale, s.risk) == (6, 4, "high")
+    assert Q.score(Q.parse_answers("psfs", "walking=4; gardening = 6")).value == 5
+    assert Q.score(Q.parse_answers("grc", "-2")).value == -2
+
+
+@pytest.mark.parametrize(("inst", "text", "words"), [
+    ("rmdq", "0,25", "numbered 1 to 24"),
+    ("rmdq", "a,b", "Could not read"),
+    ("peg", "5,4", "needs 3 answers"),
+    ("psfs", "walking:4", "Could not read"),
+    ("start_back", "1,0,0,1,1,1,1,0,9", "0 to 4"),
+])
+def test_command_line_errors_are_one_sentence(inst, text, words):
+    with pytest.raises(Q.QuestionnaireError) as e:
+        Q.score(Q.parse_answers(inst, text))
+    assert words in str(e.value) and str(e.value).endswith(".")

@@ -47,7 +47,7 @@ from lumbar_rom.errors import LumbarRomError
 
 __all__ = ["ANSWER_KINDS", "ROLES", "Change", "Instrument", "Item", "QuestionnaireError",
            "Rejected", "Response", "RiskAdvice", "Score", "change", "instrument", "instruments",
-           "item_ids", "rejected", "risk_advice", "score", "stratify"]
+           "item_ids", "parse_answers", "rejected", "risk_advice", "score", "stratify"]
 
 Role = Literal["disability", "patient-specific", "pain-interference", "global-change", "risk"]
 Risk = Literal["low", "medium", "high"]
@@ -349,3 +349,36 @@ def change(first: Score, last: Score) -> Change:
 
 def item_ids(instrument_id: str) -> Sequence[str]:
     return [it.id for it in instrument(instrument_id).items]
+
+
+def parse_answers(instrument_id: str, text: str) -> Response:
+    """A :class:`Response` from the command line's compact form (one sentence on error):
+
+    - RMDQ: the numbers of the sentences ticked, ``"3,7,12"``, or ``"none"``;
+    - PSFS: ``"walking=4; gardening=2"`` (activity=rating, separated by ``;``);
+    - the others: every item's answer in order, ``"1,0,0,1,0,0,0,0,3"`` (STarT Back's item 9:
+      0 not at all ... 4 extremely), ``"5,4,6"`` (PEG), ``"2"`` (GRC).
+    """
+    inst = instrument(instrument_id)
+    text = text.strip()
+    try:
+        if inst.answer == "activity":
+            pairs = [p.split("=") for p in text.split(";") if p.strip()]
+            if any(len(p) != 2 for p in pairs):
+                raise ValueError
+            return Response(inst.id, {name.strip(): int(v) for name, v in pairs})
+        ids = [it.id for it in inst.items]
+        if inst.answer == "tick":
+            ticked = set() if text.lower() == "none" else {int(x) for x in text.split(",")}
+            if not ticked <= set(range(1, len(ids) + 1)):
+                raise QuestionnaireError(f"{inst.short} sentences are numbered 1 to {len(ids)}; "
+                                         "give the numbers of those that apply, or 'none'.")
+            return Response(inst.id, {i: int(k in ticked) for k, i in enumerate(ids, 1)})
+        values = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise QuestionnaireError(f"Could not read the {inst.short} answers {text!r}; write "
+                                 "them as the option's help describes.") from None
+    if len(values) != len(ids):
+        raise QuestionnaireError(f"{inst.short} needs {len(ids)} answers separated by commas; "
+                                 f"{len(values)} were given.")
+    return Response(inst.id, dict(zip(ids, values, strict=True)))
