@@ -26,7 +26,6 @@ from lumbar_rom.cli_users import users_app
 from lumbar_rom.data import CLINICAL, load_toml
 from lumbar_rom.errors import LumbarRomError
 from lumbar_rom.inputs import (
-    check_age,
     check_height,
     check_pain,
     check_slr,
@@ -213,7 +212,6 @@ MOVEMENT_CHOICES: tuple[str, ...] = ("auto", *MOVEMENTS)  # from data/protocol.t
 HOLD_CHOICES: tuple[str, ...] = tuple(load_toml("endurance.toml", package=CLINICAL)["tests"])
 ANALYZE_CHOICES: tuple[str, ...] = (*MOVEMENT_CHOICES, *HOLD_CHOICES)
 HOLD_RESULT_SCHEMA = 1
-SEXES = ("female", "male", "other")
 
 
 def _parse_movement_option(text: str) -> MovementSpec | str:
@@ -287,8 +285,9 @@ def analyze(
 def _analyze_hold(video: Path, test: str, out: Path, sex: str | None, person: str | None,
                   model: Path | None) -> None:
     """``analyze --movement <hold test>``: track, time the hold, write result.json, print it."""
-    if sex is not None and sex not in SEXES:
-        raise _fail(LumbarRomError(f"--sex must be one of {', '.join(SEXES)}, not {sex!r}."))
+    from lumbar_rom.clinical.profile import check_sex
+
+    sex = _check(check_sex, sex)
     name = None if person is None else _check(clean_name, person)
     _check(check_video_file, video)
     _check(check_output_dir, out, "--out")
@@ -351,6 +350,52 @@ def _parse_injury(text: str | None) -> datetime | None:
                                    "YYYY-MM-DD or YYYY-MM-DDTHH:MM.")) from None
 
 
+def _profile(age: float | None, sex: str | None, height: float | None,
+             injury: datetime | None) -> Any:
+    """The one validated :class:`~lumbar_rom.clinical.profile.Profile` (its constructor checks
+    every value; a wrong one is one sentence and exit 1, before anything is measured or
+    stored)."""
+    from lumbar_rom.clinical.profile import Profile
+
+    return _check(Profile, age=age, sex=sex, height_cm=height, injury=injury)
+
+
+def _red_flags(ids: list[str]) -> dict[str, bool]:
+    """Every screening question answered: yes for the ``--red-flag`` ids, no for the others
+    (the CLI user states the yes-answers; an unknown id is refused)."""
+    from lumbar_rom.clinical.knowledge import knowledge
+
+    known = [q.id for q in knowledge().safety.red_flags]
+    unknown = sorted(set(ids) - set(known))
+    if unknown:
+        raise _fail(LumbarRomError(f"Unknown red-flag id {unknown[0]!r}; `lumbar-rom questions` "
+                                   "lists the ids."))
+    return {q: q in ids for q in known}
+
+
+def _factor_answers(items: list[str]) -> dict[str, bool]:
+    """``--factor ID=yes|no`` answers (a bare ID is yes); an unknown id or answer is refused."""
+    from lumbar_rom.clinical.knowledge import knowledge
+
+    known = {q.id for q in knowledge().factors.questions}
+    out: dict[str, bool] = {}
+    for item in items:
+        qid, _, ans = item.partition("=")
+        answer = (ans or "yes").strip().lower()
+        if qid.strip() not in known or answer not in ("yes", "no"):
+            raise _fail(LumbarRomError(f"--factor {item!r} is not ID=yes or ID=no with a known "
+                                       "id; `lumbar-rom questions` lists the ids."))
+        out[qid.strip()] = answer == "yes"
+    return out
+
+
+def _movement_id(text: str) -> str:
+    if text not in MOVEMENTS:
+        raise LumbarRomError(f"--pain-limited {text!r} is not a movement; use one of "
+                             f"{', '.join(MOVEMENTS)}.")
+    return text
+
+
 def _parse_clip(text: str) -> tuple[Path, MovementSpec | str]:
     """``clip.mp4`` (movement auto-detected) or ``clip.mp4:side-bend-left``."""
     path, sep, name = text.rpartition(":")
@@ -372,7 +417,8 @@ def assess(
         help="One or more movement videos, each as VIDEO (movement detected) or VIDEO:MOVEMENT "
              "(e.g. clip.mp4:side-bend-left).")],
     age: Annotated[float | None, typer.Option(help="Age in years (age-adjusted norms).")] = None,
-    sex: Annotated[str | None, typer.Option(help="female / male / other (recorded only).")] = None,
+    sex: Annotated[str | None, typer.Option(
+        help="female / male / other (endurance norms are per sex).")] = None,
     height: Annotated[float | None, typer.Option(help="Height in cm.")] = None,
     injury_date: Annotated[str | None, typer.Option(
         help="When a recent injury happened (YYYY-MM-DD[THH:MM]).")] = None,
@@ -383,6 +429,12 @@ def assess(
         help="Straight-leg raise of the tighter side, degrees.")] = None,
     thomas: Annotated[bool | None, typer.Option(
         "--thomas-positive/--thomas-negative", help="Thomas test result.")] = None,
+    factor: Annotated[list[str] | None, typer.Option(
+        help="A contributing-factor answer as ID=yes or ID=no (see `lumbar-rom questions`).")
+        ] = None,
+    pain_limited: Annotated[list[str] | None, typer.Option(
+        help="A movement you stopped because it hurt (recorded as pain-limited, not "
+             "stretched).")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the assessment JSON.")
                         ] = None,
     person: Annotated[str | None, typer.Option(
@@ -392,12 +444,10 @@ def assess(
 ) -> None:
     """Measure each video and print an assessment a physiotherapist can follow."""
     # everything typed is checked, and every output opened, before any video is measured
-    age = None if age is None else _check(check_age, age)
-    height = None if height is None else _check(check_height, height)
     slr = None if slr is None else _check(check_slr, slr)
     pain_nrs = None if pain is None else _check(check_pain, pain)
     name = None if person is None else _check(clean_name, person)
-    injury = _parse_injury(injury_date)
+    profile = _profile(age, sex, height, _parse_injury(injury_date))
     clips = [_parse_clip(v) for v in videos]
     for path, _ in clips:
         _check(check_video_file, path)
@@ -405,26 +455,22 @@ def assess(
         _check(check_output_file, json_out, "--json")
     store = None if name is None else _open_store(for_writing=True)
 
-    from lumbar_rom.clinical.engine import Profile, Screening, screen
+    from lumbar_rom.clinical.engine import Screening, screen
     from lumbar_rom.clinical.engine import assess as run_assess
-    from lumbar_rom.clinical.knowledge import knowledge
     from lumbar_rom.clinical.summary import summary_text
 
-    known = {q.id for q in knowledge().safety.red_flags}
-    unknown = sorted(set(red_flag or []) - known)
-    if unknown:
-        raise _fail(LumbarRomError(f"Unknown red-flag id {unknown[0]!r}; `lumbar-rom questions` "
-                                   "lists the ids."))
-    profile = Profile(age=age, sex=sex, height_cm=height, injury=injury)
+    flags = _red_flags(red_flag or [])
+    factors = _factor_answers(factor or [])
+    limited = tuple(_check(_movement_id, m) for m in pain_limited or [])
     checks: dict[str, float | bool] = {}
     if slr is not None:
         checks["straight_leg_raise_deg"] = slr
     if thomas is not None:
         checks["thomas_test_positive"] = thomas
-    screening = Screening(red_flags={k: True for k in red_flag or []}, pain_before=pain_nrs,
-                          checks=checks)
+    screening = Screening(red_flags=flags, pain_before=pain_nrs, checks=checks,
+                          factors=factors, pain_limited=limited)
     gate = screen(screening, profile, datetime.now())
-    trials = [] if gate is not None else _measure(clips, model, height, mirrored)
+    trials = [] if gate is not None else _measure(clips, model, profile.height_cm, mirrored)
     result = gate or run_assess(profile, screening, trials)
     typer.echo(summary_text(result))
     if store is not None and name is not None:

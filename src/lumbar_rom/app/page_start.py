@@ -30,8 +30,10 @@ from lumbar_rom.app import service
 from lumbar_rom.app.navigation import page
 from lumbar_rom.app.state import account, new_visit, store, visit
 from lumbar_rom.app.widgets import show_gate, show_informs
-from lumbar_rom.clinical.engine import Profile, Screening, informs, screen
+from lumbar_rom.clinical.engine import Screening, informs, screen
 from lumbar_rom.clinical.knowledge import knowledge
+from lumbar_rom.clinical.profile import SEXES as PROFILE_SEXES
+from lumbar_rom.clinical.profile import Profile
 from lumbar_rom.clinical.summary import DISCLAIMER
 from lumbar_rom.history.accounts import AccessError
 from lumbar_rom.inputs import (
@@ -40,14 +42,12 @@ from lumbar_rom.inputs import (
     PAIN_NRS,
     STRAIGHT_LEG_RAISE_DEG,
     InputError,
-    check_age,
-    check_height,
     check_pain,
     check_slr,
     clean_name,
 )
 
-SEXES = ["female", "male", "other / prefer not to say"]
+SEXES = list(PROFILE_SEXES)
 NEW_PATIENT = "A new patient (type the name)"
 PATIENT_LABEL = "Who is tested? (your assigned patients)"
 NAME_LABEL = "Name or nickname (keeps your results apart on this computer)"
@@ -215,12 +215,7 @@ def _unanswered(ans: Answers) -> str | None:
 def _checked(ans: Answers) -> tuple[str, Profile, Screening]:
     """The typed values checked (:mod:`lumbar_rom.inputs`); raises InputError (one sentence)."""
     name = clean_name(ans.name)
-    injury = ans.injury()
-    if injury is not None and injury > datetime.now():
-        raise InputError("The injury time is in the future; check the date and time.")
-    profile = Profile(age=check_age(ans.age), sex=ans.sex,
-                      height_cm=None if ans.height is None else check_height(ans.height),
-                      injury=injury)
+    profile = Profile(age=ans.age, sex=ans.sex, height_cm=ans.height, injury=ans.injury())
     screening = Screening(red_flags=ans.flags, pain_before=check_pain(ans.pain),
                           factors=ans.factors, checks=ans.checks())
     return name, profile, screening

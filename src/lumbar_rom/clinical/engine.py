@@ -32,22 +32,14 @@ import numpy as np
 from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
 from lumbar_rom.assessment.trial import TrialResult
 from lumbar_rom.clinical.knowledge import CATEGORIES, Limit, MeasuredFactor, Muscles, knowledge
+from lumbar_rom.clinical.profile import Profile
+from lumbar_rom.inputs import check_pain
 from lumbar_rom.serialize import from_mapping, json_safe
 
 SCHEMA_VERSION = 1
 FindingStatus = Literal["likely", "less likely", "ruled out"]
 DecisionStatus = Literal["normal", "restricted", "inconclusive", "above normal", "pain-limited",
                          "not tested"]
-
-
-@dataclass(frozen=True)
-class Profile:
-    """The person. ``injury`` is when a recent injury happened (None: no recent injury)."""
-
-    age: float | None = None
-    sex: str | None = None
-    height_cm: float | None = None
-    injury: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +57,12 @@ class Screening:
     pain_limited: tuple[str, ...] = ()
     factors: dict[str, bool] = field(default_factory=dict)
     checks: dict[str, float | bool] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("pain_before", "pain_after"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, check_pain(value))
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Screening:
