@@ -361,11 +361,13 @@ def _profile(age: float | None, sex: str | None, height: float | None,
 
 
 def _red_flags(ids: list[str]) -> dict[str, bool]:
-    """Every screening question answered: yes for the ``--red-flag`` ids, no for the others
-    (the CLI user states the yes-answers; an unknown id is refused)."""
+    """Every screening question (red flags and the NG65 inflammatory screen) answered: yes for
+    the ``--red-flag`` ids, no for the others (the CLI user states the yes-answers; an unknown
+    id is refused)."""
     from lumbar_rom.clinical.knowledge import knowledge
 
-    known = [q.id for q in knowledge().safety.red_flags]
+    s = knowledge().safety
+    known = [q.id for q in s.red_flags] + [q.id for q in s.inflammatory.questions]
     unknown = sorted(set(ids) - set(known))
     if unknown:
         raise _fail(LumbarRomError(f"Unknown red-flag id {unknown[0]!r}; `lumbar-rom questions` "
@@ -628,12 +630,15 @@ def questions() -> None:
     from lumbar_rom.clinical.knowledge import knowledge
 
     k = knowledge()
-    typer.echo("Red flags (answer yes with --red-flag ID):")
+    typer.echo("Safety questions (answer yes with --red-flag ID; the others count as no):")
     for flag in k.safety.red_flags:
-        typer.echo(f"  {flag.id}: {flag.question}")
-    typer.echo("Contributing factors:")
-    for q in k.factors.questions:
+        typer.echo(f"  {flag.id} [{flag.category}]: {flag.question}")
+    typer.echo(f"{k.safety.inflammatory.title} (answer yes with --red-flag ID):")
+    for q in k.safety.inflammatory.questions:
         typer.echo(f"  {q.id}: {q.question}")
+    typer.echo("Contributing factors (answer with --factor ID=yes or ID=no):")
+    for f in k.factors.questions:
+        typer.echo(f"  {f.id}: {f.question}")
 
 
 @app.command()

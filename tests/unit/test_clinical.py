@@ -94,7 +94,7 @@ def test_red_flag_stops_everything(flag):
     a = assess(Profile(), Screening(red_flags={flag: True}), restricted_set(), now=NOW)
     assert a.status == "stopped-red-flag"
     assert a.plan == () and a.decisions == () and a.goals == ()
-    assert any("today" in s.text or "doctor" in s.text for s in a.safety)
+    assert any("now" in s.text or "doctor" in s.text for s in a.safety)
 
 
 def test_emergency_flag_gets_emergency_guidance():

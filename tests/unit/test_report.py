@@ -275,14 +275,15 @@ def test_a_failed_report_leaves_no_partial_pdf(store, tmp_path, monkeypatch):
 
 
 def test_inform_answers_of_a_complete_assessment_are_in_the_report(tmp_path):
-    """Answers that inform without stopping the test (a past cancer, per the cited red-flag
-    guidance) belong in the clinician's report too."""
+    """Answers that inform without stopping the test (constant night pain, per the cited
+    red-flag guidance; a past cancer now stops, issue 27) belong in the clinician's report
+    too."""
     from lumbar_rom.clinical.engine import Profile, Screening, assess
 
     need("pdftotext")
     s = Store(f"sqlite:///{tmp_path / 'f.db'}")
     prof = Profile(age=40, sex="female", height_cm=165)
-    scr = Screening(red_flags={"cancer_history": True}, pain_before=3)
+    scr = Screening(red_flags={"night_pain": True}, pain_before=3)
     a = assess(prof, scr, restricted_set(), now=NOW)
     assert a.status == "complete" and a.safety
     s.save_session("ana", prof, scr, restricted_set(), a, started_at=NOW)

@@ -147,6 +147,7 @@ class Assessment:
     warnings: tuple[str, ...] = ()
     retest_after: str | None = None
     chronic: bool | None = None
+    headline: str = ""  # a stopped or deferred session in one line (see :func:`screen`)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -369,11 +370,24 @@ def _side_text(side: str) -> str:
     return "" if side == "both" else f"{side} "
 
 
-def _plan(findings: list[MuscleFinding], age: float | None = None) -> list[PlanItem]:
+def bone_risk(screening: Screening) -> bool:
+    """Whether a bone-health answer (stretches.toml ``[bone_health]``: osteoporosis, a past
+    vertebral fracture, long-term steroids) is yes: no sustained end-range flexion stretch."""
+    return any(screening.red_flags.get(x) for x in knowledge().stretches.bone_health.risk)
+
+
+def _plan(findings: list[MuscleFinding], age: float | None = None, bones: bool = False
+          ) -> list[PlanItem]:
+    """Stretches for the likely muscles of restricted motions. With ``bones`` (a bone-health
+    risk, :func:`bone_risk`), the sustained end-range flexion stretches are left out and the
+    spine-sparing alternatives planned in their place; without it, the alternatives never
+    are."""
     k = knowledge().stretches
     likely = [f for f in findings if f.status == "likely"]
     items: list[PlanItem] = []
     for sid, s in k.stretches.items():
+        if (bones and s.end_range_flexion) or (not bones and s.bone_alternative):
+            continue
         hits = [f for f in likely if f.muscle in s.targets and f.movement in s.movements]
         if not hits:
             continue
@@ -501,28 +515,54 @@ def screening_findings(screening: Screening, profile: Profile) -> list[tuple[str
     categories are data; the strongest one decides, see :func:`screen`)."""
     s = knowledge().safety
     facts = screening_facts(screening, profile)
-    out = [(q.category, Advice(q.id, f"You answered yes to: {q.question}", q.source))
+    out = [(q.category, Advice(q.id, f"You answered yes to: {q.question}"
+                               + (f" {q.advice}" if q.advice else ""), q.source))
            for q in s.red_flags if facts[q.id]]
     out += [(r.category, Advice(r.id, r.text, r.source)) for r in s.rules
             if all(facts.get(x) for x in r.all) and any(facts.get(x) for x in r.any)]
     return out
 
 
+def inflammatory_screen(screening: Screening) -> tuple[Advice, ...]:
+    """The NICE NG65 inflammatory back pain screen (safety.toml ``[inflammatory]``), its
+    referral rule as written: when every entry answer is yes (started before 45, more than 3
+    months), ``refer_at`` (4) or more of the 9 criteria give the rheumatology referral advice,
+    exactly ``blood_test_at`` (3) the HLA-B27 blood-test advice; otherwise a yes to psoriasis,
+    inflammatory bowel disease or uveitis gives the "seek a new assessment if new signs appear"
+    advice. Never stops the test. The answers are in ``screening.red_flags`` by question id."""
+    i = knowledge().safety.inflammatory
+    yes = {k for k, v in screening.red_flags.items() if v is True}
+    n = sum(c in yes for c in i.criteria)
+    if all(e in yes for e in i.entry):
+        if n >= i.refer_at:
+            return (Advice("inflammatory_refer", i.refer.format(n=n), i.source),
+                    Advice("basmi_context", i.basmi_context, i.source))
+        if n == i.blood_test_at:
+            return (Advice("inflammatory_blood_test", i.blood_test, i.source),
+                    Advice("basmi_context", i.basmi_context, i.source))
+    if any(w in yes for w in i.watch):
+        return (Advice("inflammatory_watch", i.watch_text, i.source),)
+    return ()
+
+
 def informs(screening: Screening, profile: Profile) -> tuple[Advice, ...]:
-    """The "worth telling your doctor" answers (category inform) that do not stop the test."""
+    """The "worth telling your doctor" answers (category inform) that do not stop the test,
+    then the inflammatory back pain screen's advice (:func:`inflammatory_screen`)."""
     s = knowledge().safety
     found = [a for c, a in screening_findings(screening, profile) if c == "inform"]
-    if not found:
-        return ()
-    return (Advice("inform", s.guidance["inform"], s.guidance_source), *found)
+    head = (Advice("inform", s.guidance["inform"], s.guidance_source),) if found else ()
+    return (*head, *found, *inflammatory_screen(screening))
 
 
 def _stopped(category: str, found: list[tuple[str, Advice]]) -> Assessment:
     s = knowledge().safety
     msgs = [Advice(category, s.guidance[category], s.guidance_source)]
     msgs += [a for c, a in found if c != "inform"] + [a for c, a in found if c == "inform"]
+    what = {"emergency": "go to an emergency department now",
+            "urgent": "see a doctor before testing or stretching"}.get(category, category)
     return Assessment("stopped-red-flag", safety=tuple(msgs),
-                      warnings=("No measurement or stretching advice is given.",))
+                      warnings=("No measurement or stretching advice is given.",),
+                      headline=f"No measurement: stopped by the safety questions ({what}).")
 
 
 def screen(screening: Screening, profile: Profile, now: datetime) -> Assessment | None:
@@ -544,7 +584,8 @@ def screen(screening: Screening, profile: Profile, now: datetime) -> Assessment 
                                                                  v.source),
             *informs(screening, profile)),
             warnings=(f"No end-range test and no stretching while your pain is "
-                      f"{v.severe_nrs:g}/10 or more.",))
+                      f"{v.severe_nrs:g}/10 or more.",),
+            headline=f"No measurement: severe pain {screening.pain_before}/10.")
     acute = s.acute
     if profile.injury is not None and now - profile.injury < timedelta(hours=acute.hours):
         retest = profile.injury + timedelta(hours=acute.hours)
@@ -553,7 +594,9 @@ def screen(screening: Screening, profile: Profile, now: datetime) -> Assessment 
             Advice("acute_care", acute.care, acute.source), *informs(screening, profile)),
             warnings=(f"No end-range test and no stretching until {acute.hours:g} hours after "
                       "the injury.",),
-            retest_after=retest.isoformat(timespec="minutes"), chronic=False)
+            retest_after=retest.isoformat(timespec="minutes"), chronic=False,
+            headline=f"Deferred: injury under {acute.hours:g} hours, re-test after "
+                     f"{retest:%Y-%m-%d %H:%M}.")
     return None
 
 
@@ -579,8 +622,12 @@ def assess(profile: Profile, screening: Screening, trials: list[TrialResult],
     for d in decisions:
         if d.status == "restricted":
             findings += _muscle_findings(d.movement, by_move.get(d.movement), screening)
-    plan = _plan(findings, profile.age)
+    bones = bone_risk(screening)
+    plan = _plan(findings, profile.age, bones)
     general = _general_advice(profile.age)
+    if bones and plan:
+        b = knowledge().stretches.bone_health
+        general = [*general[:2], Advice("bone_health", b.caution, b.source), *general[2:]]
     chronic = is_chronic(profile, now)
     return Assessment(
         "complete", tuple(decisions), tuple(asymmetries(dmap)), tuple(findings), tuple(plan),

@@ -9,6 +9,34 @@ from lumbar_rom.clinical.knowledge import knowledge
 
 DISCLAIMER = ("lumbar-rom measures range of motion; it does not diagnose. If in doubt, see a "
               "physiotherapist or doctor.")
+STOP_NOTE = "lumbar-rom measures range of motion; it does not diagnose."  # no "if in doubt"
+
+
+def headline(a: Assessment) -> str:
+    """A stopped or deferred session in one line ("No measurement: severe pain 9/10.",
+    "Deferred: injury under 72 hours, re-test after ..."); "" for a complete one. Sessions
+    stored before the headline was kept get one from their status."""
+    if a.status == "complete":
+        return ""
+    if a.headline:
+        return a.headline
+    s = knowledge().safety
+    return {"stopped-red-flag": "No measurement: stopped by the safety questions.",
+            "severe-pain": f"No measurement: severe pain ({s.severity.severe_nrs:g}/10 or more).",
+            }.get(a.status, f"Deferred: injury under {s.acute.hours:g} hours"
+                  + (f", re-test after {a.retest_after.replace('T', ' ')}."
+                     if a.retest_after else "."))
+
+
+def basmi_context(a: Assessment) -> str | None:
+    """The context the BASMI item is shown with (the NG65 screen found inflammatory back pain
+    features worth a rheumatology assessment); None: the BASMI item is not shown."""
+    return next((x.text for x in a.safety if x.topic == "basmi_context"), None)
+
+
+def is_basmi(key: str) -> bool:
+    """Whether a clinical-unit row (``UnitRow.key``) is the BASMI item."""
+    return key.startswith("basmi")
 
 
 def _num(x: float, fmt: str = ".0f") -> str:
@@ -16,14 +44,10 @@ def _num(x: float, fmt: str = ".0f") -> str:
 
 
 def _stopped(a: Assessment) -> list[str]:
-    s = knowledge().safety
-    header = {"stopped-red-flag": "ASSESSMENT STOPPED",
-              "severe-pain": f"NO END-RANGE TEST TODAY (pain {s.severity.severe_nrs:g}/10 or more)",
-              }.get(a.status, f"NO END-RANGE TEST YET (injury under {s.acute.hours:g} hours)")
-    lines = [header] + [f"- {x.text} [{x.source}]" for x in a.safety]
+    lines = [headline(a).upper()] + [f"- {x.text} [{x.source}]" for x in a.safety]
     if a.retest_after:
-        lines.append(f"Re-test after: {a.retest_after}")
-    return [*lines, DISCLAIMER]
+        lines.append(f"Re-test after: {a.retest_after.replace('T', ' ')}")
+    return [*lines, STOP_NOTE if a.status == "stopped-red-flag" else DISCLAIMER]
 
 
 def _decisions(a: Assessment) -> list[str]:
