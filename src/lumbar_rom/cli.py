@@ -548,12 +548,15 @@ def _print_people(store: Store) -> None:
 
 
 def _print_sessions(sessions: list[SessionRow]) -> None:
+    from lumbar_rom.clinical.summary import session_headline
     from lumbar_rom.history.progress import motion_progress, points_from_sessions
 
     for s in sessions:
         vals = ", ".join(f"{t.movement} {t.value_deg:.0f}" if t.value_deg is not None else
                          f"{t.movement} -" for t in s.trials)
-        typer.echo(f"session {s.id}  {s.started_at:%Y-%m-%d %H:%M}  pain {s.pain_before}  {vals}")
+        told = session_headline(s.assessment)  # a stopped or deferred session says so
+        typer.echo(f"session {s.id}  {s.started_at:%Y-%m-%d %H:%M}  pain {s.pain_before}  "
+                   f"{told or vals}")
     for m in sorted({t.movement for s in sessions for t in s.trials}):
         prog = motion_progress(m, points_from_sessions(sessions, m))
         if prog.status != "no goal":

@@ -20,6 +20,7 @@ from lumbar_rom.app.state import Visit, account, store, visit
 from lumbar_rom.app.text import file_stem, md
 from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
 from lumbar_rom.clinical.knowledge import knowledge
+from lumbar_rom.clinical.summary import session_headline
 from lumbar_rom.errors import LumbarRomError
 from lumbar_rom.history.accounts import AccessError
 from lumbar_rom.history.pain import pain_stall_item
@@ -246,6 +247,7 @@ def _session_list(v: Visit, sessions: list) -> None:
         c1, c2, c3 = st.columns([3, 1, 1])
         vals = ", ".join(f"{t.movement} {t.value_deg:.0f}°" for t in x.trials
                          if t.value_deg is not None)
+        vals = session_headline(x.assessment) or vals  # a stopped or deferred session says so
         c1.markdown(f"**{x.started_at:%Y-%m-%d %H:%M}** (#{x.id}) {vals}")
         if c2.button("Open", key=f"open_{x.id}"):
             v.opened_session = x.id

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 from lumbar_rom.clinical.engine import Assessment
 from lumbar_rom.clinical.knowledge import knowledge
@@ -26,6 +28,17 @@ def headline(a: Assessment) -> str:
             }.get(a.status, f"Deferred: injury under {s.acute.hours:g} hours"
                   + (f", re-test after {a.retest_after.replace('T', ' ')}."
                      if a.retest_after else "."))
+
+
+def session_headline(stored: Mapping[str, Any] | None) -> str:
+    """:func:`headline` of a stored session's assessment dict ("" for a complete one or none
+    stored; a dict this version cannot read gives "")."""
+    if not stored:
+        return ""
+    try:
+        return headline(Assessment.from_dict(stored))
+    except (ValueError, TypeError, KeyError):
+        return ""
 
 
 def basmi_context(a: Assessment) -> str | None:
