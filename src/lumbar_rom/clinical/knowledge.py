@@ -532,8 +532,13 @@ def knowledge() -> Knowledge:
 # A secondary web page is not a kind: every source is a study, a review, a guideline or a
 # standard textbook (anatomy, examination technique), with its link; the founding document and
 # this product's own measurements are the only entries without one.
-SOURCE_KINDS = ("primary study", "systematic review", "guideline", "textbook",
+SOURCE_KINDS = ("primary study", "systematic review", "narrative review", "guideline",
+                "patient leaflet", "editorial", "regulatory notice", "textbook",
                 "founding document", "own measurement")
+# Placeholder wording a printed citation (or its note) may not hold (issue 27): a source is
+# identified, or it is not cited.
+PLACEHOLDERS = re.compile(r"to identify|to fill|from memory|identify or drop|to verify|"
+                          r"unidentified|title still unknown|TODO|TBD|\?\?", re.I)
 NO_URL_KINDS = ("founding document", "own measurement")  # the only kinds without a link
 
 
@@ -598,6 +603,11 @@ def _entry_problems(key: str, e: Any) -> list[str]:
     if not isinstance(e, dict) or not str(e.get("text", "")).strip():
         return [f"sources.toml: {key} is not a table with a text"]
     kind, url = e.get("kind", ""), str(e.get("url", "")).strip()
+    for field in ("text", "note"):
+        found = PLACEHOLDERS.search(str(e.get(field, "")))
+        if found:
+            return [f"sources.toml: {key} {field} holds the placeholder {found.group(0)!r}; "
+                    "identify the source or stop citing it"]
     if kind not in SOURCE_KINDS:
         return [f"sources.toml: {key} has kind {kind!r}, not one of {', '.join(SOURCE_KINDS)}"]
     if not url and kind not in NO_URL_KINDS:
@@ -609,8 +619,8 @@ def _entry_problems(key: str, e: Any) -> list[str]:
 
 def source_problems(sources: Mapping[str, Any], files: Mapping[str, Any]) -> list[str]:
     """Every problem of the source table ``sources`` (each key a table with text, url, kind) and
-    of the citations in the parsed data ``files`` (name -> table): a bad kind, a missing url, a
-    cited key that is not in the table."""
+    of the citations in the parsed data ``files`` (name -> table): placeholder text
+    (:data:`PLACEHOLDERS`), a bad kind, a missing url, a cited key that is not in the table."""
     problems = [p for key, e in sources.items() for p in _entry_problems(key, e)]
     for name, table in files.items():
         for where, text in _cited(table):
