@@ -334,8 +334,10 @@ def _hold_text(r: HoldResult, norm: NormComparison | None) -> str:
                 f"{END_REASONS[r.end_reason]}.")
     if norm is None:
         return line
+    from lumbar_rom.clinical.summary import endurance_words
+
     caveat = "" if norm.confirmed or "not confirmed" in norm.source else " (not confirmed)"
-    where = "" if not math.isfinite(norm.z) else f": z = {norm.z:+.1f}"
+    where = "" if not math.isfinite(norm.z) else f": {endurance_words(norm.z, norm.sex)}"
     return (f"{line}\nnorm for {norm.sex}s: {norm.mean_s:.0f} s (SD {norm.sd_s:.0f}){where}"
             f"{caveat} [{norm.source}]")
 

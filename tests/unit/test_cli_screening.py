@@ -106,3 +106,30 @@ def test_an_injury_session_pdf_carries_the_re_test_date(tmp_path, monkeypatch, m
     retest = when + timedelta(hours=72)
     assert f"Deferred: injury under 72 hours, re-test after {retest:%Y-%m-%d %H:%M}." in text
     assert "no motion is restricted" not in text and "Stretch plan" not in text
+
+
+def test_strength_goals_stay_within_the_age_group_of_their_norms():
+    """Issue 27: a 72-year-old is not given the young students' mean as a six-week goal."""
+    from datetime import date
+
+    from lumbar_rom.assessment.hold import endurance_knowledge
+    from lumbar_rom.clinical.engine import strength_goals
+
+    k = endurance_knowledge()
+    top = float(k["norms_population"]["max_age"])
+    young = strength_goals({"extensor-hold": 7.0}, "male", date(2026, 12, 1), age=top)
+    assert young and young[0].target == k["norms"]["extensor-hold"]["male"]["mean_s"]
+    assert strength_goals({"extensor-hold": 7.0}, "male", date(2026, 12, 1), age=72) == []
+
+
+def test_hold_readiness_needs_every_answer_and_any_yes_skips_the_holds():
+    from lumbar_rom.clinical.engine import hold_readiness, hold_ready
+
+    questions, not_ready, stop = hold_readiness()
+    ids = [i for i, _ in questions]
+    assert len(ids) == 4 and "Skip the endurance holds today" in not_ready.text
+    assert "Stop the hold at once" in stop.text
+    assert hold_ready({}) is None
+    assert hold_ready(dict.fromkeys(ids, False)) is True
+    assert hold_ready({**dict.fromkeys(ids, False), ids[1]: True}) is False
+    assert hold_ready({ids[0]: False}) is None

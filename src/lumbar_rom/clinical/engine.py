@@ -469,16 +469,20 @@ def _goals(decisions: list[Decision], screening: Screening, chronic: bool, today
     return out
 
 
-def strength_goals(first_holds: Mapping[str, float], sex: str | None, today: date
-                   ) -> list[Goal]:
+def strength_goals(first_holds: Mapping[str, float], sex: str | None, today: date,
+                   age: float | None = None) -> list[Goal]:
     """One goal per endurance test from its first timed hold (seconds, keyed by test) toward
     the norm mean of ``sex`` on ``endurance.toml``'s schedule (the founding document's
-    range-of-motion schedule, marked as such); none without a norm for ``sex`` or when the
-    first hold already reaches the norm."""
+    range-of-motion schedule, marked as such); none without a norm for ``sex``, when the
+    first hold already reaches the norm, or when ``age`` is beyond the age group the norms
+    come from (``[norms_population] max_age``: a goal is never beyond the data for that
+    age)."""
     from lumbar_rom.assessment.hold import endurance_knowledge
 
     k = endurance_knowledge()
     g = k["goals"]
+    if age is not None and age > float(k["norms_population"]["max_age"]):
+        return []
     out = []
     for test, held in first_holds.items():
         norm = k["norms"].get(test, {}).get(sex or "")
@@ -490,6 +494,28 @@ def strength_goals(first_holds: Mapping[str, float], sex: str | None, today: dat
         out.append(Goal("strength", test, round(held, 1), float(norm["mean_s"]), ms, g["text"],
                         g["evidence"], g["source"]))
     return out
+
+
+def hold_readiness() -> tuple[tuple[tuple[str, str], ...], Advice, Advice]:
+    """The readiness check before any endurance hold (endurance.toml ``[readiness]``): its
+    (id, question) pairs, the "skip the holds today" advice for any yes, and the stop-at-symptoms
+    advice shown with every hold."""
+    from lumbar_rom.assessment.hold import endurance_knowledge
+
+    r = endurance_knowledge()["readiness"]
+    return (tuple((str(i), str(q)) for i, q in r["questions"]),
+            Advice("hold_not_ready", r["not_ready"], r["source"]),
+            Advice("hold_stop", r["stop"], r["source"]))
+
+
+def hold_ready(answers: Mapping[str, bool | None]) -> bool | None:
+    """True when every readiness question is answered No; False when any is Yes; None while
+    one is unanswered (a hold is timed only on True)."""
+    questions, _, _ = hold_readiness()
+    values = [answers.get(i) for i, _ in questions]
+    if any(v is True for v in values):
+        return False
+    return None if any(v is None for v in values) else True
 
 
 # ---- the entry point ----------------------------------------------------------------------------

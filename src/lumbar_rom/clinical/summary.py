@@ -125,3 +125,26 @@ def summary_text(a: Assessment) -> str:
     lines += [f"! {w}" for w in a.warnings]
     lines.append(DISCLAIMER)
     return "\n".join(lines)
+
+
+def endurance_words(z: float, sex: str) -> str:
+    """A hold against its norm in words, not a z-score: "well below the average for young
+    healthy men" (more than 1 SD under the mean), "far below" (more than 2), "about the
+    average" (within 1 SD), "above the average" (more than 1 SD over); the norms come from
+    young healthy adults (endurance.toml ``[norms_population]``)."""
+    from lumbar_rom.assessment.hold import endurance_knowledge
+
+    group = str(endurance_knowledge()["norms_population"]["text"]).split("(")[0]
+    people = {"male": "men", "female": "women"}.get(sex, "adults")
+    who = " ".join(group.replace("adults", people).split())
+    if not math.isfinite(z):
+        return f"not compared with the average for {who}"
+    if z < -2:
+        where = "far below"
+    elif z < -1:
+        where = "well below"
+    elif z <= 1:
+        where = "about"
+    else:
+        where = "above"
+    return f"{where} the average for {who}"

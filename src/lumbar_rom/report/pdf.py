@@ -401,10 +401,14 @@ def _strength_goals(w: _Writer, session: SessionRow, until: datetime | None,
     for test in (t for t in HOLD_TESTS if t in firsts):
         prog = strength_progress(test, points, sex)
         first = firsts[test]
-        goal = strength_goals({test: first.held_s}, sex, first.when.date())
+        age = session.person.age if session.person is not None else None
+        goal = strength_goals({test: first.held_s}, sex, first.when.date(), age)
         latest = f"latest {prog.points[-1].held_s:.0f} s" if prog.points else "not timed"
         target = (", ".join(f"{v:.0f} s by {d}" for d, v in goal[0].milestones) if goal
-                  else "no norm for this sex" if prog.status == "no goal" else "at the norm")
+                  else "no norm for this sex" if prog.status == "no goal"
+                  else "no goal: the norms come from younger adults"
+                  if age is not None and not goal and first.held_s < prog.target
+                  else "at the norm")
         w.line(f"- {k['tests'][test]['name']}: from {first.held_s:.0f} s: {target}; {latest}. "
                f"Status: {prog.status}.", size=8)
     w.line(refs.inline(strength_rule()) + refs.cite(k["goals"]["source"]), size=8)
