@@ -598,7 +598,7 @@ def _print_strength_and_pain(store: Store, name: str, sessions: list[SessionRow]
     pts = pain_points(sessions, diary)
     chronic = is_chronic(prof or Profile(), datetime.now())
     status = pain_status(pts, chronic)[0] if pts else "no pain recorded"
-    typer.echo(f"pain goal ({'chronic' if chronic else 'recent injury'}, {len(diary)} diary "
+    typer.echo(f"pain goal ({'long-standing' if chronic else 'recent injury'}, {len(diary)} diary "
                f"entr{'y' if len(diary) == 1 else 'ies'}): {status}"
                + (f"; latest {pts[-1].nrs}/10 on {pts[-1].when:%Y-%m-%d}" if pts else ""))
     lags = strength_lags(hold_points(holds), sex)
@@ -742,7 +742,7 @@ def pain_list(person: PersonOpt) -> None:
             typer.echo(f"{s.started_at:%Y-%m-%d %H:%M}  session  {s.pain_before}/10")
     chronic = profile is None or is_chronic(profile, datetime.now())
     status, _line = pain_status(pain_points(sessions, entries), chronic)
-    typer.echo(f"pain goal ({'chronic' if chronic else 'recent injury'}): {status}")
+    typer.echo(f"pain goal ({'long-standing' if chronic else 'recent injury'}): {status}")
 
 
 def main() -> None:  # pragma: no cover - console script entry

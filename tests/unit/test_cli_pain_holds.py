@@ -49,7 +49,7 @@ def test_pain_diary_add_and_list(db):
     assert lines[0] == "2026-11-01 08:00  diary    6/10"
     assert lines[1] == "2026-11-20 00:00  diary    2/10  after a walk"
     # 6 -> 2 in 19 days is ahead of the chronic milestones
-    assert lines[2] == "pain goal (chronic): on track"
+    assert lines[2] == "pain goal (long-standing): on track"
 
 
 @pytest.mark.parametrize("args, message", [

@@ -189,7 +189,7 @@ def _pain(s: Any, person: str, sessions: list, diary: list, chronic: bool) -> No
     """The pain goal and trend (the diary and each session's pain), and the diary form."""
     st.subheader("Pain")
     pts = pain_points(sessions, diary)
-    kind = "chronic" if chronic else "recent injury"
+    kind = "long-standing" if chronic else "recent injury"
     if pts:
         status, line = pain_status(pts, chronic)
         st.markdown(f"**Pain**: {status} ({kind})")

@@ -437,7 +437,7 @@ def _pain_goals(w: _Writer, session: SessionRow, sessions: list[SessionRow],
                f"{refs.inline(g.pain_evidence)}{refs.cite(g.pain_source)}", size=8)
     trend = ", ".join(f"{x.nrs} on {x.when:%Y-%m-%d}" for x in pts[-6:])
     w.line(f"- Pain trend ({len(diary)} diary entr{'y' if len(diary) == 1 else 'ies'} and the "
-           f"sessions' pain; {'chronic' if chronic else 'recent injury'}): {trend}. "
+           f"sessions' pain; {'long-standing' if chronic else 'recent injury'}): {trend}. "
            f"Status: {status}.", size=8)
 
 
