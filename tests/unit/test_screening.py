@@ -249,3 +249,11 @@ def test_the_text_summary_names_each_gate():
     informed = assess(Profile(), Screening(red_flags={"no_improvement": True}), restricted_set(),
                       now=NOW)
     assert "WORTH TELLING YOUR DOCTOR" in summary_text(informed)
+
+
+def test_nothing_measured_never_reads_as_nothing_restricted():
+    from lumbar_rom.clinical.summary import summary_text
+
+    text = summary_text(assess(Profile(), Screening(pain_before=2), [], now=NOW))
+    assert "No motion was measured: no stretching advice." in text
+    assert "measured as normal" not in text

@@ -109,7 +109,10 @@ def _muscles(a: Assessment) -> None:
 
 def _plan(a: Assessment) -> None:
     st.subheader("Your stretch plan")
-    if not a.plan:
+    measured = any(finite(d.value_deg) for d in a.decisions)
+    if not a.plan and not measured:  # never "nothing is restricted" when nothing was measured
+        st.info("No stretching advice: no motion was measured.")
+    elif not a.plan:
         st.success("No stretching needed: no motion was found truly restricted. Stretching a "
                    "normal range brings no benefit and can make a joint too mobile.")
     for p in a.plan:

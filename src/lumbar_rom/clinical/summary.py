@@ -86,7 +86,9 @@ def _muscles_and_plan(a: Assessment) -> list[str]:
             lines.append(f"- {m.status:11s} {side}{m.name} ({m.movement}): {m.reason} "
                          f"[{m.source}]")
     if not a.plan:
-        return [*lines, "\nNo stretching is needed for the motions measured as normal."]
+        measured = any(not math.isnan(d.value_deg) for d in a.decisions)
+        return [*lines, "\nNo stretching is needed for the motions measured as normal."
+                if measured else "\nNo motion was measured: no stretching advice."]
     lines.append("\nSTRETCH PLAN (only for restricted motions)")
     for p in a.plan:
         how = f" ({p.how})" if p.how else ""

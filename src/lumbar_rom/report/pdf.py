@@ -327,8 +327,10 @@ def _units(w: _Writer, session: SessionRow, a: Assessment, refs: _References) ->
 
 def _muscles(w: _Writer, a: Assessment, refs: _References) -> None:
     w.heading("Muscles")
-    if not a.muscles:
-        w.line("- none: no motion is restricted", size=8)
+    measured = any(d.value_deg == d.value_deg for d in a.decisions)  # a value, not NaN
+    if not a.muscles:  # "no motion is restricted" only when a motion was measured
+        w.line("- none: no motion is restricted" if measured else
+               "- none: no motion was measured in this session", size=8)
     for m in a.muscles:
         side = "" if m.side == "both" else m.side + " "
         w.line(f"- {m.status} {side}{m.name} {m.movement}: {refs.inline(m.reason)}"
@@ -338,7 +340,9 @@ def _muscles(w: _Writer, a: Assessment, refs: _References) -> None:
 def _plan(w: _Writer, a: Assessment, refs: _References) -> None:
     w.heading("Stretch plan")
     if not a.plan:
-        w.line("No stretches: no motion was found truly restricted.")
+        measured = any(d.value_deg == d.value_deg for d in a.decisions)
+        w.line("No stretches: no motion was found truly restricted." if measured else
+               "No stretches: no motion was measured in this session.")
     for item in a.plan:
         how = f" ({item.how})" if item.how else ""
         w.line(refs.inline(f"- {item.name}{how}: {item.cues} Dose: {item.dose}. Caution: "
