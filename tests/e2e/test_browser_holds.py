@@ -42,6 +42,7 @@ def test_upload_a_hold_results_save_and_progress(server, e2e_db, browser_factory
     page.get_by_text("Upload movement videos").wait_for(timeout=60_000)
     _choose(page, "Which movement is in the video?", f"{NAME} (endurance hold)")
     answer_readiness(page, "upload_ready")  # issue 27: the readiness check before a hold
+    shot(page, "upload-hold-ready")
     page.locator("input[type=file]").set_input_files(str(CLIP))
     analyse = page.get_by_role("button", name="Analyse")
     expect(analyse).to_be_enabled(timeout=60_000)
