@@ -362,6 +362,17 @@ def _profile(age: float | None, sex: str | None, height: float | None,
     return _check(Profile, age=age, sex=sex, height_cm=height, injury=injury)
 
 
+def _stored_profile(store: Any, name: str) -> Any:
+    """The stored profile of ``name``; None when there is none or when a value stored before
+    the profile was validated (issue 27: e.g. a sex outside the fixed set) no longer passes."""
+    from lumbar_rom.inputs import InputError
+
+    try:
+        return store.profile(name)
+    except InputError:
+        return None
+
+
 def _red_flags(ids: list[str]) -> dict[str, bool]:
     """Every screening question (red flags and the NG65 inflammatory screen) answered: yes for
     the ``--red-flag`` ids, no for the others (the CLI user states the yes-answers; an unknown
@@ -584,7 +595,7 @@ def _print_strength_and_pain(store: Store, name: str, sessions: list[SessionRow]
         strength_text,
     )
 
-    prof = store.profile(name)
+    prof = _stored_profile(store, name)
     sex = prof.sex if prof is not None else None
     for h in holds:
         held = "not timed" if h.seconds is None else f"{h.seconds:.1f} s"
@@ -730,7 +741,7 @@ def pain_list(person: PersonOpt) -> None:
     with _store_errors():
         entries = store.pain_entries(name)
         sessions = store.sessions(name)
-        profile = store.profile(name)
+        profile = _stored_profile(store, name)
     if not entries and not any(s.pain_before is not None for s in sessions):
         raise _fail(LumbarRomError(f"No pain recorded for {name!r}; add one with `lumbar-rom "
                                    "pain add --person NAME --nrs N`."))

@@ -41,6 +41,7 @@ from lumbar_rom.history.progress import (
     strength_summary,
     strength_text,
 )
+from lumbar_rom.inputs import InputError
 
 
 def progress_page() -> None:
@@ -95,7 +96,10 @@ def _history(s: Any, v: Visit, person: str) -> None:
     sessions = s.sessions(person)
     if not sessions:
         st.info(f"No sessions stored for {md(person)}.")
-    prof = s.profile(person)
+    try:
+        prof = s.profile(person)
+    except InputError:  # a value stored before the profile was validated (issue 27)
+        prof = None
     st.caption("Compare measurements taken the same way and at the same time of day: range of "
                "motion changes through the day (S19, S20).")
     maint = s.maintenance(person)
