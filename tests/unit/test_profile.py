@@ -63,3 +63,17 @@ def test_the_cli_records_factor_answers_and_pain_limited_motions(tmp_path):
     assert res.exit_code == 1 and "--factor 'nonsense=yes'" in res.output
     res = CliRunner().invoke(app, ["assess", str(VIDEO), "--pain-limited", "flexionx"])
     assert res.exit_code == 1 and "is not a movement" in res.output
+
+
+def test_the_batch_manifest_checks_height_with_the_same_profile(tmp_path):
+    from lumbar_rom.batch import read_manifest
+    from lumbar_rom.errors import LumbarRomError
+
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("path,height_cm\na.mp4,20\n")
+    with pytest.raises(LumbarRomError) as err:
+        read_manifest(manifest)
+    assert str(err.value) == ("Line 2 of m.csv: Height must be between 120 and 220 cm; 20.0 was "
+                              "given.")
+    manifest.write_text("path,height_cm\na.mp4,172\n")
+    assert read_manifest(manifest)[0].height_cm == 172.0
