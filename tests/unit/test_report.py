@@ -290,3 +290,22 @@ def test_inform_answers_of_a_complete_assessment_are_in_the_report(tmp_path):
     row = s.sessions("ana")[0]
     text = flat(write_report(row, [row], tmp_path / "f.pdf"))
     assert "Worth telling your doctor:" in text
+
+
+def test_a_long_link_wraps_instead_of_running_off_the_page(tmp_path):
+    """Issue 27: a long source link is split over lines, each piece linking the whole
+    address."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from lumbar_rom.report.pdf import _Writer
+
+    url = "https://pubmed.ncbi.nlm.nih.gov/?term=" + "a+long+title+" * 25
+    with PdfPages(tmp_path / "l.pdf") as pdf:
+        w = _Writer(pdf)
+        assert w.fig is not None
+        w.link(url)
+        parts = [t for t in w.fig.texts if t.get_url() == url]
+        w.close()
+    assert len(parts) >= 3
+    assert "".join(t.get_text() for t in parts) == url
+    assert max(len(t.get_text()) for t in parts) <= 120
