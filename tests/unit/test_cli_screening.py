@@ -133,3 +133,11 @@ def test_hold_readiness_needs_every_answer_and_any_yes_skips_the_holds():
     assert hold_ready(dict.fromkeys(ids, False)) is True
     assert hold_ready({**dict.fromkeys(ids, False), ids[1]: True}) is False
     assert hold_ready({ids[0]: False}) is None
+
+
+def test_history_tells_a_stopped_session_as_such(tmp_path, monkeypatch, measured):
+    monkeypatch.setenv("LUMBAR_ROM_DB", f"sqlite:///{tmp_path / 'h.db'}")
+    assert run("--person", "kim", "--pain", "9").exit_code == 0
+    res = CliRunner().invoke(app, ["history", "--person", "kim"])
+    assert res.exit_code == 0, res.output
+    assert "No measurement: severe pain 9/10." in res.output
