@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from lumbar_rom import __version__
+from lumbar_rom.clinical.profile import InputError, Profile
 from lumbar_rom.errors import LumbarRomError
 from lumbar_rom.pose.model import sha256_of
 
@@ -143,6 +144,10 @@ def read_manifest(path: Path) -> list[BatchInput]:
         except ValueError:
             raise LumbarRomError(f"Line {n} of {path.name}: height_cm {height!r} is not a "
                                  "number; write it in cm, e.g. 172.") from None
+        try:  # the one profile check (clinical.profile.Profile), as the CLI and the app do
+            h = Profile(height_cm=h).height_cm
+        except InputError as err:
+            raise LumbarRomError(f"Line {n} of {path.name}: {err}") from None
         out.append(BatchInput(p if p.is_absolute() else path.parent / p,
                               row.get("movement") or "auto", row.get("person") or None, h))
     return out

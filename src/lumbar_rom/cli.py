@@ -26,7 +26,6 @@ from lumbar_rom.cli_users import users_app
 from lumbar_rom.data import CLINICAL, load_toml
 from lumbar_rom.errors import LumbarRomError
 from lumbar_rom.inputs import (
-    check_age,
     check_height,
     check_pain,
     check_slr,
@@ -213,7 +212,6 @@ MOVEMENT_CHOICES: tuple[str, ...] = ("auto", *MOVEMENTS)  # from data/protocol.t
 HOLD_CHOICES: tuple[str, ...] = tuple(load_toml("endurance.toml", package=CLINICAL)["tests"])
 ANALYZE_CHOICES: tuple[str, ...] = (*MOVEMENT_CHOICES, *HOLD_CHOICES)
 HOLD_RESULT_SCHEMA = 1
-SEXES = ("female", "male", "other")
 
 
 def _parse_movement_option(text: str) -> MovementSpec | str:
@@ -287,8 +285,9 @@ def analyze(
 def _analyze_hold(video: Path, test: str, out: Path, sex: str | None, person: str | None,
                   model: Path | None) -> None:
     """``analyze --movement <hold test>``: track, time the hold, write result.json, print it."""
-    if sex is not None and sex not in SEXES:
-        raise _fail(LumbarRomError(f"--sex must be one of {', '.join(SEXES)}, not {sex!r}."))
+    from lumbar_rom.clinical.profile import check_sex
+
+    sex = _check(check_sex, sex)
     name = None if person is None else _check(clean_name, person)
     _check(check_video_file, video)
     _check(check_output_dir, out, "--out")
@@ -335,8 +334,10 @@ def _hold_text(r: HoldResult, norm: NormComparison | None) -> str:
                 f"{END_REASONS[r.end_reason]}.")
     if norm is None:
         return line
+    from lumbar_rom.clinical.summary import endurance_words
+
     caveat = "" if norm.confirmed or "not confirmed" in norm.source else " (not confirmed)"
-    where = "" if not math.isfinite(norm.z) else f": z = {norm.z:+.1f}"
+    where = "" if not math.isfinite(norm.z) else f": {endurance_words(norm.z, norm.sex)}"
     return (f"{line}\nnorm for {norm.sex}s: {norm.mean_s:.0f} s (SD {norm.sd_s:.0f}){where}"
             f"{caveat} [{norm.source}]")
 
@@ -349,6 +350,65 @@ def _parse_injury(text: str | None) -> datetime | None:
     except ValueError:
         raise _fail(LumbarRomError(f"--injury-date {text!r} is not a date; write it as "
                                    "YYYY-MM-DD or YYYY-MM-DDTHH:MM.")) from None
+
+
+def _profile(age: float | None, sex: str | None, height: float | None,
+             injury: datetime | None) -> Any:
+    """The one validated :class:`~lumbar_rom.clinical.profile.Profile` (its constructor checks
+    every value; a wrong one is one sentence and exit 1, before anything is measured or
+    stored)."""
+    from lumbar_rom.clinical.profile import Profile
+
+    return _check(Profile, age=age, sex=sex, height_cm=height, injury=injury)
+
+
+def _stored_profile(store: Any, name: str) -> Any:
+    """The stored profile of ``name``; None when there is none or when a value stored before
+    the profile was validated (issue 27: e.g. a sex outside the fixed set) no longer passes."""
+    from lumbar_rom.inputs import InputError
+
+    try:
+        return store.profile(name)
+    except InputError:
+        return None
+
+
+def _red_flags(ids: list[str]) -> dict[str, bool]:
+    """Every screening question (red flags and the NG65 inflammatory screen) answered: yes for
+    the ``--red-flag`` ids, no for the others (the CLI user states the yes-answers; an unknown
+    id is refused)."""
+    from lumbar_rom.clinical.knowledge import knowledge
+
+    s = knowledge().safety
+    known = [q.id for q in s.red_flags] + [q.id for q in s.inflammatory.questions]
+    unknown = sorted(set(ids) - set(known))
+    if unknown:
+        raise _fail(LumbarRomError(f"Unknown red-flag id {unknown[0]!r}; `lumbar-rom questions` "
+                                   "lists the ids."))
+    return {q: q in ids for q in known}
+
+
+def _factor_answers(items: list[str]) -> dict[str, bool]:
+    """``--factor ID=yes|no`` answers (a bare ID is yes); an unknown id or answer is refused."""
+    from lumbar_rom.clinical.knowledge import knowledge
+
+    known = {q.id for q in knowledge().factors.questions}
+    out: dict[str, bool] = {}
+    for item in items:
+        qid, _, ans = item.partition("=")
+        answer = (ans or "yes").strip().lower()
+        if qid.strip() not in known or answer not in ("yes", "no"):
+            raise _fail(LumbarRomError(f"--factor {item!r} is not ID=yes or ID=no with a known "
+                                       "id; `lumbar-rom questions` lists the ids."))
+        out[qid.strip()] = answer == "yes"
+    return out
+
+
+def _movement_id(text: str) -> str:
+    if text not in MOVEMENTS:
+        raise LumbarRomError(f"--pain-limited {text!r} is not a movement; use one of "
+                             f"{', '.join(MOVEMENTS)}.")
+    return text
 
 
 def _parse_clip(text: str) -> tuple[Path, MovementSpec | str]:
@@ -372,7 +432,8 @@ def assess(
         help="One or more movement videos, each as VIDEO (movement detected) or VIDEO:MOVEMENT "
              "(e.g. clip.mp4:side-bend-left).")],
     age: Annotated[float | None, typer.Option(help="Age in years (age-adjusted norms).")] = None,
-    sex: Annotated[str | None, typer.Option(help="female / male / other (recorded only).")] = None,
+    sex: Annotated[str | None, typer.Option(
+        help="female / male / other (endurance norms are per sex).")] = None,
     height: Annotated[float | None, typer.Option(help="Height in cm.")] = None,
     injury_date: Annotated[str | None, typer.Option(
         help="When a recent injury happened (YYYY-MM-DD[THH:MM]).")] = None,
@@ -383,6 +444,12 @@ def assess(
         help="Straight-leg raise of the tighter side, degrees.")] = None,
     thomas: Annotated[bool | None, typer.Option(
         "--thomas-positive/--thomas-negative", help="Thomas test result.")] = None,
+    factor: Annotated[list[str] | None, typer.Option(
+        help="A contributing-factor answer as ID=yes or ID=no (see `lumbar-rom questions`).")
+        ] = None,
+    pain_limited: Annotated[list[str] | None, typer.Option(
+        help="A movement you stopped because it hurt (recorded as pain-limited, not "
+             "stretched).")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the assessment JSON.")
                         ] = None,
     person: Annotated[str | None, typer.Option(
@@ -392,12 +459,10 @@ def assess(
 ) -> None:
     """Measure each video and print an assessment a physiotherapist can follow."""
     # everything typed is checked, and every output opened, before any video is measured
-    age = None if age is None else _check(check_age, age)
-    height = None if height is None else _check(check_height, height)
     slr = None if slr is None else _check(check_slr, slr)
     pain_nrs = None if pain is None else _check(check_pain, pain)
     name = None if person is None else _check(clean_name, person)
-    injury = _parse_injury(injury_date)
+    profile = _profile(age, sex, height, _parse_injury(injury_date))
     clips = [_parse_clip(v) for v in videos]
     for path, _ in clips:
         _check(check_video_file, path)
@@ -405,26 +470,22 @@ def assess(
         _check(check_output_file, json_out, "--json")
     store = None if name is None else _open_store(for_writing=True)
 
-    from lumbar_rom.clinical.engine import Profile, Screening, screen
+    from lumbar_rom.clinical.engine import Screening, screen
     from lumbar_rom.clinical.engine import assess as run_assess
-    from lumbar_rom.clinical.knowledge import knowledge
     from lumbar_rom.clinical.summary import summary_text
 
-    known = {q.id for q in knowledge().safety.red_flags}
-    unknown = sorted(set(red_flag or []) - known)
-    if unknown:
-        raise _fail(LumbarRomError(f"Unknown red-flag id {unknown[0]!r}; `lumbar-rom questions` "
-                                   "lists the ids."))
-    profile = Profile(age=age, sex=sex, height_cm=height, injury=injury)
+    flags = _red_flags(red_flag or [])
+    factors = _factor_answers(factor or [])
+    limited = tuple(_check(_movement_id, m) for m in pain_limited or [])
     checks: dict[str, float | bool] = {}
     if slr is not None:
         checks["straight_leg_raise_deg"] = slr
     if thomas is not None:
         checks["thomas_test_positive"] = thomas
-    screening = Screening(red_flags={k: True for k in red_flag or []}, pain_before=pain_nrs,
-                          checks=checks)
+    screening = Screening(red_flags=flags, pain_before=pain_nrs, checks=checks,
+                          factors=factors, pain_limited=limited)
     gate = screen(screening, profile, datetime.now())
-    trials = [] if gate is not None else _measure(clips, model, height, mirrored)
+    trials = [] if gate is not None else _measure(clips, model, profile.height_cm, mirrored)
     result = gate or run_assess(profile, screening, trials)
     typer.echo(summary_text(result))
     if store is not None and name is not None:
@@ -500,12 +561,15 @@ def _print_people(store: Store) -> None:
 
 
 def _print_sessions(sessions: list[SessionRow]) -> None:
+    from lumbar_rom.clinical.summary import session_headline
     from lumbar_rom.history.progress import motion_progress, points_from_sessions
 
     for s in sessions:
         vals = ", ".join(f"{t.movement} {t.value_deg:.0f}" if t.value_deg is not None else
                          f"{t.movement} -" for t in s.trials)
-        typer.echo(f"session {s.id}  {s.started_at:%Y-%m-%d %H:%M}  pain {s.pain_before}  {vals}")
+        told = session_headline(s.assessment)  # a stopped or deferred session says so
+        typer.echo(f"session {s.id}  {s.started_at:%Y-%m-%d %H:%M}  pain {s.pain_before}  "
+                   f"{told or vals}")
     for m in sorted({t.movement for s in sessions for t in s.trials}):
         prog = motion_progress(m, points_from_sessions(sessions, m))
         if prog.status != "no goal":
@@ -531,7 +595,7 @@ def _print_strength_and_pain(store: Store, name: str, sessions: list[SessionRow]
         strength_text,
     )
 
-    prof = store.profile(name)
+    prof = _stored_profile(store, name)
     sex = prof.sex if prof is not None else None
     for h in holds:
         held = "not timed" if h.seconds is None else f"{h.seconds:.1f} s"
@@ -545,7 +609,7 @@ def _print_strength_and_pain(store: Store, name: str, sessions: list[SessionRow]
     pts = pain_points(sessions, diary)
     chronic = is_chronic(prof or Profile(), datetime.now())
     status = pain_status(pts, chronic)[0] if pts else "no pain recorded"
-    typer.echo(f"pain goal ({'chronic' if chronic else 'recent injury'}, {len(diary)} diary "
+    typer.echo(f"pain goal ({'long-standing' if chronic else 'recent injury'}, {len(diary)} diary "
                f"entr{'y' if len(diary) == 1 else 'ies'}): {status}"
                + (f"; latest {pts[-1].nrs}/10 on {pts[-1].when:%Y-%m-%d}" if pts else ""))
     lags = strength_lags(hold_points(holds), sex)
@@ -582,12 +646,15 @@ def questions() -> None:
     from lumbar_rom.clinical.knowledge import knowledge
 
     k = knowledge()
-    typer.echo("Red flags (answer yes with --red-flag ID):")
+    typer.echo("Safety questions (answer yes with --red-flag ID; the others count as no):")
     for flag in k.safety.red_flags:
-        typer.echo(f"  {flag.id}: {flag.question}")
-    typer.echo("Contributing factors:")
-    for q in k.factors.questions:
+        typer.echo(f"  {flag.id} [{flag.category}]: {flag.question}")
+    typer.echo(f"{k.safety.inflammatory.title} (answer yes with --red-flag ID):")
+    for q in k.safety.inflammatory.questions:
         typer.echo(f"  {q.id}: {q.question}")
+    typer.echo("Contributing factors (answer with --factor ID=yes or ID=no):")
+    for f in k.factors.questions:
+        typer.echo(f"  {f.id}: {f.question}")
 
 
 @app.command()
@@ -674,7 +741,7 @@ def pain_list(person: PersonOpt) -> None:
     with _store_errors():
         entries = store.pain_entries(name)
         sessions = store.sessions(name)
-        profile = store.profile(name)
+        profile = _stored_profile(store, name)
     if not entries and not any(s.pain_before is not None for s in sessions):
         raise _fail(LumbarRomError(f"No pain recorded for {name!r}; add one with `lumbar-rom "
                                    "pain add --person NAME --nrs N`."))
@@ -686,7 +753,7 @@ def pain_list(person: PersonOpt) -> None:
             typer.echo(f"{s.started_at:%Y-%m-%d %H:%M}  session  {s.pain_before}/10")
     chronic = profile is None or is_chronic(profile, datetime.now())
     status, _line = pain_status(pain_points(sessions, entries), chronic)
-    typer.echo(f"pain goal ({'chronic' if chronic else 'recent injury'}): {status}")
+    typer.echo(f"pain goal ({'long-standing' if chronic else 'recent injury'}): {status}")
 
 
 def main() -> None:  # pragma: no cover - console script entry

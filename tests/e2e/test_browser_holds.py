@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from tests.fixtures.browser import (
     WEBRTC_IFRAME,
     _choose,
+    answer_readiness,
     body_text,
     shot,
     start_screening,
@@ -40,6 +41,8 @@ def test_upload_a_hold_results_save_and_progress(server, e2e_db, browser_factory
     page.get_by_role("link", name="Upload videos").click()
     page.get_by_text("Upload movement videos").wait_for(timeout=60_000)
     _choose(page, "Which movement is in the video?", f"{NAME} (endurance hold)")
+    answer_readiness(page, "upload_ready")  # issue 27: the readiness check before a hold
+    shot(page, "upload-hold-ready")
     page.locator("input[type=file]").set_input_files(str(CLIP))
     analyse = page.get_by_role("button", name="Analyse")
     expect(analyse).to_be_enabled(timeout=60_000)
@@ -80,6 +83,7 @@ def test_a_live_hold_in_the_guided_test(server, browser_factory, tmp_path):
     page.get_by_role("link", name="Guided webcam test").click()
     page.get_by_role("button", name="Endurance holds (optional)").click(timeout=60_000)
     page.get_by_text("Position:").first.wait_for(timeout=60_000)
+    answer_readiness(page, "guided_ready")  # issue 27: the readiness check before a hold
     # the six motions' stream leaves the page only when the run that draws the holds' one ends
     # (Streamlit removes stale elements then): wait until one panel is left, for 2 s running
     panels, steady, deadline = page.locator(WEBRTC_IFRAME), 0, time.time() + 60

@@ -18,7 +18,7 @@ import pytest
 from lumbar_rom.history.accounts import add_account, audit_log
 from lumbar_rom.history.store import Store
 from tests.e2e.test_clinic_browser import PASSWORD, clinic_server
-from tests.fixtures.browser import CHROMIUM, FLAGS
+from tests.fixtures.browser import CHROMIUM, FLAGS, SAFETY_RADIOS
 
 # In the default run since it passed here (2026-12-02: 350.8 s and 244.8 s, quiet 2-core machine).
 # Two faults it found are fixed: the st.Page objects were shared by every session of the process
@@ -87,6 +87,15 @@ async def one_patient(browser, url: str, i: int) -> dict:  # type: ignore[no-unt
         pain = page.get_by_label("Pain right now (0 = none, 10 = worst imaginable)")
         await pain.fill("2", timeout=T)
         await pain.press("Enter")
+        # issue 27: every safety question starts unanswered; answer each "No" (again, below,
+        # any whose click was lost to a rerun)
+        radios = page.locator(SAFETY_RADIOS)
+        await radios.first.wait_for(timeout=T)
+
+        async def answer_open() -> None:
+            for j in range(await radios.count()):
+                if not await radios.nth(j).locator("input[type=radio]:checked").count():
+                    await radios.nth(j).get_by_text("No", exact=True).click(timeout=T)
         link = page.get_by_role("link", name="Upload videos")
         refused = page.get_by_text("before you continue.")
         # The stall between Continue and Upload: a fixed 20 s wait for the link was shorter than
@@ -95,6 +104,7 @@ async def one_patient(browser, url: str, i: int) -> dict:  # type: ignore[no-unt
         # the link, or the page's refusal when a typed value reached the server after the click
         # (then Continue again).
         for _ in range(5):
+            await answer_open()
             await idle(page)
             await page.get_by_role("button", name="Continue").click(timeout=T)
             await page.wait_for_timeout(500)

@@ -19,7 +19,8 @@ def test_start_page_and_clean_screening(app):
 
 
 def test_red_flag_stops_with_emergency_guidance(app):
-    radio(app, "Have you recently had trouble passing urine").set_value("Yes")
+    radio(app, "Have you recently had new or worsening difficulty starting to pass").set_value(
+        "Yes")
     submit(app)
     assert not app.exception
     assert "emergency" in " ".join(e.value for e in app.error)

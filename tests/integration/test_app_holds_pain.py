@@ -30,6 +30,9 @@ def test_upload_a_hold_then_results_save_and_progress(app, extensor_clip):
     box.set_value("extensor-hold").run()
     app.get("file_uploader")[0].upload("hold.mp4", video.read_bytes(), "video/mp4")
     app.run()
+    # issue 27: the readiness check first, nothing pre-answered; Analyse waits for it
+    assert next(b for b in app.button if b.label == "Analyse").disabled
+    answer_readiness(app, "upload_ready")
     next(b for b in app.button if b.label == "Analyse").click().run(timeout=300)
     assert not app.exception
     ok = " ".join(s.value for s in app.success)
@@ -105,6 +108,16 @@ def test_guided_test_offers_the_holds_after_the_six_motions(app):
     offer.click().run()
     assert not app.exception
     assert "Endurance holds (optional)" in [h.value for h in app.subheader]
+    # issue 27: no hold before the readiness check; a Yes says to skip the holds today
+    assert not [b for b in app.button if b.label == "Stop the hold"]
+    ready = [r for r in app.radio if r.key and r.key.startswith("guided_ready_")]
+    assert len(ready) == 4 and all(r.value is None for r in ready)
+    ready[1].set_value("Yes").run()
+    assert "Skip the endurance holds today" in " ".join(e.value for e in app.error)
+    assert not [b for b in app.button if b.label == "Stop the hold"]
+    ready[1].set_value("No").run()
+    answer_readiness(app, "guided_ready")
+    assert "Stop the hold at once if you feel pain" in " ".join(c.value for c in app.caption)
     hold = app.radio(key="guided_hold_test")
     assert len(hold.options) == 4 and hold.value == "extensor-hold"
     body = texts(app)
@@ -129,3 +142,11 @@ def test_a_measured_motion_asks_how_it_felt_on_the_guided_page(app):
     assert app.session_state["trial_pain_answers"]["flexion"].where == ("low_back_right",)
     app.switch_page(PAGE.format("results")).run()  # the same answer there
     assert app.multiselect(key="tp_flexion_where").value == ["low_back_right"]
+
+
+def answer_readiness(app, key, answer="No"):
+    """Answer the hold readiness questions (they start unanswered, issue 27)."""
+    for r in app.radio:
+        if r.key and r.key.startswith(f"{key}_") and r.value is None:
+            r.set_value(answer)
+    app.run()

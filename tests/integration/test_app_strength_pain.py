@@ -63,7 +63,7 @@ def test_progress_shows_rom_strength_and_pain_goals_with_status(app):
     assert "latest 35 s ± 1.0" in captions and "norm 185 s" in captions
     assert "not evidence" in captions  # the strength rule says its schedule is the seed's
     # pain: 4 -> 7 over a month, chronic: behind; the trend includes the diary
-    assert "**Pain**: behind (chronic)" in body
+    assert "**Pain**: behind (long-standing)" in body  # plain words (issue 27)
     assert "7 on " in captions and "3 diary entries" in captions
     # the stall checklist gets the strength and pain items, both in the motion's form and alone
     warn = " ".join(w.value for w in app.warning)

@@ -32,7 +32,8 @@ def test_assess_stops_on_a_red_flag_without_measuring(tmp_path):
     result = CliRunner().invoke(app, ["assess", str(SAMPLES / "flexion.mp4"),
                                       "--red-flag", "saddle_numbness"])
     assert result.exit_code == 0
-    assert "ASSESSMENT STOPPED" in result.output and "STRETCH PLAN" not in result.output
+    assert "NO MEASUREMENT: STOPPED BY THE SAFETY QUESTIONS" in result.output
+    assert "STRETCH PLAN" not in result.output
 
 
 def test_assess_recent_injury(tmp_path):

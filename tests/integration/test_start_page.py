@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from lumbar_rom.clinical import knowledge as K
 from lumbar_rom.clinical.engine import Profile, Screening, assess
 from tests.fixtures.clinical import fill_start, restricted_set
 
@@ -32,6 +33,10 @@ def the_store():
     return store()
 
 
+def safety_radios(at):
+    return [r for r in at.radio if r.key and (r.key.startswith("rf_") or r.key == "injured")]
+
+
 def test_nothing_is_pre_filled_and_continue_asks_for_the_answers(app):
     name = next(t for t in app.text_input if t.label.startswith("Name or nickname"))
     assert name.value == ""
@@ -39,10 +44,35 @@ def test_nothing_is_pre_filled_and_continue_asks_for_the_answers(app):
     assert next(n for n in app.number_input if n.label.startswith("Pain right now")).value \
         is None
     assert next(n for n in app.number_input if n.label.startswith("Age")).value is None
+    # every safety question, the NG65 questions and the injury question start unanswered
+    k = K.knowledge().safety
+    n = len(k.red_flags) + len(k.inflammatory.questions) + 1
+    radios = safety_radios(app)
+    assert len(radios) == n and all(r.value is None and r.index is None for r in radios)
     cont(app)
-    assert errors(app) == ["Please answer your name, your age, your sex and your pain right now "
+    first = k.red_flags[0].question
+    second = k.red_flags[1].question
+    assert errors(app) == [f'Please answer your name, your age, your sex, your pain right now '
+                           f'and {n} safety questions ("{first}"; "{second}" and {n - 2} more) '
                            "before you continue."]
     assert not app.success
+
+
+def test_continue_is_refused_until_every_safety_question_is_answered(app):
+    fill_start(app, name="ana")
+    for r in safety_radios(app):  # answered by the fixture: take two answers back
+        if r.key in ("rf_bowel", "injured"):
+            r.set_value(None)
+    cont(app)
+    k = K.knowledge().safety
+    bowel = next(q.question for q in k.red_flags if q.id == "bowel")
+    assert errors(app) == [f'Please answer 2 safety questions ("{bowel}"; "Did you injure your '
+                           'back recently (a strain, a fall, lifting)?") before you continue.']
+    assert not app.success
+    next(r for r in safety_radios(app) if r.key == "rf_bowel").set_value("No")
+    next(r for r in safety_radios(app) if r.key == "injured").set_value("No")
+    cont(app)
+    assert not app.error and "Choose how to measure" in " ".join(s.value for s in app.success)
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -98,8 +128,8 @@ def test_severe_pain_stops_end_range_testing(app):
     assert not app.success
 
 
-def test_a_minor_strain_days_ago_goes_on_but_a_past_cancer_only_informs(app):
-    next(r for r in app.radio if r.label.startswith("Have you ever had cancer")).set_value("Yes")
+def test_a_minor_strain_days_ago_goes_on_and_night_pain_only_informs(app):
+    next(r for r in app.radio if r.label.startswith("Is the pain constant")).set_value("Yes")
     next(r for r in app.radio if r.label.startswith("Did you injure")).set_value("Yes").run()
     when = datetime.now() - timedelta(days=4)
     app.date_input[0].set_value(when.date())
@@ -110,8 +140,18 @@ def test_a_minor_strain_days_ago_goes_on_but_a_past_cancer_only_informs(app):
     assert "Choose how to measure" in " ".join(s.value for s in app.success)
 
 
+def test_a_past_cancer_stops_before_testing(app):
+    next(r for r in app.radio if r.label.startswith("Do you have cancer now")).set_value("Yes")
+    fill_start(app)
+    cont(app)
+    text = " ".join(w.value for w in app.error)
+    assert "doctor or your cancer team" in text and not app.success
+    assert "No measurement: stopped by the safety questions" in \
+        " ".join(m.value for m in app.subheader)
+
+
 def test_sources_are_links(app):
-    next(r for r in app.radio if r.label.startswith("Is a leg getting weaker")).set_value("Yes")
+    next(r for r in app.radio if r.label.startswith("Is one leg getting weaker")).set_value("Yes")
     fill_start(app)
     cont(app)
     md = " ".join(m.value for m in app.markdown)

@@ -55,7 +55,7 @@ def test_history_shows_strength_and_pain(store):
     assert "norm 185 s): behind" in out
     assert "strength: Trunk flexor hold at 60 deg: not timed yet" in out
     assert "flexion: Pain with this motion: hurt in 2 of 2" in out and "(Leg)" in out
-    assert "pain goal (chronic, 1 diary entry): behind; latest 7/10" in out
+    assert "pain goal (long-standing, 1 diary entry): behind; latest 7/10" in out
     assert "stall checklist: Your trunk endurance lags behind: Extensor hold" in out
     assert "stall checklist: Pain is not improving as expected" in out
     people = runner.invoke(app, ["history"]).output
@@ -66,7 +66,8 @@ def test_history_of_a_person_with_a_pain_diary_only(store):
     store.add_pain("bo", 3, when=datetime(2026, 11, 1, 9))
     res = runner.invoke(app, ["history", "--person", "bo"])
     assert res.exit_code == 0, res.output
-    assert "pain goal (chronic, 1 diary entry): on track; latest 3/10 on 2026-11-01" in res.output
+    assert ("pain goal (long-standing, 1 diary entry): on track; latest 3/10 on 2026-11-01"
+            in res.output)
     assert "strength:" not in res.output
     missing = runner.invoke(app, ["history", "--person", "nobody"])
     assert missing.exit_code == 1 and "No sessions stored for 'nobody'" in missing.output

@@ -22,7 +22,8 @@ def test_the_hold_choices_are_the_hold_tests():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["-m", "extensor-hold", "--sex", "robot"], "--sex must be one of female, male, other, not "
+    # the one Profile check (clinical/profile.py), as assess and the app refuse it
+    (["-m", "extensor-hold", "--sex", "robot"], "Sex must be female, male or other, not "
                                                 "'robot'."),
     (["-m", "side-plank-left"], "does not exist"),
     (["-m", "flexion", "--person", "Ann"], "--person saves endurance holds only"),
@@ -48,7 +49,7 @@ def test_pain_diary_add_and_list(db):
     assert lines[0] == "2026-11-01 08:00  diary    6/10"
     assert lines[1] == "2026-11-20 00:00  diary    2/10  after a walk"
     # 6 -> 2 in 19 days is ahead of the chronic milestones
-    assert lines[2] == "pain goal (chronic): on track"
+    assert lines[2] == "pain goal (long-standing): on track"
 
 
 @pytest.mark.parametrize("args, message", [
@@ -77,7 +78,10 @@ def test_the_hold_lines_name_the_time_the_reason_and_the_norm():
     line1, line2 = text.splitlines()
     assert line1 == ("flexor-hold: held 120.0 s +/- 0.6 s; ended: the video ended while the "
                      "position was held (a lower bound).")
-    assert line2.startswith("norm for males: 136 s (SD 66): z = -0.2 [S140")
+    # issue 27: in words, not a z-score ((120 - 136) / 66 = -0.24: within 1 SD)
+    assert line2.startswith("norm for males: 136 s (SD 66): about the average for young "
+                            "healthy men [S140")
+    assert "z =" not in text
     never = HoldResult("flexor-hold", float("nan"), float("nan"), float("nan"), float("nan"),
                        "never_in_position", float("nan"), 60.0, 10.0, float("nan"), t, t)
     assert _hold_text(never, None) == ("flexor-hold: not timed - the test position was never "

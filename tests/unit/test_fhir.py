@@ -124,3 +124,21 @@ def test_red_flag_assessment_exports_an_empty_bundle():
     b = assessment_bundle(a, "p1", effective=WHEN)
     assert b.get("entry", []) == []
     Bundle.model_validate(b)
+
+
+@pytest.mark.parametrize("screening, profile, words", [
+    (Screening(pain_before=9), Profile(), "No measurement: severe pain 9/10."),
+    (Screening(pain_before=2), Profile(injury=datetime(2026, 11, 25, 2, 0)),
+     "Deferred: injury under 72 hours, re-test after 2026-11-28 02:00."),
+    (Screening(red_flags={"bladder": True}), Profile(), "No measurement: stopped by the safety"),
+])
+def test_a_stopped_or_deferred_session_is_a_cancelled_observation(screening, profile, words):
+    """Issue 27: a receiving system must not read a session without measurement as one where
+    nothing was restricted."""
+    a = assess(profile, screening, [], now=NOW).to_dict()
+    b = assessment_bundle(a, "p1", effective=WHEN)
+    [entry] = b["entry"]
+    obs = Observation.model_validate(entry["resource"])
+    assert obs.status == "cancelled" and obs.dataAbsentReason.coding[0].code == "not-performed"
+    assert obs.dataAbsentReason.text.startswith(words)
+    assert "valueQuantity" not in entry["resource"]

@@ -275,17 +275,37 @@ def test_a_failed_report_leaves_no_partial_pdf(store, tmp_path, monkeypatch):
 
 
 def test_inform_answers_of_a_complete_assessment_are_in_the_report(tmp_path):
-    """Answers that inform without stopping the test (a past cancer, per the cited red-flag
-    guidance) belong in the clinician's report too."""
+    """Answers that inform without stopping the test (constant night pain, per the cited
+    red-flag guidance; a past cancer now stops, issue 27) belong in the clinician's report
+    too."""
     from lumbar_rom.clinical.engine import Profile, Screening, assess
 
     need("pdftotext")
     s = Store(f"sqlite:///{tmp_path / 'f.db'}")
     prof = Profile(age=40, sex="female", height_cm=165)
-    scr = Screening(red_flags={"cancer_history": True}, pain_before=3)
+    scr = Screening(red_flags={"night_pain": True}, pain_before=3)
     a = assess(prof, scr, restricted_set(), now=NOW)
     assert a.status == "complete" and a.safety
     s.save_session("ana", prof, scr, restricted_set(), a, started_at=NOW)
     row = s.sessions("ana")[0]
     text = flat(write_report(row, [row], tmp_path / "f.pdf"))
     assert "Worth telling your doctor:" in text
+
+
+def test_a_long_link_wraps_instead_of_running_off_the_page(tmp_path):
+    """Issue 27: a long source link is split over lines, each piece linking the whole
+    address."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from lumbar_rom.report.pdf import _Writer
+
+    url = "https://pubmed.ncbi.nlm.nih.gov/?term=" + "a+long+title+" * 25
+    with PdfPages(tmp_path / "l.pdf") as pdf:
+        w = _Writer(pdf)
+        assert w.fig is not None
+        w.link(url)
+        parts = [t for t in w.fig.texts if t.get_url() == url]
+        w.close()
+    assert len(parts) >= 3
+    assert "".join(t.get_text() for t in parts) == url
+    assert max(len(t.get_text()) for t in parts) <= 120

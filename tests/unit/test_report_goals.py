@@ -63,8 +63,8 @@ def test_the_goals_section_holds_rom_strength_and_pain_with_status(store, tmp_pa
     # (35 % less by day 42: 5.2; 49 % by day 182: 4.1)
     assert "Pain - pain (NRS 0-10): from 8 on 2026-11-25: 5.2 by 2027-01-06, 4.1 by 2027-05-26." \
         in g
-    assert ("Pain trend (2 diary entries and the sessions' pain; chronic): 8 on 2026-11-25, 8 on "
-            "2026-12-05, 8 on 2027-01-08. Status: behind.") in g
+    assert ("Pain trend (2 diary entries and the sessions' pain; long-standing): 8 on "
+            "2026-11-25, 8 on 2026-12-05, 8 on 2027-01-08. Status: behind.") in g
 
 
 def test_an_earlier_session_shows_the_holds_and_diary_until_the_next_one(store, tmp_path):
@@ -86,7 +86,7 @@ def test_a_person_without_holds_or_pain(tmp_path, monkeypatch):
     rows = s.sessions("ben")
     g = goals_part(text_of(write_report(rows[0], rows, tmp_path / "n.pdf")))
     assert "no endurance hold timed yet" in g
-    assert "Pain trend (0 diary entries and the sessions' pain; chronic): 0 on 2026-11-25. " \
+    assert "Pain trend (0 diary entries and the sessions' pain; long-standing): 0 on 2026-11-25. " \
            "Status: no goal." in g
 
 

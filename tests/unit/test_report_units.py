@@ -41,10 +41,32 @@ def test_pdf_holds_the_three_clinical_units(tmp_path):
     assert "Lateral fingertip-to-floor (left): 12.0 +/- 2.0 cm (95 %); smallest real change " \
         "3.6 cm" in text
     assert "Lateral fingertip-to-floor (right): 9.2" in text
+    assert "middle fingertip" in text  # the definition
+    # issue 27: the BASMI item (an ankylosing spondylitis index) only with its context
+    assert "BASMI" not in text
+
+
+def ng65_positive():
+    from lumbar_rom.clinical.engine import Screening
+    from lumbar_rom.clinical.knowledge import knowledge
+
+    i = knowledge().safety.inflammatory
+    return Screening(red_flags=dict.fromkeys((*i.entry, *i.criteria[:4]), True), pain_before=3)
+
+
+def test_pdf_shows_the_basmi_item_with_the_inflammatory_back_pain_context(tmp_path):
+    from lumbar_rom.clinical.engine import Profile, assess
+
+    s = Store(f"sqlite:///{tmp_path / 'b.db'}")
+    prof, scr = Profile(age=30, sex="male", height_cm=175), ng65_positive()
+    trials = with_units()
+    s.save_session("bo", prof, scr, trials, assess(prof, scr, trials))
+    row = s.sessions("bo")[0]
+    text = flat(write_report(row, [row], tmp_path / "b.pdf"))
     # the BASMI item: the score of the mean of both sides, (21.1 - 10.6) / 2.1 = 5.0
     assert "BASMI lateral lumbar flexion (mean of both sides): 5.0" in text
     assert "smallest real change 1.7 points" in text
-    assert "middle fingertip" in text  # the definition
+    assert "Bath Ankylosing Spondylitis Metrology Index" in text and "rheumatologist" in text
     assert "van der Heijde" in text and "Jenkinson" in text  # in the reference list
 
 
@@ -59,9 +81,11 @@ def _results_page():
     import streamlit as st  # noqa: F401
 
     from lumbar_rom.app.render import _units
-    from tests.unit.test_report_units import with_units
+    from lumbar_rom.clinical.engine import Profile, assess
+    from tests.unit.test_report_units import ng65_positive, with_units
 
-    _units({t.movement: t for t in with_units()})
+    trials = with_units()
+    _units({t.movement: t for t in trials}, assess(Profile(age=30), ng65_positive(), trials))
 
 
 def test_results_page_shows_the_units():
@@ -73,3 +97,4 @@ def test_results_page_shows_the_units():
     assert "**Fingertip-to-floor (flexion)**: 18.4 ± 4.9 cm (95 %)" in md
     assert "**BASMI lateral lumbar flexion (mean of both sides)**: 5.0 ± " in md
     assert any("middle fingertip" in c.value for c in at.caption)
+    assert any("Bath Ankylosing Spondylitis" in i.value for i in at.info)  # its context

@@ -34,6 +34,43 @@ def test_the_validator_catches_a_bad_source_entry(entry, problem):
     assert len(problems) == 1 and problem in problems[0]
 
 
+@pytest.mark.parametrize("field, text, placeholder", [
+    ("text", "(to identify) BMC Musculoskeletal Disorders 2007; 8:31", "to identify"),
+    ("text", "(authors to fill) 2015. Reliability of three landmarking methods.", "to fill"),
+    ("note", "Title confirmed; authors from memory.", "from memory"),
+    ("note", "Not cited; identify or drop.", "identify or drop"),
+    ("text", "(unidentified article, PMC10291378)", "unidentified"),
+])
+def test_the_validator_refuses_placeholder_source_text(field, text, placeholder):
+    """Issue 27: a placeholder never reaches a printed citation; the knowledge base then does
+    not build."""
+    entry = {"text": "Lindell O et al. 2007. BMC Musculoskelet Disord 8:31.",
+             "url": "https://doi.org/10.1186/1471-2474-8-31", "kind": "primary study",
+             field: text}
+    problems = K.source_problems({"S15": entry}, {})
+    assert len(problems) == 1 and f"placeholder {placeholder!r}" in problems[0]
+    assert "S15" in problems[0]
+    # and the real file holds none
+    assert not [k for k, e in SOURCES.items()
+                for f in ("text", "note") if K.PLACEHOLDERS.search(str(e.get(f, "")))]
+
+
+def test_the_knowledge_does_not_build_with_a_placeholder_source(monkeypatch):
+    t = {name: K.raw(name) for name in K.FILES}
+    bad = {**SOURCES, "S15": {**SOURCES["S15"], "text": "(to identify) BMC 2007; 8:31"}}
+    monkeypatch.setattr(K, "_sources_table", lambda: bad)
+    with pytest.raises(K.KnowledgeError, match="S15 text holds the placeholder 'to identify'"):
+        K.build(t)
+
+
+def test_sources_are_filed_as_what_they_are():
+    kinds = {k: e["kind"] for k, e in SOURCES.items()}
+    assert kinds["S76"] == "editorial"  # PEACE & LOVE, a BJSM editorial
+    assert {kinds[k] for k in ("S60", "S61", "S61b", "S77")} == {"patient leaflet"}
+    assert kinds["S15"] == "primary study" and "Lindell" in SOURCES["S15"]["text"]
+    assert kinds["S98"] == kinds["S99"] == kinds["S97"] == "guideline"
+
+
 def test_the_validator_catches_a_cited_key_that_does_not_exist():
     files = {"x.toml": {"a": {"value_deg": 1, "source": "S1, S999; seed"},
                         "b": [{"trunk_source": "LR7"}]}}

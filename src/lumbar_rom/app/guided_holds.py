@@ -20,7 +20,7 @@ import av
 import streamlit as st
 
 from lumbar_rom.app import charts
-from lumbar_rom.app.holds import hold_label, holds, keep_hold, show_hold
+from lumbar_rom.app.holds import hold_label, holds, keep_hold, readiness_check, show_hold
 from lumbar_rom.app.live import TOO_SLOW
 from lumbar_rom.app.live_hold import GuidedHold, test_text
 from lumbar_rom.app.navigation import page
@@ -105,6 +105,8 @@ def holds_step(v: Visit) -> None:
                 f"**The hold ends when:** {info['end']}")
     st.caption("Only if it is safe for you: stop at once if it hurts. The timer starts by itself "
                "when you reach the position and stops when the position is lost.")
+    if not readiness_check("guided_ready"):  # issue 27: no hold before the readiness check
+        return
     _panel(test)
     if holds():
         st.page_link(page("results"), label="See your results (the holds are saved there)",

@@ -30,6 +30,8 @@ from lumbar_rom.assessment.hold import (
     hold_norm,
     hold_ratios,
 )
+from lumbar_rom.clinical.engine import hold_readiness, hold_ready
+from lumbar_rom.clinical.summary import endurance_words
 
 HOLDS = "visit_holds"
 SAVED = "visit_holds_saved"
@@ -86,9 +88,34 @@ def hold_text(r: HoldResult, sex: str | None) -> str:
                 f"{END_REASONS[r.end_reason]}.")
     if sex in ("female", "male") and math.isfinite(r.held_s):
         n = hold_norm(r, sex)
-        line += (f" The norm for {sex}s is {n.mean_s:.0f} s (SD {n.sd_s:.0f}; you: z = "
-                 f"{n.z:+.1f}; {n.source}).")
+        line += (f" The norm for {sex}s is {n.mean_s:.0f} s (SD {n.sd_s:.0f}): you are "
+                 f"{endurance_words(n.z, sex)} ({n.source}).")
     return line
+
+
+READY = "holds_ready"  # session_state: the readiness answers (question id -> bool | None)
+
+
+def readiness_check(key: str) -> bool:
+    """The short readiness check before any endurance hold (engine.hold_readiness): every
+    question starts unanswered; True only when all are answered No. Any Yes shows the "skip the
+    holds today" advice; the stop-at-symptoms advice is always shown."""
+    questions, not_ready, stop = hold_readiness()
+    st.markdown("**Before a hold: is it safe for you today?**")
+    answers: dict[str, bool | None] = {}
+    for qid, question in questions:
+        ans = st.radio(question, ["No", "Yes"], index=None, horizontal=True,
+                       key=f"{key}_{qid}")
+        answers[qid] = None if ans is None else ans == "Yes"
+    st.session_state[READY] = answers
+    ready = hold_ready(answers)
+    if ready is False:
+        st.error(not_ready.text)
+    elif ready is None:
+        st.info("Answer each question above before timing a hold.")
+    else:
+        st.caption(stop.text)
+    return ready is True
 
 
 def show_hold(r: HoldResult, sex: str | None) -> None:

@@ -20,6 +20,7 @@ from lumbar_rom.app.state import Visit, account, store, visit
 from lumbar_rom.app.text import file_stem, md
 from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
 from lumbar_rom.clinical.knowledge import knowledge
+from lumbar_rom.clinical.summary import session_headline
 from lumbar_rom.errors import LumbarRomError
 from lumbar_rom.history.accounts import AccessError
 from lumbar_rom.history.pain import pain_stall_item
@@ -40,6 +41,7 @@ from lumbar_rom.history.progress import (
     strength_summary,
     strength_text,
 )
+from lumbar_rom.inputs import InputError
 
 
 def progress_page() -> None:
@@ -94,7 +96,10 @@ def _history(s: Any, v: Visit, person: str) -> None:
     sessions = s.sessions(person)
     if not sessions:
         st.info(f"No sessions stored for {md(person)}.")
-    prof = s.profile(person)
+    try:
+        prof = s.profile(person)
+    except InputError:  # a value stored before the profile was validated (issue 27)
+        prof = None
     st.caption("Compare measurements taken the same way and at the same time of day: range of "
                "motion changes through the day (S19, S20).")
     maint = s.maintenance(person)
@@ -188,7 +193,7 @@ def _pain(s: Any, person: str, sessions: list, diary: list, chronic: bool) -> No
     """The pain goal and trend (the diary and each session's pain), and the diary form."""
     st.subheader("Pain")
     pts = pain_points(sessions, diary)
-    kind = "chronic" if chronic else "recent injury"
+    kind = "long-standing" if chronic else "recent injury"
     if pts:
         status, line = pain_status(pts, chronic)
         st.markdown(f"**Pain**: {status} ({kind})")
@@ -246,6 +251,7 @@ def _session_list(v: Visit, sessions: list) -> None:
         c1, c2, c3 = st.columns([3, 1, 1])
         vals = ", ".join(f"{t.movement} {t.value_deg:.0f}°" for t in x.trials
                          if t.value_deg is not None)
+        vals = session_headline(x.assessment) or vals  # a stopped or deferred session says so
         c1.markdown(f"**{x.started_at:%Y-%m-%d %H:%M}** (#{x.id}) {vals}")
         if c2.button("Open", key=f"open_{x.id}"):
             v.opened_session = x.id

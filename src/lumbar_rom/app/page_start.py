@@ -9,7 +9,10 @@ Decisions (issues 16 and 17):
 - **Nothing is answered for the person.** Name, age, sex and pain start empty and Continue is
   refused, with one sentence, until they are answered; every typed value is checked with
   :mod:`lumbar_rom.inputs` and a wrong one is refused with its one sentence. Height is optional.
-  The safety questions start at "No" (the person reads each one).
+  Every safety question, the inflammatory back pain questions and the injury question start
+  unanswered (``st.radio(index=None)``: scrolling past a question never answers it "No");
+  Continue is refused until each has an answer, naming how many and which are missing (issue
+  27).
 - **No form.** The questions are plain widgets, not an ``st.form``: a form does not rerun on a
   change, so the injury date and time could not appear only when the injury answer is "Yes".
 - The screening decision is the engine's (:func:`lumbar_rom.clinical.engine.screen`): an
@@ -30,8 +33,10 @@ from lumbar_rom.app import service
 from lumbar_rom.app.navigation import page
 from lumbar_rom.app.state import account, new_visit, store, visit
 from lumbar_rom.app.widgets import show_gate, show_informs
-from lumbar_rom.clinical.engine import Profile, Screening, informs, screen
+from lumbar_rom.clinical.engine import Screening, informs, screen
 from lumbar_rom.clinical.knowledge import knowledge
+from lumbar_rom.clinical.profile import SEXES as PROFILE_SEXES
+from lumbar_rom.clinical.profile import Profile
 from lumbar_rom.clinical.summary import DISCLAIMER
 from lumbar_rom.history.accounts import AccessError
 from lumbar_rom.inputs import (
@@ -40,14 +45,12 @@ from lumbar_rom.inputs import (
     PAIN_NRS,
     STRAIGHT_LEG_RAISE_DEG,
     InputError,
-    check_age,
-    check_height,
     check_pain,
     check_slr,
     clean_name,
 )
 
-SEXES = ["female", "male", "other / prefer not to say"]
+SEXES = list(PROFILE_SEXES)
 NEW_PATIENT = "A new patient (type the name)"
 PATIENT_LABEL = "Who is tested? (your assigned patients)"
 NAME_LABEL = "Name or nickname (keeps your results apart on this computer)"
@@ -63,14 +66,18 @@ class Answers:
     age: float | None
     sex: str | None
     height: float | None
-    flags: dict[str, bool]
-    injured: bool
+    flags: dict[str, bool | None]  # None: not answered yet
+    injured: bool | None
     inj_day: date | None
     inj_time: time | None
     pain: float | None
     factors: dict[str, bool]
     slr: float | None
     thomas: str
+
+    def answered_flags(self) -> dict[str, bool]:
+        """The screening answers (every question answered: see :func:`_unanswered`)."""
+        return {k: v is True for k, v in self.flags.items()}
 
     def injury(self) -> datetime | None:
         if not self.injured or self.inj_day is None:
@@ -168,14 +175,26 @@ def _who(current: str) -> str:
     return chosen or ""
 
 
+INJURY_QUESTION = "Did you injure your back recently (a strain, a fall, lifting)?"
+
+
+def _yes_no(question: str, key: str) -> bool | None:
+    """A Yes/No question that starts unanswered (None until the person picks one)."""
+    ans = st.radio(question, ["No", "Yes"], index=None, horizontal=True, key=key)
+    return None if ans is None else ans == "Yes"
+
+
 def _safety_questions() -> dict[str, Any]:
+    s = knowledge().safety
     st.subheader("Safety questions")
-    st.caption("Answer honestly: some back problems must be checked by a doctor first.")
-    flags = {q.id: st.radio(q.question, ["No", "Yes"], horizontal=True,
-                               key=f"rf_{q.id}") == "Yes"
-             for q in knowledge().safety.red_flags}
-    injured = st.radio("Did you injure your back recently (a strain, a fall, lifting)?",
-                       ["No", "Yes"], horizontal=True, key="injured") == "Yes"
+    st.caption("Answer each one honestly (none is answered for you): some back problems must "
+               "be checked by a doctor first.")
+    flags = {q.id: _yes_no(q.question, f"rf_{q.id}") for q in s.red_flags}
+    st.subheader(s.inflammatory.title)
+    st.caption("Back pain from inflammation (axial spondyloarthritis) is often missed; these "
+               "questions follow the NICE guideline's referral rule. They never stop the test.")
+    flags |= {q.id: _yes_no(q.question, f"rf_{q.id}") for q in s.inflammatory.questions}
+    injured = _yes_no(INJURY_QUESTION, "injured")
     inj_day: date | None = None
     inj_time: time | None = None
     if injured:
@@ -200,10 +219,24 @@ def _habits() -> dict[str, bool]:
 
 
 def _unanswered(ans: Answers) -> str | None:
-    """One sentence naming what is still to answer (None: everything needed is there)."""
+    """One sentence naming what is still to answer (None: everything needed is there): the
+    profile, the pain, then the safety questions not answered yet (by number when there are
+    many, quoting the first ones)."""
     missing = [what for what, value in (("your name", ans.name.strip()), ("your age", ans.age),
                                         ("your sex", ans.sex), ("your pain right now", ans.pain))
                if value is None or value == ""]
+    s = knowledge().safety
+    asked = {q.id: q.question for q in s.red_flags}
+    asked |= {q.id: q.question for q in s.inflammatory.questions}
+    open_ids = [k for k, v in ans.flags.items() if v is None]
+    if ans.injured is None:
+        open_ids.append("injured")
+        asked["injured"] = INJURY_QUESTION
+    if open_ids:
+        quoted = "; ".join(f'"{asked[k]}"' for k in open_ids[:2])
+        more = f" and {len(open_ids) - 2} more" if len(open_ids) > 2 else ""
+        missing.append(f"{len(open_ids)} safety question{'s' if len(open_ids) > 1 else ''} "
+                       f"({quoted}{more})")
     if ans.injured and ans.inj_day is None:
         missing.append("the date of the injury")
     if not missing:
@@ -215,13 +248,8 @@ def _unanswered(ans: Answers) -> str | None:
 def _checked(ans: Answers) -> tuple[str, Profile, Screening]:
     """The typed values checked (:mod:`lumbar_rom.inputs`); raises InputError (one sentence)."""
     name = clean_name(ans.name)
-    injury = ans.injury()
-    if injury is not None and injury > datetime.now():
-        raise InputError("The injury time is in the future; check the date and time.")
-    profile = Profile(age=check_age(ans.age), sex=ans.sex,
-                      height_cm=None if ans.height is None else check_height(ans.height),
-                      injury=injury)
-    screening = Screening(red_flags=ans.flags, pain_before=check_pain(ans.pain),
+    profile = Profile(age=ans.age, sex=ans.sex, height_cm=ans.height, injury=ans.injury())
+    screening = Screening(red_flags=ans.answered_flags(), pain_before=check_pain(ans.pain),
                           factors=ans.factors, checks=ans.checks())
     return name, profile, screening
 

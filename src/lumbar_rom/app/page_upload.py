@@ -18,7 +18,14 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from lumbar_rom.app import service
-from lumbar_rom.app.holds import analyse_hold_upload, hold_label, holds, keep_hold, show_hold
+from lumbar_rom.app.holds import (
+    analyse_hold_upload,
+    hold_label,
+    holds,
+    keep_hold,
+    readiness_check,
+    show_hold,
+)
 from lumbar_rom.app.navigation import need_screening, page
 from lumbar_rom.app.state import MAX_UPLOAD_MB, SAMPLES, visit
 from lumbar_rom.app.text import md
@@ -52,8 +59,10 @@ def upload_page() -> None:
     mirrored = st.checkbox("These videos are mirrored (front camera)", key="mirrored",
                            help="Front cameras can save mirror images: a bend to your left "
                            "then looks like a bend to your right. Tick this to turn them back.")
+    # issue 27: a hold of your own is timed only after the short readiness check
+    ready = movement not in HOLD_TESTS or readiness_check("upload_ready")
     c1, c2 = st.columns(2)
-    run = c1.button("Analyse", type="primary", disabled=not files)
+    run = c1.button("Analyse", type="primary", disabled=not files or not ready)
     sample = c2.button("Try a sample", help="Analyse the sample clips that come with lumbar-rom")
     if run and files:
         _run_jobs([job for f in files if (job := _upload_job(f, movement)) is not None],

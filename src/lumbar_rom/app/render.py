@@ -16,7 +16,7 @@ from lumbar_rom.assessment.protocol import movement_spec
 from lumbar_rom.assessment.trial import TrialResult
 from lumbar_rom.assessment.units import unit_rows
 from lumbar_rom.clinical.engine import Assessment
-from lumbar_rom.clinical.summary import DISCLAIMER
+from lumbar_rom.clinical.summary import DISCLAIMER, basmi_context, is_basmi
 from lumbar_rom.report.captions import trial_captions
 
 
@@ -34,7 +34,7 @@ def render_assessment(a: Assessment, trials: Mapping[str, TrialResult] | None = 
         _decision(d, (trials or {}).get(d.movement), (videos or {}).get(d.movement))
     for x in a.asymmetries:
         st.info(x.text)
-    _units(trials)
+    _units(trials, a)
     _muscles(a)
     _plan(a)
     _goals(a)
@@ -81,10 +81,13 @@ def segment_s(t: TrialResult) -> tuple[int, int | None]:
     return max(0, math.floor(float(times[0]))), math.ceil(float(times[-1]))
 
 
-def _units(trials: Mapping[str, TrialResult] | None) -> None:
+def _units(trials: Mapping[str, TrialResult] | None, a: Assessment) -> None:
     """Clinical units (fingertip-to-floor, lateral fingertip-to-floor, BASMI) with their
-    definitions and smallest real changes; nothing when none was measured (no height)."""
+    definitions and smallest real changes; nothing when none was measured (no height). The
+    BASMI item only with its context (the NG65 screen's referral advice, issue 27)."""
     rows = unit_rows({m: t.extras for m, t in (trials or {}).items()})
+    context = basmi_context(a)
+    rows = [r for r in rows if context is not None or not is_basmi(r.key)]
     if not rows:
         return
     st.subheader("Clinical units")
@@ -92,6 +95,8 @@ def _units(trials: Mapping[str, TrialResult] | None) -> None:
         st.markdown(f"- **{r.label}**: {r.value:.1f} ± {r.u95:.1f} {r.unit} (95 %) · smallest "
                     f"real change {r.mdc:g} {r.mdc_unit}")
         st.caption(r.definition)
+    if context is not None and any(is_basmi(r.key) for r in rows):
+        st.info(context)
     sources("; ".join(dict.fromkeys(r.source for r in rows)))
 
 
@@ -109,7 +114,10 @@ def _muscles(a: Assessment) -> None:
 
 def _plan(a: Assessment) -> None:
     st.subheader("Your stretch plan")
-    if not a.plan:
+    measured = any(finite(d.value_deg) for d in a.decisions)
+    if not a.plan and not measured:  # never "nothing is restricted" when nothing was measured
+        st.info("No stretching advice: no motion was measured.")
+    elif not a.plan:
         st.success("No stretching needed: no motion was found truly restricted. Stretching a "
                    "normal range brings no benefit and can make a joint too mobile.")
     for p in a.plan:

@@ -59,8 +59,12 @@ def sources(source_text: str) -> None:
 
 
 def show_gate(a: Any) -> None:
-    """A stopped assessment (red flag, severe pain, acute injury): its safety texts and when to
-    retest."""
+    """A stopped assessment (red flag, severe pain, acute injury): its headline ("No
+    measurement: severe pain 9/10.", "Deferred: ... re-test after ..."), its safety texts and
+    when to retest."""
+    from lumbar_rom.clinical.summary import headline
+
+    st.subheader(headline(a))
     for s in a.safety:
         (st.error if a.status == "stopped-red-flag" else st.warning)(s.text)
     if a.retest_after:

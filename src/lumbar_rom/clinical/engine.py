@@ -32,22 +32,14 @@ import numpy as np
 from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
 from lumbar_rom.assessment.trial import TrialResult
 from lumbar_rom.clinical.knowledge import CATEGORIES, Limit, MeasuredFactor, Muscles, knowledge
+from lumbar_rom.clinical.profile import Profile
+from lumbar_rom.inputs import check_pain
 from lumbar_rom.serialize import from_mapping, json_safe
 
 SCHEMA_VERSION = 1
 FindingStatus = Literal["likely", "less likely", "ruled out"]
 DecisionStatus = Literal["normal", "restricted", "inconclusive", "above normal", "pain-limited",
                          "not tested"]
-
-
-@dataclass(frozen=True)
-class Profile:
-    """The person. ``injury`` is when a recent injury happened (None: no recent injury)."""
-
-    age: float | None = None
-    sex: str | None = None
-    height_cm: float | None = None
-    injury: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +57,12 @@ class Screening:
     pain_limited: tuple[str, ...] = ()
     factors: dict[str, bool] = field(default_factory=dict)
     checks: dict[str, float | bool] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("pain_before", "pain_after"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, check_pain(value))
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Screening:
@@ -149,6 +147,7 @@ class Assessment:
     warnings: tuple[str, ...] = ()
     retest_after: str | None = None
     chronic: bool | None = None
+    headline: str = ""  # a stopped or deferred session in one line (see :func:`screen`)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -371,11 +370,24 @@ def _side_text(side: str) -> str:
     return "" if side == "both" else f"{side} "
 
 
-def _plan(findings: list[MuscleFinding], age: float | None = None) -> list[PlanItem]:
+def bone_risk(screening: Screening) -> bool:
+    """Whether a bone-health answer (stretches.toml ``[bone_health]``: osteoporosis, a past
+    vertebral fracture, long-term steroids) is yes: no sustained end-range flexion stretch."""
+    return any(screening.red_flags.get(x) for x in knowledge().stretches.bone_health.risk)
+
+
+def _plan(findings: list[MuscleFinding], age: float | None = None, bones: bool = False
+          ) -> list[PlanItem]:
+    """Stretches for the likely muscles of restricted motions. With ``bones`` (a bone-health
+    risk, :func:`bone_risk`), the sustained end-range flexion stretches are left out and the
+    spine-sparing alternatives planned in their place; without it, the alternatives never
+    are."""
     k = knowledge().stretches
     likely = [f for f in findings if f.status == "likely"]
     items: list[PlanItem] = []
     for sid, s in k.stretches.items():
+        if (bones and s.end_range_flexion) or (not bones and s.bone_alternative):
+            continue
         hits = [f for f in likely if f.muscle in s.targets and f.movement in s.movements]
         if not hits:
             continue
@@ -450,23 +462,43 @@ def _goals(decisions: list[Decision], screening: Screening, chronic: bool, today
     if screening.pain_before is not None and screening.pain_before > 0:
         sched = g.pain_chronic if chronic else g.pain_recent
         p0 = float(screening.pain_before)
-        ms = tuple(((today + timedelta(days=int(day))).isoformat(), round(p0 * (1 - frac), 1))
-                   for day, frac in sched)
+        ms = _pain_milestones(p0, [(today + timedelta(days=int(day))).isoformat()
+                                   for day, _ in sched], [frac for _, frac in sched])
         out.append(Goal("pain", "pain", p0, min(v for _, v in ms), ms, g.pain_text,
                         g.pain_evidence, g.pain_source))
     return out
 
 
-def strength_goals(first_holds: Mapping[str, float], sex: str | None, today: date
-                   ) -> list[Goal]:
+def _pain_milestones(p0: float, days: list[str], fracs: list[float]
+                     ) -> tuple[tuple[str, float], ...]:
+    """The pain milestones in whole NRS points (a person scores whole numbers; half up), never
+    rising, and the last one at least a clinically important fall from ``p0``: 2 points or
+    30 % (the smaller fall that meets either, S79 Farrar 2001), when the schedule asks for
+    less."""
+    vals = [float(math.floor(p0 * (1 - f) + 0.5)) for f in fracs]
+    important = max(0.0, max(p0 - 2, float(math.floor(p0 * 0.7))))
+    vals[-1] = min(vals[-1], important)
+    for i in range(len(vals) - 2, -1, -1):
+        vals[i] = max(vals[i], vals[i + 1])
+    for i in range(1, len(vals)):
+        vals[i] = min(vals[i], vals[i - 1])
+    return tuple(zip(days, vals, strict=True))
+
+
+def strength_goals(first_holds: Mapping[str, float], sex: str | None, today: date,
+                   age: float | None = None) -> list[Goal]:
     """One goal per endurance test from its first timed hold (seconds, keyed by test) toward
     the norm mean of ``sex`` on ``endurance.toml``'s schedule (the founding document's
-    range-of-motion schedule, marked as such); none without a norm for ``sex`` or when the
-    first hold already reaches the norm."""
+    range-of-motion schedule, marked as such); none without a norm for ``sex``, when the
+    first hold already reaches the norm, or when ``age`` is beyond the age group the norms
+    come from (``[norms_population] max_age``: a goal is never beyond the data for that
+    age)."""
     from lumbar_rom.assessment.hold import endurance_knowledge
 
     k = endurance_knowledge()
     g = k["goals"]
+    if age is not None and age > float(k["norms_population"]["max_age"]):
+        return []
     out = []
     for test, held in first_holds.items():
         norm = k["norms"].get(test, {}).get(sex or "")
@@ -478,6 +510,28 @@ def strength_goals(first_holds: Mapping[str, float], sex: str | None, today: dat
         out.append(Goal("strength", test, round(held, 1), float(norm["mean_s"]), ms, g["text"],
                         g["evidence"], g["source"]))
     return out
+
+
+def hold_readiness() -> tuple[tuple[tuple[str, str], ...], Advice, Advice]:
+    """The readiness check before any endurance hold (endurance.toml ``[readiness]``): its
+    (id, question) pairs, the "skip the holds today" advice for any yes, and the stop-at-symptoms
+    advice shown with every hold."""
+    from lumbar_rom.assessment.hold import endurance_knowledge
+
+    r = endurance_knowledge()["readiness"]
+    return (tuple((str(i), str(q)) for i, q in r["questions"]),
+            Advice("hold_not_ready", r["not_ready"], r["source"]),
+            Advice("hold_stop", r["stop"], r["source"]))
+
+
+def hold_ready(answers: Mapping[str, bool | None]) -> bool | None:
+    """True when every readiness question is answered No; False when any is Yes; None while
+    one is unanswered (a hold is timed only on True)."""
+    questions, _, _ = hold_readiness()
+    values = [answers.get(i) for i, _ in questions]
+    if any(v is True for v in values):
+        return False
+    return None if any(v is None for v in values) else True
 
 
 # ---- the entry point ----------------------------------------------------------------------------
@@ -503,28 +557,54 @@ def screening_findings(screening: Screening, profile: Profile) -> list[tuple[str
     categories are data; the strongest one decides, see :func:`screen`)."""
     s = knowledge().safety
     facts = screening_facts(screening, profile)
-    out = [(q.category, Advice(q.id, f"You answered yes to: {q.question}", q.source))
+    out = [(q.category, Advice(q.id, f"You answered yes to: {q.question}"
+                               + (f" {q.advice}" if q.advice else ""), q.source))
            for q in s.red_flags if facts[q.id]]
     out += [(r.category, Advice(r.id, r.text, r.source)) for r in s.rules
             if all(facts.get(x) for x in r.all) and any(facts.get(x) for x in r.any)]
     return out
 
 
+def inflammatory_screen(screening: Screening) -> tuple[Advice, ...]:
+    """The NICE NG65 inflammatory back pain screen (safety.toml ``[inflammatory]``), its
+    referral rule as written: when every entry answer is yes (started before 45, more than 3
+    months), ``refer_at`` (4) or more of the 9 criteria give the rheumatology referral advice,
+    exactly ``blood_test_at`` (3) the HLA-B27 blood-test advice; otherwise a yes to psoriasis,
+    inflammatory bowel disease or uveitis gives the "seek a new assessment if new signs appear"
+    advice. Never stops the test. The answers are in ``screening.red_flags`` by question id."""
+    i = knowledge().safety.inflammatory
+    yes = {k for k, v in screening.red_flags.items() if v is True}
+    n = sum(c in yes for c in i.criteria)
+    if all(e in yes for e in i.entry):
+        if n >= i.refer_at:
+            return (Advice("inflammatory_refer", i.refer.format(n=n), i.source),
+                    Advice("basmi_context", i.basmi_context, i.source))
+        if n == i.blood_test_at:
+            return (Advice("inflammatory_blood_test", i.blood_test, i.source),
+                    Advice("basmi_context", i.basmi_context, i.source))
+    if any(w in yes for w in i.watch):
+        return (Advice("inflammatory_watch", i.watch_text, i.source),)
+    return ()
+
+
 def informs(screening: Screening, profile: Profile) -> tuple[Advice, ...]:
-    """The "worth telling your doctor" answers (category inform) that do not stop the test."""
+    """The "worth telling your doctor" answers (category inform) that do not stop the test,
+    then the inflammatory back pain screen's advice (:func:`inflammatory_screen`)."""
     s = knowledge().safety
     found = [a for c, a in screening_findings(screening, profile) if c == "inform"]
-    if not found:
-        return ()
-    return (Advice("inform", s.guidance["inform"], s.guidance_source), *found)
+    head = (Advice("inform", s.guidance["inform"], s.guidance_source),) if found else ()
+    return (*head, *found, *inflammatory_screen(screening))
 
 
 def _stopped(category: str, found: list[tuple[str, Advice]]) -> Assessment:
     s = knowledge().safety
     msgs = [Advice(category, s.guidance[category], s.guidance_source)]
     msgs += [a for c, a in found if c != "inform"] + [a for c, a in found if c == "inform"]
+    what = {"emergency": "go to an emergency department now",
+            "urgent": "see a doctor before testing or stretching"}.get(category, category)
     return Assessment("stopped-red-flag", safety=tuple(msgs),
-                      warnings=("No measurement or stretching advice is given.",))
+                      warnings=("No measurement or stretching advice is given.",),
+                      headline=f"No measurement: stopped by the safety questions ({what}).")
 
 
 def screen(screening: Screening, profile: Profile, now: datetime) -> Assessment | None:
@@ -546,7 +626,8 @@ def screen(screening: Screening, profile: Profile, now: datetime) -> Assessment 
                                                                  v.source),
             *informs(screening, profile)),
             warnings=(f"No end-range test and no stretching while your pain is "
-                      f"{v.severe_nrs:g}/10 or more.",))
+                      f"{v.severe_nrs:g}/10 or more.",),
+            headline=f"No measurement: severe pain {screening.pain_before}/10.")
     acute = s.acute
     if profile.injury is not None and now - profile.injury < timedelta(hours=acute.hours):
         retest = profile.injury + timedelta(hours=acute.hours)
@@ -555,7 +636,9 @@ def screen(screening: Screening, profile: Profile, now: datetime) -> Assessment 
             Advice("acute_care", acute.care, acute.source), *informs(screening, profile)),
             warnings=(f"No end-range test and no stretching until {acute.hours:g} hours after "
                       "the injury.",),
-            retest_after=retest.isoformat(timespec="minutes"), chronic=False)
+            retest_after=retest.isoformat(timespec="minutes"), chronic=False,
+            headline=f"Deferred: injury under {acute.hours:g} hours, re-test after "
+                     f"{retest:%Y-%m-%d %H:%M}.")
     return None
 
 
@@ -581,8 +664,12 @@ def assess(profile: Profile, screening: Screening, trials: list[TrialResult],
     for d in decisions:
         if d.status == "restricted":
             findings += _muscle_findings(d.movement, by_move.get(d.movement), screening)
-    plan = _plan(findings, profile.age)
+    bones = bone_risk(screening)
+    plan = _plan(findings, profile.age, bones)
     general = _general_advice(profile.age)
+    if bones and plan:
+        b = knowledge().stretches.bone_health
+        general = [*general[:2], Advice("bone_health", b.caution, b.source), *general[2:]]
     chronic = is_chronic(profile, now)
     return Assessment(
         "complete", tuple(decisions), tuple(asymmetries(dmap)), tuple(findings), tuple(plan),

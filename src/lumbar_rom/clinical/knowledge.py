@@ -130,6 +130,18 @@ class Stretch:
     source: str
     hold_s: tuple[float, float] | None = None  # its own cited hold (else the general one)
     hold_source: str = ""
+    end_range_flexion: bool = False  # sustained end-range spinal flexion (not with bone risk)
+    bone_alternative: bool = False  # planned only in place of an end-range flexion stretch
+
+
+@dataclass(frozen=True)
+class BoneHealth:
+    """stretches.toml ``[bone_health]``: a yes to any ``risk`` answer (safety question id)
+    removes the end-range flexion stretches and shows ``caution``."""
+
+    risk: tuple[str, ...]
+    caution: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -157,6 +169,7 @@ class Stretches(_ReadOnly):
     general: StretchGeneral
     stretches: Mapping[str, Stretch]
     advice: Mapping[str, Sourced]
+    bone_health: BoneHealth
 
     def dose(self, stretch: str | None = None, age: float | None = None) -> tuple[str, str]:
         """(dose text, its source) of ``stretch`` (None: the general rule) for a person of
@@ -190,6 +203,7 @@ class RedFlag:
     question: str
     category: str  # one of CATEGORIES
     source: str
+    advice: str = ""  # what to do for this sign, shown under a yes (optional)
 
 
 @dataclass(frozen=True)
@@ -222,6 +236,33 @@ class Acute:
 
 
 @dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Inflammatory:
+    """The inflammatory back pain screen of NICE NG65 (safety.toml ``[inflammatory]``): every
+    ``entry`` answer yes, then ``refer_at`` or more ``criteria`` -> ``refer``; exactly
+    ``blood_test_at`` -> ``blood_test``; otherwise a yes to any ``watch`` -> ``watch_text``."""
+
+    title: str
+    questions: tuple[Question, ...]
+    entry: tuple[str, ...]
+    criteria: tuple[str, ...]
+    refer_at: int
+    blood_test_at: int
+    watch: tuple[str, ...]
+    refer: str  # a format string with ``{n}``, the number of criteria met
+    blood_test: str
+    watch_text: str
+    basmi_context: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Safety(_ReadOnly):
     red_flags: tuple[RedFlag, ...]
     rules: tuple[ScreenRule, ...]
@@ -235,6 +276,7 @@ class Safety(_ReadOnly):
     pain_scale: str
     pain_stop_rule: str
     pain_source: str
+    inflammatory: Inflammatory
 
 
 @dataclass(frozen=True)
@@ -344,15 +386,25 @@ def _stretches(t: dict[str, Any]) -> Stretches:
                        g["stop_source"]),
         {i: Stretch(i, s["name"], tuple(s["movements"]), tuple(s["targets"]), s["cues"],
                     s["side_rule"], s["contraindications"], s["source"],
-                    pair(s["hold_s"]) if "hold_s" in s else None, s.get("hold_source", ""))
+                    pair(s["hold_s"]) if "hold_s" in s else None, s.get("hold_source", ""),
+                    bool(s.get("end_range_flexion", False)),
+                    bool(s.get("bone_alternative", False)))
          for i, s in t["stretches"].items()},
-        {i: Sourced(a["text"], a["source"]) for i, a in t["advice"].items()})
+        {i: Sourced(a["text"], a["source"]) for i, a in t["advice"].items()},
+        BoneHealth(tuple(t["bone_health"]["risk"]), t["bone_health"]["caution"],
+                   t["bone_health"]["source"]))
 
 
 def _safety(t: dict[str, Any]) -> Safety:
     g, a, p, f, v = t["guidance"], t["acute"], t["pain"], t["facts"], t["severity"]
+    i = t["inflammatory"]
+    inflammatory = Inflammatory(
+        i["title"], tuple(Question(q["id"], q["question"], q["source"]) for q in i["questions"]),
+        tuple(i["entry"]), tuple(i["criteria"]), int(i["refer_at"]), int(i["blood_test_at"]),
+        tuple(i["watch"]), i["refer"], i["blood_test"], i["watch_text"], i["basmi_context"],
+        i["source"])
     return Safety(
-        tuple(RedFlag(q["id"], q["question"], q["category"], q["source"])
+        tuple(RedFlag(q["id"], q["question"], q["category"], q["source"], q.get("advice", ""))
               for q in t["red_flags"]),
         tuple(ScreenRule(r["id"], tuple(r["all"]), tuple(r["any"]), r["category"], r["text"],
                          r["source"]) for r in t.get("rules", ())),
@@ -361,7 +413,7 @@ def _safety(t: dict[str, Any]) -> Safety:
         {k: x for k, x in g.items() if k != "source"}, g["source"],
         Severity(float(v["severe_nrs"]), v["message"], v["care"], v["source"]),
         Acute(float(a["hours"]), a["message"], a["care"], a["source"]),
-        p["scale"], p["stop_rule"], p["source"])
+        p["scale"], p["stop_rule"], p["source"], inflammatory)
 
 
 def _factors(t: dict[str, Any]) -> Factors:
@@ -431,7 +483,10 @@ def _stretch_problems(k: Knowledge) -> list[str]:
                 for sid, s in k.stretches.stretches.items() for t in s.targets
                 if t not in k.muscles.muscles]
     covered = {(m, t) for s in k.stretches.stretches.values() for t in s.targets
-               for m in s.movements}
+               for m in s.movements if not s.bone_alternative}
+    asked = {q.id for q in k.safety.red_flags}
+    problems += [f"stretches: bone_health names unknown safety question {x}"
+                 for x in k.stretches.bone_health.risk if x not in asked]
     problems += [f"stretches: no stretch for {e.muscle} limiting {motion}"
                  for motion, entries in k.muscles.limits.items() for e in entries
                  if (motion, e.muscle) not in covered and not e.standing_only]
@@ -449,6 +504,15 @@ def _safety_problems(k: Knowledge) -> list[str]:
             problems.append(f"safety: rule {r.id} has category {r.category!r}")
         problems += [f"safety: rule {r.id} names unknown answer {x}"
                      for x in (*r.all, *r.any) if x not in names]
+    i = s.inflammatory
+    asked = [q.id for q in i.questions]
+    problems += [f"safety: inflammatory names unknown question {x}"
+                 for x in (*i.entry, *i.criteria, *i.watch) if x not in asked]
+    problems += [f"safety: question id {x} is used twice"
+                 for x in set(asked) | names if (asked + [q.id for q in s.red_flags]).count(x) > 1]
+    if not 0 < i.blood_test_at < i.refer_at <= len(i.criteria):
+        problems.append("safety: inflammatory thresholds must be 0 < blood_test_at < refer_at "
+                        "<= the number of criteria")
     return problems
 
 
@@ -468,8 +532,13 @@ def knowledge() -> Knowledge:
 # A secondary web page is not a kind: every source is a study, a review, a guideline or a
 # standard textbook (anatomy, examination technique), with its link; the founding document and
 # this product's own measurements are the only entries without one.
-SOURCE_KINDS = ("primary study", "systematic review", "guideline", "textbook",
+SOURCE_KINDS = ("primary study", "systematic review", "narrative review", "guideline",
+                "patient leaflet", "editorial", "regulatory notice", "textbook",
                 "founding document", "own measurement")
+# Placeholder wording a printed citation (or its note) may not hold (issue 27): a source is
+# identified, or it is not cited.
+PLACEHOLDERS = re.compile(r"to identify|to fill|from memory|identify or drop|to verify|"
+                          r"unidentified|title still unknown|TODO|TBD|\?\?", re.I)
 NO_URL_KINDS = ("founding document", "own measurement")  # the only kinds without a link
 
 
@@ -534,6 +603,11 @@ def _entry_problems(key: str, e: Any) -> list[str]:
     if not isinstance(e, dict) or not str(e.get("text", "")).strip():
         return [f"sources.toml: {key} is not a table with a text"]
     kind, url = e.get("kind", ""), str(e.get("url", "")).strip()
+    for field in ("text", "note"):
+        found = PLACEHOLDERS.search(str(e.get(field, "")))
+        if found:
+            return [f"sources.toml: {key} {field} holds the placeholder {found.group(0)!r}; "
+                    "identify the source or stop citing it"]
     if kind not in SOURCE_KINDS:
         return [f"sources.toml: {key} has kind {kind!r}, not one of {', '.join(SOURCE_KINDS)}"]
     if not url and kind not in NO_URL_KINDS:
@@ -545,8 +619,8 @@ def _entry_problems(key: str, e: Any) -> list[str]:
 
 def source_problems(sources: Mapping[str, Any], files: Mapping[str, Any]) -> list[str]:
     """Every problem of the source table ``sources`` (each key a table with text, url, kind) and
-    of the citations in the parsed data ``files`` (name -> table): a bad kind, a missing url, a
-    cited key that is not in the table."""
+    of the citations in the parsed data ``files`` (name -> table): placeholder text
+    (:data:`PLACEHOLDERS`), a bad kind, a missing url, a cited key that is not in the table."""
     problems = [p for key, e in sources.items() for p in _entry_problems(key, e)]
     for name, table in files.items():
         for where, text in _cited(table):

@@ -3,12 +3,53 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 from lumbar_rom.clinical.engine import Assessment
 from lumbar_rom.clinical.knowledge import knowledge
 
 DISCLAIMER = ("lumbar-rom measures range of motion; it does not diagnose. If in doubt, see a "
               "physiotherapist or doctor.")
+STOP_NOTE = "lumbar-rom measures range of motion; it does not diagnose."  # no "if in doubt"
+
+
+def headline(a: Assessment) -> str:
+    """A stopped or deferred session in one line ("No measurement: severe pain 9/10.",
+    "Deferred: injury under 72 hours, re-test after ..."); "" for a complete one. Sessions
+    stored before the headline was kept get one from their status."""
+    if a.status == "complete":
+        return ""
+    if a.headline:
+        return a.headline
+    s = knowledge().safety
+    return {"stopped-red-flag": "No measurement: stopped by the safety questions.",
+            "severe-pain": f"No measurement: severe pain ({s.severity.severe_nrs:g}/10 or more).",
+            }.get(a.status, f"Deferred: injury under {s.acute.hours:g} hours"
+                  + (f", re-test after {a.retest_after.replace('T', ' ')}."
+                     if a.retest_after else "."))
+
+
+def session_headline(stored: Mapping[str, Any] | None) -> str:
+    """:func:`headline` of a stored session's assessment dict ("" for a complete one or none
+    stored; a dict this version cannot read gives "")."""
+    if not stored:
+        return ""
+    try:
+        return headline(Assessment.from_dict(stored))
+    except (ValueError, TypeError, KeyError):
+        return ""
+
+
+def basmi_context(a: Assessment) -> str | None:
+    """The context the BASMI item is shown with (the NG65 screen found inflammatory back pain
+    features worth a rheumatology assessment); None: the BASMI item is not shown."""
+    return next((x.text for x in a.safety if x.topic == "basmi_context"), None)
+
+
+def is_basmi(key: str) -> bool:
+    """Whether a clinical-unit row (``UnitRow.key``) is the BASMI item."""
+    return key.startswith("basmi")
 
 
 def _num(x: float, fmt: str = ".0f") -> str:
@@ -16,14 +57,10 @@ def _num(x: float, fmt: str = ".0f") -> str:
 
 
 def _stopped(a: Assessment) -> list[str]:
-    s = knowledge().safety
-    header = {"stopped-red-flag": "ASSESSMENT STOPPED",
-              "severe-pain": f"NO END-RANGE TEST TODAY (pain {s.severity.severe_nrs:g}/10 or more)",
-              }.get(a.status, f"NO END-RANGE TEST YET (injury under {s.acute.hours:g} hours)")
-    lines = [header] + [f"- {x.text} [{x.source}]" for x in a.safety]
+    lines = [headline(a).upper()] + [f"- {x.text} [{x.source}]" for x in a.safety]
     if a.retest_after:
-        lines.append(f"Re-test after: {a.retest_after}")
-    return [*lines, DISCLAIMER]
+        lines.append(f"Re-test after: {a.retest_after.replace('T', ' ')}")
+    return [*lines, STOP_NOTE if a.status == "stopped-red-flag" else DISCLAIMER]
 
 
 def _decisions(a: Assessment) -> list[str]:
@@ -49,7 +86,9 @@ def _muscles_and_plan(a: Assessment) -> list[str]:
             lines.append(f"- {m.status:11s} {side}{m.name} ({m.movement}): {m.reason} "
                          f"[{m.source}]")
     if not a.plan:
-        return [*lines, "\nNo stretching is needed for the motions measured as normal."]
+        measured = any(not math.isnan(d.value_deg) for d in a.decisions)
+        return [*lines, "\nNo stretching is needed for the motions measured as normal."
+                if measured else "\nNo motion was measured: no stretching advice."]
     lines.append("\nSTRETCH PLAN (only for restricted motions)")
     for p in a.plan:
         how = f" ({p.how})" if p.how else ""
@@ -88,3 +127,26 @@ def summary_text(a: Assessment) -> str:
     lines += [f"! {w}" for w in a.warnings]
     lines.append(DISCLAIMER)
     return "\n".join(lines)
+
+
+def endurance_words(z: float, sex: str) -> str:
+    """A hold against its norm in words, not a z-score: "well below the average for young
+    healthy men" (more than 1 SD under the mean), "far below" (more than 2), "about the
+    average" (within 1 SD), "above the average" (more than 1 SD over); the norms come from
+    young healthy adults (endurance.toml ``[norms_population]``)."""
+    from lumbar_rom.assessment.hold import endurance_knowledge
+
+    group = str(endurance_knowledge()["norms_population"]["text"]).split("(")[0]
+    people = {"male": "men", "female": "women"}.get(sex, "adults")
+    who = " ".join(group.replace("adults", people).split())
+    if not math.isfinite(z):
+        return f"not compared with the average for {who}"
+    if z < -2:
+        where = "far below"
+    elif z < -1:
+        where = "well below"
+    elif z <= 1:
+        where = "about"
+    else:
+        where = "above"
+    return f"{where} the average for {who}"

@@ -4,6 +4,10 @@ Built and validated with ``fhir.resources``' R4B models (``fhir.resources.R4B``;
 default models are R5). R4B (4.3.0) changed nothing in Bundle, Observation, Quantity, Coding or
 Reference against R4 (4.0.1), so the JSON is valid R4 for the elements used here.
 
+A stopped or deferred session (red flag, severe pain, injury under 72 hours) gives one
+Observation instead, ``status`` ``cancelled`` with ``dataAbsentReason`` ``not-performed`` and the
+headline ("No measurement: severe pain 9/10.") (:func:`stopped_observation`).
+
 Each Observation (decision status "not tested" gives none):
 
 - ``status`` ``final``; ``category`` ``exam`` (observation-category); ``code``: the motion
@@ -127,6 +131,35 @@ def observation(decision: dict[str, Any], patient_ref: str, effective: str,
     return obs
 
 
+def stopped_observation(assessment: dict[str, Any], patient_ref: str, effective: str,
+                        method_text: str) -> dict[str, Any]:
+    """A stopped or deferred session (no measurement) as one Observation: ``status``
+    ``cancelled``, ``dataAbsentReason`` ``not-performed``, the headline ("No measurement: severe
+    pain 9/10.", "Deferred: injury under 72 hours, re-test after ...") as ``valueString`` and
+    the safety texts in ``note``. A receiving system never reads it as "nothing restricted"."""
+    from lumbar_rom.clinical.engine import Assessment
+    from lumbar_rom.clinical.summary import headline
+
+    line = headline(Assessment.from_dict(assessment))
+    notes = [line] + [str(x.get("text", "")) for x in assessment.get("safety", [])]
+    return {
+        "resourceType": "Observation",
+        "id": str(uuid.uuid4()),
+        "status": "cancelled",
+        "category": [{"coding": [{"system": OBS_CATEGORY, "code": "exam", "display": "Exam"}]}],
+        "code": {"coding": [{"system": MOTION_SYSTEM, "code": "assessment",
+                             "display": "Lumbar range of motion assessment"}],
+                 "text": "Lumbar range of motion assessment: not performed"},
+        "subject": {"reference": patient_ref},
+        "effectiveDateTime": effective,
+        "bodySite": {"coding": [LUMBAR_SPINE], "text": "Lumbar spine"},
+        "method": {"text": method_text},
+        "dataAbsentReason": {"coding": [{"system": DATA_ABSENT, "code": "not-performed",
+                                         "display": "Not Performed"}], "text": line},
+        "note": [{"text": t} for t in notes if t],
+    }
+
+
 def assessment_bundle(assessment: dict[str, Any], patient_id: str, *,
                       effective: datetime | str | None = None,
                       software_version: str = __version__, model_sha256: str = "",
@@ -149,6 +182,9 @@ def assessment_bundle(assessment: dict[str, Any], patient_id: str, *,
     method = f"{METHOD_TEXT}; lumbar-rom {software_version}" + (
         f", pose model SHA-256 {model_sha256}" if model_sha256 else "")
     entries = []
+    if assessment.get("status", "complete") != "complete":
+        obs = stopped_observation(assessment, f"Patient/{patient_id}", when, method)
+        entries.append({"fullUrl": f"urn:uuid:{obs['id']}", "resource": obs})
     for d in assessment.get("decisions", []):
         if d["status"] == "not tested":
             continue

@@ -40,7 +40,13 @@ from lumbar_rom.clinical.engine import (  # noqa: E402
     strength_goals,
 )
 from lumbar_rom.clinical.knowledge import Source, knowledge, sources_for  # noqa: E402
-from lumbar_rom.clinical.summary import DISCLAIMER  # noqa: E402
+from lumbar_rom.clinical.summary import (  # noqa: E402
+    DISCLAIMER,
+    STOP_NOTE,
+    basmi_context,
+    headline,
+    is_basmi,
+)
 from lumbar_rom.history.models import SessionRow, TrialRow  # noqa: E402
 from lumbar_rom.history.progress import (  # noqa: E402
     HoldPoint,
@@ -109,13 +115,16 @@ class _Writer:
         self.y -= gap
 
     def link(self, url: str, size: float = 8.0) -> None:
-        """``url`` on one line, as a clickable link (smaller type when it is long)."""
-        size = max(5.0, min(size, size * int(105 * 9.0 / size) / max(len(url), 1)))
+        """``url`` as a clickable link, wrapped over as many lines as it needs (each line links
+        to the whole address): a long link never runs off the page."""
         step = LINE * size / 9.0
-        fig = self.room(step)
-        fig.text(LEFT + 0.02, self.y, url, fontsize=size, va="top", family="DejaVu Sans",
-                 color="#1d4ed8", url=url, usetex=False, parse_math=False)
-        self.y -= step
+        width = int(100 * 9.0 / size)
+        for i in range(0, max(len(url), 1), width):
+            fig = self.room(step)
+            fig.text(LEFT + 0.02, self.y, url[i:i + width], fontsize=size, va="top",
+                     family="DejaVu Sans", color="#1d4ed8", url=url, usetex=False,
+                     parse_math=False)
+            self.y -= step
 
     def heading(self, text: str, keep: float = 3 * LINE) -> None:
         """A section heading, kept with the next ``keep`` (page fractions) of what follows."""
@@ -198,21 +207,22 @@ def _write(session: SessionRow, history: list[SessionRow], out: Path) -> None:
     refs = _References()
     with PdfPages(out, metadata={"Title": "lumbar-rom report", "Creator": "lumbar-rom"}) as pdf:
         w = _Writer(pdf)
-        _header(w, session)
+        _header(w, session, a)
         _screening(w, session, a, refs)
-        _measured(w, session, a, refs)
-        _units(w, session, refs)
-        _muscles(w, a, refs)
-        _plan(w, a, refs)
         shown = sessions_until(session, history)
         later = [s.started_at for s in history if s.started_at > session.started_at]
+        if a.status == "complete":  # a stopped session measured nothing: no such sections
+            _measured(w, session, a, refs)
+            _units(w, session, a, refs)
+            _muscles(w, a, refs)
+            _plan(w, a, refs)
         _goals_and_factors(w, session, shown, min(later, default=None), a, refs)
         _progress(w, shown)
         _references(w, refs)
         w.close()
 
 
-def _header(w: _Writer, session: SessionRow) -> None:
+def _header(w: _Writer, session: SessionRow, a: Assessment) -> None:
     w.line("lumbar-rom: lower-back range of motion report", size=16, bold=True, gap=0.01)
     p = session.person
     w.line(f"Person: {p.name}   age {_n(p.age)}   sex {p.sex or '-'}   height "
@@ -227,11 +237,17 @@ def _header(w: _Writer, session: SessionRow) -> None:
         w.line(f"Video files: {', '.join(dict.fromkeys(videos))}")
     w.line(f"Software lumbar-rom {session.software_version}; pose model SHA-256 "
            f"{session.model_sha256[:16] or '-'}")
-    w.line(DISCLAIMER, gap=0.01)
+    # an emergency stop is not softened by "if in doubt"
+    w.line(STOP_NOTE if a.status == "stopped-red-flag" else DISCLAIMER, gap=0.01)
 
 
 def _screening(w: _Writer, session: SessionRow, a: Assessment, refs: _References) -> None:
+    """The screening answers; a stopped or deferred session says so first, in one line ("No
+    measurement: severe pain 9/10.", "Deferred: injury under 72 hours, re-test after ...") and
+    its report has no measurement, muscle, stretch or goal sections (nothing was measured)."""
     w.heading("Screening")
+    if a.status != "complete":
+        w.line(headline(a), size=11, bold=True, gap=0.004)
     scr = session.read_screening()
     flags = [k for k, v in scr.red_flags.items() if v]
     w.line(f"Red flags answered yes: {', '.join(flags) or 'none'}")
@@ -292,22 +308,29 @@ def _measured(w: _Writer, session: SessionRow, a: Assessment, refs: _References)
             w.line(f"- {t.movement} quality notes: {refs.inline(' '.join(notes))}", size=8)
 
 
-def _units(w: _Writer, session: SessionRow, refs: _References) -> None:
+def _units(w: _Writer, session: SessionRow, a: Assessment, refs: _References) -> None:
     """Clinical units of the session's trials (stored extras), each with its definition and
-    smallest real change; the section is left out when none was measured (no height)."""
+    smallest real change; the section is left out when none was measured (no height). The
+    BASMI item is shown only with its context (the NG65 screen's referral advice)."""
     rows = unit_rows({t.movement: (t.result or {}).get("extras") or {} for t in session.trials})
+    context = basmi_context(a)
+    rows = [r for r in rows if context is not None or not is_basmi(r.key)]
     if not rows:
         return
     w.heading("Clinical units")
     for r in rows:
         w.line(f"{r.text()}{refs.cite(r.source)}")
         w.line(f"- {refs.inline(r.definition)}", size=8)
+    if context is not None and any(is_basmi(r.key) for r in rows):
+        w.line(f"- {context}", size=8)
 
 
 def _muscles(w: _Writer, a: Assessment, refs: _References) -> None:
     w.heading("Muscles")
-    if not a.muscles:
-        w.line("- none: no motion is restricted", size=8)
+    measured = any(d.value_deg == d.value_deg for d in a.decisions)  # a value, not NaN
+    if not a.muscles:  # "no motion is restricted" only when a motion was measured
+        w.line("- none: no motion is restricted" if measured else
+               "- none: no motion was measured in this session", size=8)
     for m in a.muscles:
         side = "" if m.side == "both" else m.side + " "
         w.line(f"- {m.status} {side}{m.name} {m.movement}: {refs.inline(m.reason)}"
@@ -317,7 +340,9 @@ def _muscles(w: _Writer, a: Assessment, refs: _References) -> None:
 def _plan(w: _Writer, a: Assessment, refs: _References) -> None:
     w.heading("Stretch plan")
     if not a.plan:
-        w.line("No stretches: no motion was found truly restricted.")
+        measured = any(d.value_deg == d.value_deg for d in a.decisions)
+        w.line("No stretches: no motion was found truly restricted." if measured else
+               "No stretches: no motion was measured in this session.")
     for item in a.plan:
         how = f" ({item.how})" if item.how else ""
         w.line(refs.inline(f"- {item.name}{how}: {item.cues} Dose: {item.dose}. Caution: "
@@ -353,7 +378,9 @@ def _goals_and_factors(w: _Writer, session: SessionRow, sessions: list[SessionRo
 def _rom_goals(w: _Writer, sessions: list[SessionRow], a: Assessment, refs: _References) -> None:
     w.line("Range of motion", size=9, bold=True)
     rom = [g for g in a.goals if g.kind == "rom"]
-    if not rom:
+    if a.status != "complete":
+        w.line("- none: nothing was measured in this session", size=8)
+    elif not rom:
         w.line("- none (no motion restricted)", size=8)
     for goal in rom:
         status = motion_progress(goal.movement, points_from_sessions(sessions, goal.movement))
@@ -378,10 +405,14 @@ def _strength_goals(w: _Writer, session: SessionRow, until: datetime | None,
     for test in (t for t in HOLD_TESTS if t in firsts):
         prog = strength_progress(test, points, sex)
         first = firsts[test]
-        goal = strength_goals({test: first.held_s}, sex, first.when.date())
+        age = session.person.age if session.person is not None else None
+        goal = strength_goals({test: first.held_s}, sex, first.when.date(), age)
         latest = f"latest {prog.points[-1].held_s:.0f} s" if prog.points else "not timed"
         target = (", ".join(f"{v:.0f} s by {d}" for d, v in goal[0].milestones) if goal
-                  else "no norm for this sex" if prog.status == "no goal" else "at the norm")
+                  else "no norm for this sex" if prog.status == "no goal"
+                  else "no goal: the norms come from younger adults"
+                  if age is not None and not goal and first.held_s < prog.target
+                  else "at the norm")
         w.line(f"- {k['tests'][test]['name']}: from {first.held_s:.0f} s: {target}; {latest}. "
                f"Status: {prog.status}.", size=8)
     w.line(refs.inline(strength_rule()) + refs.cite(k["goals"]["source"]), size=8)
@@ -410,7 +441,7 @@ def _pain_goals(w: _Writer, session: SessionRow, sessions: list[SessionRow],
                f"{refs.inline(g.pain_evidence)}{refs.cite(g.pain_source)}", size=8)
     trend = ", ".join(f"{x.nrs} on {x.when:%Y-%m-%d}" for x in pts[-6:])
     w.line(f"- Pain trend ({len(diary)} diary entr{'y' if len(diary) == 1 else 'ies'} and the "
-           f"sessions' pain; {'chronic' if chronic else 'recent injury'}): {trend}. "
+           f"sessions' pain; {'long-standing' if chronic else 'recent injury'}): {trend}. "
            f"Status: {status}.", size=8)
 
 
