@@ -383,6 +383,15 @@ def assess(
         help="Straight-leg raise of the tighter side, degrees.")] = None,
     thomas: Annotated[bool | None, typer.Option(
         "--thomas-positive/--thomas-negative", help="Thomas test result.")] = None,
+    slr_leg_pain: Annotated[bool | None, typer.Option(
+        "--slr-leg-pain/--slr-no-leg-pain",
+        help="Did the straight-leg raise bring on pain in the leg?")] = None,
+    pain_limited: Annotated[list[str] | None, typer.Option(
+        "--pain-limited", help="A movement that pain stopped (alone or with stiffness), e.g. "
+        "flexion: it is not stretched. Repeat for several.")] = None,
+    leg_pain: Annotated[list[str] | None, typer.Option(
+        "--leg-pain", help="A movement that brought on pain or other symptoms in a leg: "
+        "treated as pain-limited. Repeat for several.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the assessment JSON.")
                         ] = None,
     person: Annotated[str | None, typer.Option(
@@ -421,8 +430,12 @@ def assess(
         checks["straight_leg_raise_deg"] = slr
     if thomas is not None:
         checks["thomas_test_positive"] = thomas
+    if slr_leg_pain is not None:
+        checks["slr_leg_pain"] = slr_leg_pain
+    stopped = _pain_movements(pain_limited, "--pain-limited")
+    legs = _pain_movements(leg_pain, "--leg-pain")
     screening = Screening(red_flags={k: True for k in red_flag or []}, pain_before=pain_nrs,
-                          checks=checks)
+                          checks=checks, pain_limited=stopped, leg_pain=legs)
     gate = screen(screening, profile, datetime.now())
     trials = [] if gate is not None else _measure(clips, model, height, mirrored)
     result = gate or run_assess(profile, screening, trials)
@@ -437,6 +450,21 @@ def assess(
     if json_out is not None:
         _check(atomic_write, json_out, json.dumps(result.to_dict(), indent=2, allow_nan=False))
         typer.echo(f"assessment -> {json_out}")
+
+
+def _pain_movements(names: list[str] | None, option: str) -> tuple[str, ...]:
+    """The movement ids given to ``--pain-limited`` / ``--leg-pain``, checked (exit 1 with what
+    to type on an unknown one)."""
+    from lumbar_rom.assessment.protocol import MOVEMENTS
+
+    out = []
+    for n in names or []:
+        m = n.strip().lower()
+        if m not in MOVEMENTS:
+            raise _fail(LumbarRomError(f"{option} takes a movement: one of "
+                                       f"{', '.join(MOVEMENTS)} (not {n!r})."))
+        out.append(m)
+    return tuple(dict.fromkeys(out))
 
 
 def _measure(clips: list[tuple[Path, MovementSpec | str]], model: Path | None,

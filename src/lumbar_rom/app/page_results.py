@@ -46,7 +46,8 @@ def _results() -> None:
     if need_screening():
         return
     # the pain-after slider (below) is part of the assessment that is shown, saved and downloaded
-    a = service.current_assessment(v, pain_after=st.session_state.get("pain_after"))
+    a = service.current_assessment(v, pain_after=st.session_state.get("pain_after"),
+                                   trial_pain=measured_answers(v))
     if a is None:
         if not holds():
             st.info("No movement measured yet: use the guided test or upload videos.")

@@ -45,12 +45,24 @@ def render_assessment(a: Assessment, trials: Mapping[str, TrialResult] | None = 
 def _decision(d: Any, t: TrialResult | None, video: bytes | None) -> None:
     with st.container(border=True):
         st.markdown(f"### {STATUS_ICON.get(d.status, '')} {d.label}: **{d.status}**")
+        if getattr(d, "construct", ""):
+            st.caption(f"What is measured: {d.construct}")
         if finite(d.value_deg):
+            typical = (f" · typical for your age {d.threshold_deg:.0f}-{d.upper_deg:.0f}° "
+                       f"(5th-95th centile)" if finite(d.threshold_deg) and finite(d.upper_deg)
+                       else "")
             st.markdown(f"Measured **{d.value_deg:.0f}°** ± {d.uncertainty_deg:.0f}° "
-                        f"(95 %) · normal {d.norm_deg:.0f}° · restricted below "
-                        f"{d.threshold_deg:.0f}°")
+                        f"(the band allows for the camera's error and how much your "
+                        f"repetitions differed){typical}")
+            if getattr(d, "centile_text", ""):
+                st.markdown(f"Your value is **{d.centile_text}**.")
             st.altair_chart(charts.gauge(d), width="stretch")
         st.write(d.explanation)
+        if getattr(d, "statistics", ""):
+            with st.expander("The statistics behind this decision"):
+                st.write(d.statistics)
+                st.write(f"Smallest real change between sessions (MDC, for progress and "
+                         f"left/right only): {d.mdc_deg:.1f}° — {d.mdc_kind}")
         if t is not None:
             _trial(t, video)
         sources(f"{d.norm_source}; {d.mdc_source}")
