@@ -7,9 +7,9 @@ Rules (stated once, shown on the Progress page):
 - The goal starts at the first session where the motion was restricted: baseline ``b`` (that
   value), target ``n`` (the lower reference limit for the age then: back in the typical range;
   sessions stored before issue 26 keep their norm). For a recent injury the clock starts no
-  earlier than the acute hours (safety.toml, 72 h) after the injury. The goal line follows the founding
-  document: ``b + gap * f(day)`` with ``f`` rising linearly to 0.75 at day 30 and 1.0 at day 42,
-  flat after (goals.toml).
+  earlier than the acute hours (safety.toml, 72 h) after the injury. The goal line follows the
+  founding document: ``b + gap * f(day)`` with ``f`` rising linearly to 0.75 at day 30 and 1.0
+  at day 42, flat after (goals.toml).
 - Status of the latest measurement ``v +/- u`` on day ``d``:
   ``reached`` when its decision is no longer "restricted" (normal or more) or ``v >= n``;
   ``behind`` when the shortfall against the goal line is more than the motion's MDC for change
