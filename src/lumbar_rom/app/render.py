@@ -113,7 +113,8 @@ def _muscles(a: Assessment) -> None:
     st.subheader("Muscles that may limit the restricted motions")
     for m in a.muscles:
         side = "" if m.side == "both" else f"{m.side} "
-        icon = ":material/target:" if m.status == "likely" else ":material/close:"
+        icon = {"likely": ":material/target:", "possible": ":material/help:"}.get(
+            m.status, ":material/close:")
         st.markdown(f"{icon} **{side}{m.name}** ({movement_spec(m.movement).label.lower()}): "
                     f"{m.status}, {m.reason}")
     sources("; ".join(m.source for m in a.muscles))
@@ -121,9 +122,14 @@ def _muscles(a: Assessment) -> None:
 
 def _plan(a: Assessment) -> None:
     st.subheader("Your stretch plan")
-    if not a.plan:
-        st.success("No stretching needed: no motion was found truly restricted. Stretching a "
-                   "normal range brings no benefit and can make a joint too mobile.")
+    undecided = [d for d in a.decisions if d.status == "no decision"]
+    if not a.plan and undecided:
+        st.info("No stretch plan yet: add your age on the Start page so that each motion can be "
+                "compared with people of your age.")
+    elif not a.plan:
+        st.success("No stretching needed: no motion was found truly restricted by stiffness. "
+                   "Stretching a normal range brings no benefit and can make a joint too "
+                   "mobile.")
     for p in a.plan:
         with st.container(border=True):
             st.markdown(f"**{p.name}**" + (f" ({p.how})" if p.how else ""))

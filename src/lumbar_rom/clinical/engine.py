@@ -348,8 +348,8 @@ def _muscle_findings(movement: str, trial: TrialResult | None, screening: Screen
 
 
 Finding = tuple[FindingStatus, str, str]  # status, reason, source
-CANDIDATE = ("possible: it can limit this motion, but nothing measured here singles it out "
-             "(range is often limited by pain, guarding or the joints instead)")
+CANDIDATE = ("it can limit this motion, but nothing measured here singles it out (range is "
+             "often limited by pain, guarding or the joints instead)")
 SLR_LEG_PAIN = "slr_leg_pain"  # Screening.checks key: did the SLR bring on pain in the leg?
 KNEES_BENT_GAIN_DEG = "knees_bent_gain_deg"  # Screening.checks key (see _knees_bent_gain)
 
@@ -421,8 +421,7 @@ def _hamstrings(entry: Limit, trial: TrialResult | None, screening: Screening, k
     else:
         parts.append("do the straight-leg raise (and say whether it brought on pain in the leg) "
                      "to tell the hamstrings from the back muscles")
-    prefix = {"likely": "likely", "possible": "possible", "less likely": "less likely"}[status]
-    return status, f"{prefix}: " + "; ".join(parts), source
+    return status, "; ".join(parts), source
 
 
 def _thomas_test(entry: Limit, screening: Screening, k: Muscles) -> Finding:

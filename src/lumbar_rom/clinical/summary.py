@@ -52,7 +52,10 @@ def _muscles_and_plan(a: Assessment) -> list[str]:
             lines.append(f"- {m.status:11s} {side}{m.name} ({m.movement}): {m.reason} "
                          f"[{m.source}]")
     if not a.plan:
-        return [*lines, "\nNo stretching is needed for the motions measured as normal."]
+        if any(d.status == "no decision" for d in a.decisions):
+            return [*lines, "\nNo stretch plan: no restriction decision without an age "
+                    "(add --age)."]
+        return [*lines, "\nNo stretching is needed for the motions measured."]
     lines.append("\nSTRETCH PLAN (only for restricted motions)")
     for p in a.plan:
         how = f" ({p.how})" if p.how else ""
