@@ -412,8 +412,9 @@ def _hamstrings(entry: Limit, trial: TrialResult | None, screening: Screening, k
                                 "hamstrings tight, so the hamstrings are not stretched into those "
                                 "symptoms; have it assessed"), source
         if leg_pain is None:
-            parts.append("did the straight-leg raise bring on pain in your leg? Answer it "
-                         "(--slr-leg-pain / --slr-no-leg-pain) before stretching the hamstrings")
+            parts.append("did the straight-leg raise bring on pain in your leg? Say so before "
+                         "stretching the hamstrings (in the command line: --slr-leg-pain or "
+                         "--slr-no-leg-pain)")
         elif low and status == "possible":
             status = "likely"
         elif not low and status == "possible":

@@ -129,7 +129,9 @@ def centile_words(centile: float, age: float, sex: str | None = None) -> str:
     whom the sentence is about."""
     who = {"female": "woman", "f": "woman", "woman": "woman", "male": "man", "m": "man",
            "man": "man"}.get((sex or "").strip().lower(), "person")
-    person = f"a {age:.0f}-year-old {who}"
+    n = f"{age:.0f}"
+    article = "an" if n.startswith("8") or n in ("11", "18") else "a"
+    person = f"{article} {n}-year-old {who}"
     if centile < 1:
         return f"below the 1st centile for {person}"
     if centile > 99:
