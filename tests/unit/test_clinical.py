@@ -163,6 +163,22 @@ def test_straight_leg_raise_is_read_against_its_own_reference():
     assert h.status == "possible"
 
 
+def test_the_knees_bent_repeat_of_the_forward_bend_is_the_hamstring_differential():
+    bent = Flag("knees_bent", "Your knees bent by about 25 degrees.", False)
+
+    def hamstrings(repeat):
+        trials = [*restricted_set(), trial("flexion", repeat, 3, flags=[bent])]
+        a = assess(Profile(age=40), Screening(), trials, now=NOW)
+        flex = next(d for d in a.decisions if d.movement == "flexion")
+        assert flex.value_deg == pytest.approx(40)  # decided on the straight-knee bend
+        return next(m for m in a.muscles if m.muscle == "hamstrings")
+
+    gained = hamstrings(40 + 12.8 + 5)  # more than the flexion MDC further
+    assert gained.status == "likely" and "knees slightly" in gained.reason
+    same = hamstrings(42)
+    assert same.status == "possible"
+
+
 def test_candidates_are_possible_with_the_plain_sentence():
     a = assess(Profile(age=40), Screening(), restricted_set(), now=NOW)
     assert {m.status for m in a.muscles if m.muscle != "hip_rotators"} == {"possible"}

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -657,6 +657,7 @@ def assess(profile: Profile, screening: Screening, trials: list[TrialResult],
     gate = screen(screening, profile, now)
     if gate is not None:
         return gate
+    screening, trials = _knees_bent_repeat(screening, trials)
     by_move: dict[str, TrialResult] = {}
     for t in trials:
         if t.movement in MOVEMENTS:
@@ -684,6 +685,25 @@ def assess(profile: Profile, screening: Screening, trials: list[TrialResult],
         tuple(_goals(decisions, screening, chronic, now.date())),
         tuple(_factors(screening, list(by_move.values()))), informs(screening, profile),
         tuple(_pain_warnings(screening)), None, chronic)
+
+
+def _knees_bent_repeat(screening: Screening, trials: list[TrialResult]
+                       ) -> tuple[Screening, list[TrialResult]]:
+    """The hamstring differential from the trials themselves: when a forward bend was measured
+    both with straight knees and repeated with the knees bent (the trial's ``knees_bent`` flag,
+    its knee bend beyond protocol.toml ``knee_bend_max_deg``), the repeat's gain goes to
+    ``checks[knees_bent_gain_deg]`` (unless given) and only the straight-knee trials are
+    decided on."""
+    flex = [t for t in trials if t.movement == "flexion" and t.status == "ok"
+            and np.isfinite(t.value_deg)]
+    bent = [t for t in flex if any(f.code == "knees_bent" for f in t.flags)]
+    straight = [t for t in flex if t not in bent]
+    if not bent or not straight:
+        return screening, trials
+    gain = max(t.value_deg for t in bent) - max(t.value_deg for t in straight)
+    checks = {KNEES_BENT_GAIN_DEG: float(gain), **screening.checks}
+    kept = [t for t in trials if t not in bent]
+    return replace(screening, checks=checks), kept
 
 
 def _pain_limited_advice(decisions: list[Decision]) -> list[Advice]:
