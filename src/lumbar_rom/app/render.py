@@ -56,7 +56,8 @@ def _decision(d: Any, t: TrialResult | None, video: bytes | None) -> None:
                         f"repetitions differed){typical}")
             if getattr(d, "centile_text", ""):
                 st.markdown(f"Your value is **{d.centile_text}**.")
-            st.altair_chart(charts.gauge(d), width="stretch")
+            if finite(d.threshold_deg):  # no reference band to draw without an age
+                st.altair_chart(charts.gauge(d), width="stretch")
         st.write(d.explanation)
         if getattr(d, "statistics", ""):
             with st.expander("The statistics behind this decision"):
