@@ -78,6 +78,8 @@ def test_a_75_year_olds_extension_is_not_above_normal_and_slr_30_keeps_hamstring
     assert "centile for a 75-year-old woman" in text
     ham = next(m for m in data["muscles"] if m["muscle"] == "hamstrings")
     assert ham["status"] == "possible" and "pain in your leg" in ham["reason"]
+    # not stretched before "did it bring on pain in the leg?" is answered
+    assert ham["stretch"] is False and "Hamstring stretch on a step" not in text
     assert "full effort" not in text
 
 

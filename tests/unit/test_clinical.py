@@ -148,6 +148,7 @@ def test_straight_leg_raise_is_read_against_its_own_reference():
     h, a = ham({"straight_leg_raise_deg": 30.0})  # below the limit, leg pain not answered
     assert h.status == "possible" and "pain in your leg" in h.reason and "S15" in h.source
     assert "full effort" not in " ".join(m.reason for m in a.muscles)
+    assert not h.stretch and not [p for p in a.plan if p.stretch == "hamstring_step"]
     h, a = ham({"straight_leg_raise_deg": 30.0, "slr_leg_pain": False})
     assert h.status == "likely" and [p for p in a.plan if p.stretch == "hamstring_step"]
     h, a = ham({"straight_leg_raise_deg": 30.0, "slr_leg_pain": True})

@@ -339,9 +339,13 @@ def _muscle_findings(movement: str, trial: TrialResult | None, screening: Screen
     findings = []
     for entry in k.limits[movement]:
         status, reason, source = _narrowed(movement, entry, trial, screening, k)
+        # the hamstrings are not stretched into leg symptoms, nor while the straight-leg raise
+        # was done but "did it bring on pain in the leg?" is unanswered
+        slr_done = isinstance(screening.checks.get("straight_leg_raise_deg"), int | float)
+        leg = screening.checks.get(SLR_LEG_PAIN)
         into_symptoms = (entry.muscle in k.straight_leg_raise.likely_if_limit
                          and movement in k.straight_leg_raise.applies_to
-                         and screening.checks.get(SLR_LEG_PAIN) is True)
+                         and (leg is True or (slr_done and leg is None)))
         findings.append(MuscleFinding(entry.muscle, k.muscles[entry.muscle].name, entry.side,
                                       movement, status, reason, source, not into_symptoms))
     return findings
