@@ -7,8 +7,8 @@ the gates against a false decision (assessment/gates.py: a compensation larger t
 motion in another plane, an impossible value) -> "ok" or "inconclusive" with the reasons.
 
 Reported value (the rule, stated once): the mean of the peaks of three consecutive repetitions that
-each lie within ``consistency_deg`` (10 deg, data/protocol.toml) of their mean (AMA Guides
-validity rule, S31); when several such triplets
+each lie within the larger of ``consistency_deg`` (5 deg, data/protocol.toml) and 10 % of their
+mean (AMA Guides validity rule, S31; :func:`consistency_tolerance`); when several such triplets
 exist, the one with the largest mean (later repetitions are usually freer). With fewer than three
 repetitions the mean of those done is reported with a warning and a wider uncertainty; when no
 three consecutive repetitions agree the trial is inconclusive.
