@@ -404,13 +404,6 @@ def _factor_answers(items: list[str]) -> dict[str, bool]:
     return out
 
 
-def _movement_id(text: str) -> str:
-    if text not in MOVEMENTS:
-        raise LumbarRomError(f"--pain-limited {text!r} is not a movement; use one of "
-                             f"{', '.join(MOVEMENTS)}.")
-    return text
-
-
 def _parse_clip(text: str) -> tuple[Path, MovementSpec | str]:
     """``clip.mp4`` (movement auto-detected) or ``clip.mp4:side-bend-left``."""
     path, sep, name = text.rpartition(":")
@@ -447,9 +440,15 @@ def assess(
     factor: Annotated[list[str] | None, typer.Option(
         help="A contributing-factor answer as ID=yes or ID=no (see `lumbar-rom questions`).")
         ] = None,
+    slr_leg_pain: Annotated[bool | None, typer.Option(
+        "--slr-leg-pain/--slr-no-leg-pain",
+        help="Did the straight-leg raise bring on pain in the leg?")] = None,
     pain_limited: Annotated[list[str] | None, typer.Option(
-        help="A movement you stopped because it hurt (recorded as pain-limited, not "
-             "stretched).")] = None,
+        "--pain-limited", help="A movement that pain stopped (alone or with stiffness), e.g. "
+        "flexion: it is not stretched. Repeat for several.")] = None,
+    leg_pain: Annotated[list[str] | None, typer.Option(
+        "--leg-pain", help="A movement that brought on pain or other symptoms in a leg: "
+        "treated as pain-limited. Repeat for several.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the assessment JSON.")
                         ] = None,
     person: Annotated[str | None, typer.Option(
@@ -476,14 +475,17 @@ def assess(
 
     flags = _red_flags(red_flag or [])
     factors = _factor_answers(factor or [])
-    limited = tuple(_check(_movement_id, m) for m in pain_limited or [])
     checks: dict[str, float | bool] = {}
     if slr is not None:
         checks["straight_leg_raise_deg"] = slr
     if thomas is not None:
         checks["thomas_test_positive"] = thomas
+    if slr_leg_pain is not None:
+        checks["slr_leg_pain"] = slr_leg_pain
+    stopped = _pain_movements(pain_limited, "--pain-limited")
+    legs = _pain_movements(leg_pain, "--leg-pain")
     screening = Screening(red_flags=flags, pain_before=pain_nrs, checks=checks,
-                          factors=factors, pain_limited=limited)
+                          factors=factors, pain_limited=stopped, leg_pain=legs)
     gate = screen(screening, profile, datetime.now())
     trials = [] if gate is not None else _measure(clips, model, profile.height_cm, mirrored)
     result = gate or run_assess(profile, screening, trials)
@@ -498,6 +500,21 @@ def assess(
     if json_out is not None:
         _check(atomic_write, json_out, json.dumps(result.to_dict(), indent=2, allow_nan=False))
         typer.echo(f"assessment -> {json_out}")
+
+
+def _pain_movements(names: list[str] | None, option: str) -> tuple[str, ...]:
+    """The movement ids given to ``--pain-limited`` / ``--leg-pain``, checked (exit 1 with what
+    to type on an unknown one)."""
+    from lumbar_rom.assessment.protocol import MOVEMENTS
+
+    out = []
+    for n in names or []:
+        m = n.strip().lower()
+        if m not in MOVEMENTS:
+            raise _fail(LumbarRomError(f"{option} takes a movement: one of "
+                                       f"{', '.join(MOVEMENTS)} (not {n!r})."))
+        out.append(m)
+    return tuple(dict.fromkeys(out))
 
 
 def _measure(clips: list[tuple[Path, MovementSpec | str]], model: Path | None,

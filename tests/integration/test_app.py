@@ -61,7 +61,7 @@ def test_upload_a_sample_then_results_and_save(app):
     assert not app.exception
     body = texts(app)
     assert "Forward bending (flexion): **restricted**" in body
-    assert "S11" in body  # sources one click away
+    assert "S301" in body  # sources one click away
     assert "Knees to chest" in body
     assert app.get("video")  # the annotated replay
     assert len(app.get("download_button")) >= 2

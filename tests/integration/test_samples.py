@@ -50,3 +50,34 @@ def test_reported_rom_matches_the_truth(results, name):
 def test_auto_detects_the_movement(results, name):
     truth, _, auto = results[name]
     assert [t.movement for t in auto.trials] == [truth["movement"]]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize(("age", "sex"), [(30, "female"), (60, "male"), (80, "female")])
+def test_each_sample_gets_the_decision_the_reference_gives(results, name, age, sex):
+    """Issue 26: the engine's decision on the measured trial is the one computed here from
+    norms.toml's raw numbers; and the sidecar's true angle, with the same band, gets the same
+    decision unless the truth sits on a limit's edge (the band then straddles it either way)."""
+    from lumbar_rom.clinical.engine import Profile, decide
+    from tests.unit.test_reference import expected_status
+
+    truth, given, _ = results[name]
+    trial = given.trials[0]
+    movement = truth["movement"]
+    d = decide(trial, movement, Profile(age=age, sex=sex))
+    want = expected_status(movement, age, trial.value_deg, trial.uncertainty_deg)
+    assert d.status == want
+    from_truth = expected_status(movement, age, truth["truth"]["rom_deg"], trial.uncertainty_deg)
+    assert {want, from_truth} <= {"borderline", "normal"} or {want, from_truth} <= \
+        {"borderline", "restricted"} or want == from_truth
+    assert d.status not in ("above normal", "more than typical")  # none of the clips is extreme
+    print(f"{name} at {age} ({sex}): {trial.value_deg:.1f} +/- {trial.uncertainty_deg:.1f} -> "
+          f"{d.status}, {d.centile_text}")
+
+
+def test_the_restricted_flexion_sample_is_restricted_at_every_adult_age(results):
+    from lumbar_rom.clinical.engine import Profile, decide
+
+    _, given, _ = results["flexion-restricted"]
+    for age in (20, 40, 60, 85):
+        assert decide(given.trials[0], "flexion", Profile(age=age)).status == "restricted"

@@ -3,6 +3,7 @@ validated by fhir.resources (R4B models, identical to R4 for these resources).""
 
 import json
 from datetime import datetime
+from statistics import NormalDist
 
 import pytest
 
@@ -10,6 +11,7 @@ pytest.importorskip("fhir.resources")
 from fhir.resources.R4B.bundle import Bundle  # noqa: E402
 from fhir.resources.R4B.observation import Observation  # noqa: E402
 
+from lumbar_rom.clinical import knowledge as K  # noqa: E402
 from lumbar_rom.clinical.engine import Profile, Screening, assess  # noqa: E402
 from lumbar_rom.report.fhir import (  # noqa: E402
     UNCERTAINTY,
@@ -27,14 +29,15 @@ WHEN = datetime(2026, 11, 25, 10, 0)
 
 @pytest.fixture(scope="module")
 def assessment():
-    # flexion 40 +/- 3: restricted; extension 31 +/- 2: normal; side bends 32 / 20 +/- 12 (left
-    # inconclusive: band straddles 21); rotation-right 80 +/- 3: above normal (> 45 + 16.6);
+    # a 40-year-old woman (norms.toml): flexion 40 +/- 3: restricted; extension 31 +/- 2: normal;
+    # side bends 32 / 20 +/- 12 (left borderline: band straddles the 5th centile 22.7);
+    # rotation-right 80 +/- 3: far above, but its reference is DERIVED -> normal, never "more";
     # rotation-left not measured (no decision, no Observation)
     trials = [trial("flexion", 40, 3), trial("extension", 31, 2),
               trial("side-bend-left", 20, 12, view="front"),
               trial("side-bend-right", 32, 2, view="front"),
               trial("rotation-right", 80, 3, view="front")]
-    a = assess(Profile(), Screening(), trials, now=NOW)
+    a = assess(Profile(age=40, sex="female"), Screening(), trials, now=NOW)
     return a.to_dict()
 
 
@@ -65,14 +68,15 @@ def test_one_observation_per_measured_motion_with_interpretation(bundle, assessm
     assert "rotation-left" not in statuses and "rotation-left" not in obs
     assert set(obs) == set(statuses)
     expect = {"flexion": ("restricted", "L"), "extension": ("normal", "N"),
-              "side-bend-left": ("inconclusive", "IND"), "side-bend-right": ("normal", "N"),
-              "rotation-right": ("above normal", "H")}
+              "side-bend-left": ("borderline", "IND"), "side-bend-right": ("normal", "N"),
+              "rotation-right": ("normal", "N")}
     for motion, (status, code) in expect.items():
         assert statuses[motion] == status
         interp = obs[motion]["interpretation"][0]
         assert interp["coding"][0] == {"system": V3_INTERPRETATION, "code": code,
                                        "display": interp["coding"][0]["display"]}
-        assert interp["text"] == status
+        assert interp["text"].startswith(status)
+        assert "centile for a 40-year-old woman" in interp["text"]
 
 
 def test_value_in_degrees_with_uncertainty_range_method_and_body_site(bundle):
@@ -84,20 +88,27 @@ def test_value_in_degrees_with_uncertainty_range_method_and_body_site(bundle):
     assert float(ext[UNCERTAINTY]["valueDecimal"]) == pytest.approx(3 / 1.96, abs=0.005)
     assert ext[UNCERTAINTY_TYPE]["valueCode"] == "N"
     assert "40.0 deg +/- 3.0 (95 %, 37.0-43.0 deg)" in flex["note"][0]["text"]
-    # flexion without an age: norm 90 (S11), MDC 12.8 (S23) -> 77.2 .. 102.8
+    # the cited reference interval at 40 (Laird 2018, S301: 111 +/- 16): 5th-95th centile
+    raw = K.raw("norms")["motions"]["flexion"]
+    ref = NormalDist(raw["mean_deg"], raw["sd_deg"])
     rr = flex["referenceRange"][0]
-    assert rr["low"]["value"] == pytest.approx(77.2) and rr["high"]["value"] == pytest.approx(102.8)
-    assert rr["low"]["code"] == "deg" and "S11" in rr["text"] and "S23" in rr["text"]
+    assert rr["low"]["value"] == pytest.approx(ref.inv_cdf(0.05), abs=0.05)
+    assert rr["high"]["value"] == pytest.approx(ref.inv_cdf(0.95), abs=0.05)
+    assert rr["low"]["code"] == "deg" and "S301" in rr["text"] and "MDC" not in rr["text"]
+    assert "hips and spine together" in rr["text"] and "hips and spine" in flex["code"]["text"]
     assert flex["bodySite"]["coding"][0]["system"] == "http://snomed.info/sct"
-    assert flex["bodySite"]["coding"][0]["code"] == "122496007"
+    assert flex["bodySite"]["coding"][0]["code"] == "22943007"
+    assert "Lumbar" not in json.dumps(flex["bodySite"])
+    rot = by_motion(bundle)["rotation-right"]
+    assert "mostly the upper back" in rot["code"]["text"] and "DERIVED" in \
+        rot["referenceRange"][0]["text"]
     assert "BlazePose" in flex["method"]["text"] and "ab" * 32 in flex["method"]["text"]
     assert flex["category"][0]["coding"][0]["code"] == "exam"
     assert flex["effectiveDateTime"].startswith("2026-11-25T10:00:00")
 
 
 def test_pain_limited_motion_has_no_value_and_a_reason():
-    a = assess(Profile(), Screening(pain_limited=("extension",)), [trial("extension", 12, 2)],
-               now=NOW).to_dict()
+    a = assess(Profile(age=40), Screening(pain_limited=("extension",)), [], now=NOW).to_dict()
     ext = by_motion(assessment_bundle(a, "p1", effective=WHEN))["extension"]
     assert "valueQuantity" not in ext
     assert ext["dataAbsentReason"]["coding"][0]["code"] == "not-performed"
@@ -142,3 +153,9 @@ def test_a_stopped_or_deferred_session_is_a_cancelled_observation(screening, pro
     assert obs.status == "cancelled" and obs.dataAbsentReason.coding[0].code == "not-performed"
     assert obs.dataAbsentReason.text.startswith(words)
     assert "valueQuantity" not in entry["resource"]
+
+
+def test_no_age_gives_no_reference_range():
+    a = assess(Profile(), Screening(), [trial("flexion", 40, 3)], now=NOW).to_dict()
+    flex = by_motion(assessment_bundle(a, "p1", effective=WHEN))["flexion"]
+    assert "referenceRange" not in flex and flex["interpretation"][0]["text"] == "no decision"

@@ -62,7 +62,7 @@ def test_the_cli_records_factor_answers_and_pain_limited_motions(tmp_path):
     res = CliRunner().invoke(app, ["assess", str(VIDEO), "--factor", "nonsense=yes"])
     assert res.exit_code == 1 and "--factor 'nonsense=yes'" in res.output
     res = CliRunner().invoke(app, ["assess", str(VIDEO), "--pain-limited", "flexionx"])
-    assert res.exit_code == 1 and "is not a movement" in res.output
+    assert res.exit_code == 1 and "--pain-limited takes a movement" in res.output
 
 
 def test_the_batch_manifest_checks_height_with_the_same_profile(tmp_path):

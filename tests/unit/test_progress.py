@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from lumbar_rom.clinical.engine import mdc_for
 from lumbar_rom.history.progress import (
     PainPoint,
     Point,
@@ -37,9 +38,15 @@ def test_on_track():
     assert p.status == "on track" and not p.stalled
 
 
-def test_behind_within_uncertainty_is_still_on_track():
-    assert motion_progress("flexion", [pt(0, 50), pt(14, 61)]).status == "on track"  # 61+4 >= 64
-    assert motion_progress("flexion", [pt(0, 50), pt(14, 58)]).status == "behind"
+def test_behind_only_beyond_the_mdc_for_change():
+    mdc = mdc_for("flexion")[0]  # 12.8 (Saur 1996, inter-rater, lumbar-only proxy)
+    assert mdc == pytest.approx(12.8)
+    # line at day 14: 64; a shortfall within the MDC cannot be told from noise
+    assert motion_progress("flexion", [pt(0, 50), pt(14, 64 - mdc + 0.2)]).status == "on track"
+    behind = motion_progress("flexion", [pt(0, 50), pt(14, 64 - mdc - 0.2)])
+    assert behind.status == "behind" and not behind.real_change
+    p = motion_progress("flexion", [pt(0, 50), pt(14, 50 + mdc + 0.5)])
+    assert p.real_change and p.mdc == pytest.approx(mdc)
 
 
 def test_reached_when_no_longer_restricted():
@@ -48,7 +55,7 @@ def test_reached_when_no_longer_restricted():
 
 
 def test_stalled_after_four_weeks_behind():
-    early = motion_progress("flexion", [pt(0, 50), pt(21, 52)])
+    early = motion_progress("flexion", [pt(0, 50), pt(21, 52)])  # line 71: 19 short
     assert early.status == "behind" and not early.stalled
     late = motion_progress("flexion", [pt(0, 50), pt(21, 52), pt(29, 53)])
     assert late.status == "behind" and late.stalled
@@ -73,8 +80,9 @@ def test_recent_injury_starts_the_clock_after_72_hours():
     p = motion_progress("flexion", [pt(0, 50), pt(30, 76)], injury=injury)
     assert p.start == injury + timedelta(hours=72)
     # the chronic clock would expect 80 at day 30 (behind: 76 + 4 = 80 is not below 80)
-    chronic = motion_progress("flexion", [pt(0, 50), pt(30, 75)])
-    recent = motion_progress("flexion", [pt(0, 50), pt(30, 75)], injury=injury)
+    # chronic line at day 30: 80 (66 is 14 short, beyond the MDC 12.8); recent: day 28, 78 (12)
+    chronic = motion_progress("flexion", [pt(0, 50), pt(30, 66)])
+    recent = motion_progress("flexion", [pt(0, 50), pt(30, 66)], injury=injury)
     assert chronic.status == "behind" and recent.status == "on track"
 
 

@@ -46,7 +46,8 @@ def test_pdf_has_its_sections_and_renders(store, tmp_path):
     lines = [line.strip() for line in text.splitlines()]
     assert [h for h in lines if h in HEADINGS] == HEADINGS  # each heading once, in this order
     assert "Forward bending (flexion)" in text and "RESTRICTED" in text
-    assert "S11" in text and "+/-" in text  # norm source and uncertainty
+    assert "+/-" in text and "centile for a 40-year-old woman" in text  # centile, uncertainty
+    assert "BORDERLINE" in text and "5th centile" in text  # the rule in plain words
     assert "Standing side bend" in text and "bend to the left to stretch the right side" in text
     assert "Progress: flexion" in text  # a chart page for a motion measured twice
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(out), str(tmp_path / "page")],
@@ -128,7 +129,7 @@ def test_inconclusive_rows_say_why_and_never_dash_plus_minus(tmp_path):
 
     s = Store(f"sqlite:///{tmp_path / 'i.db'}")
     trials = restricted_set()
-    trials[0] = trial("flexion", 62, 3)  # 59-65 straddles the threshold (65): inconclusive
+    trials[0] = trial("flexion", 84, 3)  # 81-87 straddles the 5th centile at 40 (84.7)
     trials[1] = trial("extension", float("nan"), 9, status="inconclusive",
                       flags=[Flag("hips", "The hips left the frame.", True)])
     save(s, "ana", trials=trials)
@@ -136,8 +137,8 @@ def test_inconclusive_rows_say_why_and_never_dash_plus_minus(tmp_path):
     text = flat(write_report(row, [row], tmp_path / "i.pdf"))
     assert "- +/- 9" not in text and "+/- -" not in text
     assert "Backward bending (extension) | not measured: The hips left the frame." in text
-    assert ("Forward bending (flexion) | 62 +/- 3, not valid for a decision: its 95 % band "
-            "(59-65 deg) straddles the threshold (65 deg)") in text
+    assert ("Forward bending (flexion) | 84 +/- 3, borderline: its 95 % band "
+            "(81-87 deg) straddles the lower limit (85 deg, the 5th centile for the age)") in text
 
 
 def test_sources_are_numbered_and_listed_with_their_links(store, tmp_path, monkeypatch):
@@ -161,13 +162,13 @@ def test_sources_are_numbered_and_listed_with_their_links(store, tmp_path, monke
     listed = [int(m.group(1)) for x in refs if (m := re.match(r"\[(\d+)\] ", x))]
     assert listed == list(range(1, len(listed) + 1)) and len(listed) >= 10
     assert set(numbers) == set(listed)  # every number cited is listed, every listed one cited
-    at = next(i for i, x in enumerate(refs) if "(key S11)" in x)
+    at = next(i for i, x in enumerate(refs) if "(key S301)" in x)
     start = max(i for i in range(at + 1) if re.match(r"\[\d+\] ", refs[i]))
     entry = " ".join(refs[start:at + 1])  # a long citation wraps over several lines
-    assert sources_for("S11")[0].text.rstrip(".") in entry and "(guideline)" in entry
-    assert refs[at + 1] == "https://doi.org/10.9999/S11"  # its link, on the next line
+    assert sources_for("S301")[0].text.rstrip(".") in entry and "(guideline)" in entry
+    assert refs[at + 1] == "https://doi.org/10.9999/S301"  # its link, on the next line
     raw = (tmp_path / "r.pdf").read_bytes()
-    assert b"/URI (https://doi.org/10.9999/S11)" in raw  # and clickable
+    assert b"/URI (https://doi.org/10.9999/S301)" in raw  # and clickable
 
 
 def test_a_heading_never_ends_a_page(tmp_path):

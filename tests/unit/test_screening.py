@@ -198,7 +198,7 @@ def test_severe_pain_offers_gentle_movement_and_when_to_seek_care():
 
 
 def test_inform_answers_reach_the_complete_assessment():
-    a = assess(Profile(), Screening(red_flags={"night_pain": True}, pain_before=3),
+    a = assess(Profile(age=40), Screening(red_flags={"night_pain": True}, pain_before=3),
                restricted_set(), now=NOW)
     assert a.status == "complete" and a.plan
     assert a.safety[0].topic == "inform" and "Worth telling your doctor" in a.safety[0].text

@@ -158,7 +158,8 @@ def test_a_row_stored_before_schema_versions_still_loads(db_url, tmp_path):
     posture = row.trials[0].read_posture()
     assert posture.pelvic_obliquity_deg == 6.5 and math.isnan(posture.forward_head_deg)
     (p,) = points_from_sessions([row], "flexion")
-    assert p.value == 40.0 and p.norm == pytest.approx(a.decisions[0].norm_deg, abs=1e-3)
+    # the goal's target: the lower reference limit (issue 26)
+    assert p.value == 40.0 and p.norm == pytest.approx(a.decisions[0].threshold_deg, abs=1e-3)
     sid = save(new, "old", when=NOW)  # new rows carry the version
     assert new.get_session(sid).schema_version == SCHEMA_VERSION
     pdf = write_report(row, new.sessions("old"), tmp_path / "old.pdf")  # the PDF reads it too

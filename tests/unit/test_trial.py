@@ -67,6 +67,15 @@ def test_repetition_rule_picks_the_best_consistent_triplet():
     assert choose_repetitions([], 10.0) == ((), False)
 
 
+def test_the_ama_rule_is_5_deg_or_10_percent_of_the_mean_whichever_is_greater():
+    # mean 22: tolerance 5 (the floor); 26 - 22 = 4 within, 28 - 22 = 6 not
+    assert choose_repetitions([18, 22, 26], 5.0)[1] is True
+    assert choose_repetitions([16, 22, 28], 5.0)[1] is False
+    # mean 100: tolerance 10 (10 %); peaks 92 / 100 / 108 within 8, 88 / 100 / 112 not
+    assert choose_repetitions([92, 100, 108], 5.0)[1] is True
+    assert choose_repetitions([88, 100, 112], 5.0)[1] is False
+
+
 def codes(r):
     return {f.code for f in r.flags}
 
@@ -264,11 +273,12 @@ def test_thresholds_come_from_the_protocol_file():
     from lumbar_rom.data import load_toml
 
     proto = load_toml("protocol.toml")["analysis"]
-    assert S.consistency_deg == proto["consistency_deg"] == 10.0
+    assert S.consistency_deg == proto["consistency_deg"] == 5.0
     assert S.min_peak_deg == proto["trial"]["min_peak_deg"]
     assert proto["trial"]["source"] and load_toml("protocol.toml")["live"]["source"]
     # a stricter rule from the settings is the one applied
-    r = analyze_trial(make_trial("flexion", [60, 64, 60], "side"), "flexion",
+    # (60 / 70 / 60: mean 63.3, the larger of 1 deg and 10 % is 6.3; 70 is 6.7 away)
+    r = analyze_trial(make_trial("flexion", [60, 70, 60], "side"), "flexion",
                       settings=AnalysisSettings(consistency_deg=1.0))
     assert r.status == "inconclusive" and "inconsistent" in [f.code for f in r.flags]
-    assert "within 1 deg" in r.rule
+    assert "larger of 1 deg and 10 %" in r.rule

@@ -27,16 +27,22 @@ from lumbar_rom.report.scales import (
 
 
 def gauge(d: Decision) -> alt.LayerChart:
-    """A bar of the measured value with its uncertainty against the normal band."""
-    top = max(d.norm_deg + d.mdc_deg, d.value_deg + d.uncertainty_deg) * 1.1
+    """A bar of the measured value with its uncertainty against the reference for the age: below
+    the 5th centile, typical (5th-95th), above the 95th (none drawn without an age)."""
+    lo = d.threshold_deg if np.isfinite(d.threshold_deg) else 0.0
+    hi = d.upper_deg if np.isfinite(getattr(d, "upper_deg", float("nan"))) else \
+        d.norm_deg + d.mdc_deg
+    top = max(hi, d.value_deg + d.uncertainty_deg) * 1.1
     bands = pd.DataFrame([
-        {"from": 0.0, "to": d.threshold_deg, "zone": "restricted"},
-        {"from": d.threshold_deg, "to": d.norm_deg + d.mdc_deg, "zone": "normal"},
-        {"from": d.norm_deg + d.mdc_deg, "to": top, "zone": "above normal"},
+        {"from": 0.0, "to": lo, "zone": "below the 5th centile"},
+        {"from": lo, "to": hi, "zone": "typical for the age"},
+        {"from": hi, "to": top, "zone": "above the 95th centile"},
     ])
     zones = alt.Chart(bands).mark_rect(opacity=0.35, height=26).encode(
         x=alt.X("from:Q", title="degrees", scale=alt.Scale(domain=[0, top])), x2="to:Q",
-        color=alt.Color("zone:N", scale=alt.Scale(domain=["restricted", "normal", "above normal"],
+        color=alt.Color("zone:N", scale=alt.Scale(domain=["below the 5th centile",
+                                                          "typical for the age",
+                                                          "above the 95th centile"],
                                                   range=["#f59e0b", "#22c55e", "#3b82f6"]),
                         legend=alt.Legend(orient="bottom", title=None)))
     val = pd.DataFrame([{"v": d.value_deg, "lo": d.value_deg - d.uncertainty_deg,

@@ -46,7 +46,9 @@ def _results() -> None:
     if need_screening():
         return
     # the pain-after slider (below) is part of the assessment that is shown, saved and downloaded
-    a = service.current_assessment(v, pain_after=st.session_state.get("pain_after"))
+    used = dict(measured_answers(v))
+    a = service.current_assessment(v, pain_after=st.session_state.get("pain_after"),
+                                   trial_pain=used)
     if a is None:
         if not holds():
             st.info("No movement measured yet: use the guided test or upload videos.")
@@ -54,6 +56,8 @@ def _results() -> None:
         return
     render_assessment(a, v.trials, v.videos)
     trial_pain_panel(v)  # issue 14: hurt, where, what stopped each motion (saved with it)
+    if dict(measured_answers(v)) != used:  # issue 26: a pain answer changes the decisions
+        st.rerun()
     holds_panel(v)  # issue 14: the visit's endurance holds (saved with their own button)
     st.divider()
     _save_panel(v, a)

@@ -45,12 +45,25 @@ def render_assessment(a: Assessment, trials: Mapping[str, TrialResult] | None = 
 def _decision(d: Any, t: TrialResult | None, video: bytes | None) -> None:
     with st.container(border=True):
         st.markdown(f"### {STATUS_ICON.get(d.status, '')} {d.label}: **{d.status}**")
+        if getattr(d, "construct", ""):
+            st.caption(f"What is measured: {d.construct}")
         if finite(d.value_deg):
+            typical = (f" · typical for your age {d.threshold_deg:.0f}-{d.upper_deg:.0f}° "
+                       f"(5th-95th centile)" if finite(d.threshold_deg) and finite(d.upper_deg)
+                       else "")
             st.markdown(f"Measured **{d.value_deg:.0f}°** ± {d.uncertainty_deg:.0f}° "
-                        f"(95 %) · normal {d.norm_deg:.0f}° · restricted below "
-                        f"{d.threshold_deg:.0f}°")
-            st.altair_chart(charts.gauge(d), width="stretch")
+                        f"(the band allows for the camera's error and how much your "
+                        f"repetitions differed){typical}")
+            if getattr(d, "centile_text", ""):
+                st.markdown(f"Your value is **{d.centile_text}**.")
+            if finite(d.threshold_deg):  # no reference band to draw without an age
+                st.altair_chart(charts.gauge(d), width="stretch")
         st.write(d.explanation)
+        if getattr(d, "statistics", ""):
+            with st.expander("The statistics behind this decision"):
+                st.write(d.statistics)
+                st.write(f"Smallest real change between sessions (MDC, for progress and "
+                         f"left/right only): {d.mdc_deg:.1f}° — {d.mdc_kind}")
         if t is not None:
             _trial(t, video)
         sources(f"{d.norm_source}; {d.mdc_source}")
@@ -106,7 +119,8 @@ def _muscles(a: Assessment) -> None:
     st.subheader("Muscles that may limit the restricted motions")
     for m in a.muscles:
         side = "" if m.side == "both" else f"{m.side} "
-        icon = ":material/target:" if m.status == "likely" else ":material/close:"
+        icon = {"likely": ":material/target:", "possible": ":material/help:"}.get(
+            m.status, ":material/close:")
         st.markdown(f"{icon} **{side}{m.name}** ({movement_spec(m.movement).label.lower()}): "
                     f"{m.status}, {m.reason}")
     sources("; ".join(m.source for m in a.muscles))
@@ -115,11 +129,20 @@ def _muscles(a: Assessment) -> None:
 def _plan(a: Assessment) -> None:
     st.subheader("Your stretch plan")
     measured = any(finite(d.value_deg) for d in a.decisions)
+    undecided = [d for d in a.decisions if d.status == "no decision"]
+    open_ = [d for d in a.decisions if d.status in ("inconclusive", "borderline")]
     if not a.plan and not measured:  # never "nothing is restricted" when nothing was measured
         st.info("No stretching advice: no motion was measured.")
+    elif not a.plan and undecided:
+        st.info("No stretch plan yet: add your age on the Start page so that each motion can be "
+                "compared with people of your age.")
+    elif not a.plan and open_:  # issue 31: no green "nothing restricted" beside open trials
+        st.info("No stretch plan: no motion was found truly restricted by stiffness, but "
+                f"{len(open_)} could not be decided (each says why above).")
     elif not a.plan:
-        st.success("No stretching needed: no motion was found truly restricted. Stretching a "
-                   "normal range brings no benefit and can make a joint too mobile.")
+        st.success("No stretching needed: no motion was found truly restricted by stiffness. "
+                   "Stretching a normal range brings no benefit and can make a joint too "
+                   "mobile.")
     for p in a.plan:
         with st.container(border=True):
             st.markdown(f"**{p.name}**" + (f" ({p.how})" if p.how else ""))

@@ -121,19 +121,30 @@ def trial_rank(t: TrialResult) -> tuple[bool, int, int, float, float]:
     return (t.status == "ok", -sum(f.blocking for f in t.flags), len(t.repetitions), -unc, val)
 
 
-def visit_screening(v: Visit, pain_after: int | None = None) -> Screening:
-    """The visit's screening with its pain-limited movements (and the pain after, when given)."""
-    scr = replace(v.screening, pain_limited=tuple(sorted(v.pain_limited)))
+def visit_screening(v: Visit, pain_after: int | None = None,
+                    trial_pain: Mapping[str, TrialPain] | None = None) -> Screening:
+    """The visit's screening with its pain-limited movements (and the pain after, when given).
+
+    Issue 26: a motion is pain-limited when the guided test was stopped because it hurt, or
+    when its answer says pain stopped it (alone or with stiffness), or that it hurt in the leg
+    (``trial_pain``: the Results page's answers, ``app.pain_inputs``)."""
+    answers = trial_pain or {}
+    stopped = set(v.pain_limited) | {m for m, p in answers.items()
+                                     if p.limited_by in ("pain", "both")}
+    legs = tuple(sorted(m for m, p in answers.items() if p.hurt and "leg" in p.where))
+    scr = replace(v.screening, pain_limited=tuple(sorted(stopped)), leg_pain=legs)
     return scr if pain_after is None else replace(scr, pain_after=pain_after)
 
 
-def current_assessment(v: Visit, pain_after: int | None = None) -> Assessment | None:
+def current_assessment(v: Visit, pain_after: int | None = None,
+                       trial_pain: Mapping[str, TrialPain] | None = None) -> Assessment | None:
     """The visit's assessment: its gate when stopped, None before any movement."""
     if v.gate is not None:
         return v.gate
     if not v.trials and not v.pain_limited:
         return None
-    return assess(v.profile, visit_screening(v, pain_after), list(v.trials.values()))
+    return assess(v.profile, visit_screening(v, pain_after, trial_pain),
+                  list(v.trials.values()))
 
 
 def data_dir() -> Path:
@@ -179,7 +190,8 @@ def save(v: Visit, a: Assessment, pain_after: int, notes: str, keep_video: bool 
 
     video_path = keep_videos(v) if keep_video else None
     v.saved_session = store().save_session(
-        v.person, v.profile, visit_screening(v, pain_after), list(v.trials.values()), a,
+        v.person, v.profile, visit_screening(v, pain_after, trial_pain),
+        list(v.trials.values()), a,
         started_at=v.started_at, notes=notes, model_sha256=FULL_MODEL_SHA256,
         video_path=video_path, trial_pain=trial_pain)
     return v.saved_session

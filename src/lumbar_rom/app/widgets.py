@@ -21,6 +21,8 @@ from lumbar_rom.clinical.knowledge import Source, sources_for
 # Chromium
 STATUS_ICON = {"normal": ":material/check_circle:", "restricted": ":material/warning:",
                "inconclusive": ":material/help:", "above normal": ":material/arrow_upward:",
+               "borderline": ":material/help:", "more than typical": ":material/arrow_upward:",
+               "no decision": ":material/person_add:",
                "pain-limited": ":material/front_hand:", "not tested": ":material/remove:"}
 
 

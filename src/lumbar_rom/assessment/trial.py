@@ -7,8 +7,8 @@ the gates against a false decision (assessment/gates.py: a compensation larger t
 motion in another plane, an impossible value) -> "ok" or "inconclusive" with the reasons.
 
 Reported value (the rule, stated once): the mean of the peaks of three consecutive repetitions that
-each lie within ``consistency_deg`` (10 deg, data/protocol.toml) of their mean (AMA Guides
-validity rule, S31); when several such triplets
+each lie within the larger of ``consistency_deg`` (5 deg, data/protocol.toml) and 10 % of their
+mean (AMA Guides validity rule, S31; :func:`consistency_tolerance`); when several such triplets
 exist, the one with the largest mean (later repetitions are usually freer). With fewer than three
 repetitions the mean of those done is reported with a warning and a wider uncertainty; when no
 three consecutive repetitions agree the trial is inconclusive.
@@ -169,8 +169,8 @@ class TrialResult:
         return json_safe(d)
 
 
-RULE = ("mean of the end-range peaks of 3 consecutive repetitions within "
-        "{tol:.0f} deg of their mean (AMA, S31)")
+RULE = ("mean of the end-range peaks of 3 consecutive repetitions within the larger of "
+        "{tol:.0f} deg and 10 % of their mean (AMA, S31)")
 
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -307,24 +307,37 @@ def detect_repetitions(excursion: np.ndarray, time_s: np.ndarray,
     return reps
 
 
+def consistency_tolerance(peaks: list[float] | np.ndarray, floor_deg: float) -> float:
+    """The AMA Guides' consistency tolerance for a set of peaks (S31, S82): the larger of
+    ``floor_deg`` (5 deg, protocol.toml ``consistency_deg``) and ``consistency_fraction`` (10 %)
+    of their mean."""
+    frac = float(_PROTOCOL.get("consistency_fraction", 0.10))
+    return max(floor_deg, frac * abs(float(np.mean(peaks))))
+
+
 def choose_repetitions(peaks: list[float], tol: float) -> tuple[tuple[int, ...], bool]:
     """Indices of the repetitions the reported value uses, and whether they satisfy the rule.
 
-    Three consecutive peaks each within ``tol`` of their mean; the triplet with the largest mean.
-    Fewer than three peaks: all of them (consistent if they agree within ``tol``).
+    The AMA Guides' rule: three consecutive peaks each within the larger of ``tol`` (deg) and
+    10 % of their mean (:func:`consistency_tolerance`); the triplet with the largest mean. The
+    reported value is the MEAN of that triplet: the reference studies (norms.toml: Laird, Esola)
+    report means of repeated efforts, not the Guides' maximum. Fewer than three peaks: all of
+    them (consistent if they agree within the same tolerance).
     """
     n = len(peaks)
     if n == 0:
         return (), False
     if n < 3:
         m = float(np.mean(peaks))
-        return tuple(range(n)), all(abs(p - m) <= tol for p in peaks)
+        t = consistency_tolerance(peaks, tol)
+        return tuple(range(n)), all(abs(p - m) <= t for p in peaks)
     best: tuple[int, ...] | None = None
     best_mean = -np.inf
     for i in range(n - 2):
         trip = peaks[i:i + 3]
         m = float(np.mean(trip))
-        if all(abs(p - m) <= tol for p in trip) and m > best_mean:
+        t = consistency_tolerance(trip, tol)
+        if all(abs(p - m) <= t for p in trip) and m > best_mean:
             best, best_mean = (i, i + 1, i + 2), m
     if best is None:
         top3 = tuple(sorted(np.argsort(peaks)[-3:].tolist()))

@@ -6,24 +6,32 @@ One entry point, :func:`assess`. Rules (sources in ``clinical/data``):
   (guidance only); severe pain (NRS >= ``severity.severe_nrs``) and an injury more recent than
   ``acute.hours`` (72 h) block end-range results and all stretching; "inform" answers are shown
   as worth telling a doctor and never stop.
-- Norm: the whole-trunk norm, age-adjusted by the Troke ratio (see ``norms.toml``).
-- Decision per motion with value ``v`` and 95 % uncertainty ``u``; ``T = norm - MDC``:
-  ``restricted`` when ``v + u < T``; ``inconclusive`` when the band straddles ``T`` or the trial
-  itself was inconclusive; ``above normal`` when ``v - u > norm + MDC`` (hypermobile: never
-  stretched); otherwise ``normal``. A motion stopped by pain is ``pain-limited`` (not stretched).
+- Reference (``norms.toml``, :mod:`lumbar_rom.clinical.reference`): per motion, the distribution
+  of what the camera measures (whole trunk; seated rotation) for the person's age, with a lower
+  limit (the 5th centile) and an upper one (the 95th).
+- Decision per motion with value ``v`` and the trial's own 95 % uncertainty ``u`` (the camera's
+  error and the repetitions' spread; never an MDC): ``restricted`` when ``v + u`` is below the
+  lower limit; ``borderline`` when the band straddles it; ``more than typical`` when ``v - u`` is
+  above the upper limit and the reference is not DERIVED; otherwise ``normal``. Without an age:
+  ``no decision`` (the reason says to add it). ``inconclusive`` when the trial could not be
+  trusted. A motion stopped by pain, or that brought on leg symptoms, is ``pain-limited``: never
+  stretched, gentle-movement advice and a suggestion to have it assessed.
 - Asymmetry (side bends, rotations): only when ``|left - right| > MDC``; "confirm in a second
   session".
-- Muscles: the candidates of each restricted motion (side-specific), narrowed by the differential
-  checks when they were done (straight-leg raise for flexion, Thomas test for extension); the
+- Asymmetry and change use the MDC (error.toml, its type written beside it).
+- Muscles: the candidates of each restricted motion (side-specific) are "possible" unless a
+  differential check supports them: the straight-leg raise against its own reference with "did it
+  bring on pain in the leg?", the knees-bent repeat of the forward bend, the Thomas test; the
   seated rotation test rules out the hip rotators.
-- Plan: stretches only for the likely muscles of restricted motions.
+- Plan: stretches only for the possible / likely muscles of restricted motions (never into leg
+  symptoms).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -33,12 +41,15 @@ from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
 from lumbar_rom.assessment.trial import TrialResult
 from lumbar_rom.clinical.knowledge import CATEGORIES, Limit, MeasuredFactor, Muscles, knowledge
 from lumbar_rom.clinical.profile import Profile
+from lumbar_rom.clinical.reference import centile_words, ordinal, reference_for, slr_reference
 from lumbar_rom.inputs import check_pain
 from lumbar_rom.serialize import from_mapping, json_safe
 
 SCHEMA_VERSION = 1
-FindingStatus = Literal["likely", "less likely", "ruled out"]
-DecisionStatus = Literal["normal", "restricted", "inconclusive", "above normal", "pain-limited",
+FindingStatus = Literal["likely", "possible", "less likely", "ruled out"]
+# "above normal" is no longer given (kept so that sessions stored before issue 26 still load)
+DecisionStatus = Literal["normal", "restricted", "borderline", "more than typical",
+                         "no decision", "inconclusive", "above normal", "pain-limited",
                          "not tested"]
 
 
@@ -57,6 +68,12 @@ class Screening:
     pain_limited: tuple[str, ...] = ()
     factors: dict[str, bool] = field(default_factory=dict)
     checks: dict[str, float | bool] = field(default_factory=dict)
+    leg_pain: tuple[str, ...] = ()  # movements that brought on leg symptoms: pain-limited too
+
+    def stopped_by_pain(self, movement: str) -> bool:
+        """Pain (alone or with stiffness) stopped ``movement``, or it brought on leg symptoms:
+        either makes it pain-limited (issue 26)."""
+        return movement in self.pain_limited or movement in self.leg_pain
 
     def __post_init__(self) -> None:
         for name in ("pain_before", "pain_after"):
@@ -84,6 +101,15 @@ class Decision:
     mdc_source: str
     threshold_deg: float
     explanation: str
+    # the reference (issue 26): its spread, limits, the value's centile (NaN when there is none)
+    sd_deg: float = float("nan")
+    upper_deg: float = float("nan")
+    centile: float = float("nan")
+    centile_text: str = ""
+    construct: str = ""
+    derived: bool = False
+    statistics: str = ""
+    mdc_kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,6 +121,7 @@ class MuscleFinding:
     status: FindingStatus
     reason: str
     source: str
+    stretch: bool = True  # False: not stretched even if a candidate (e.g. leg symptoms)
 
 
 @dataclass(frozen=True)
@@ -170,27 +197,28 @@ class Assessment:
 
 
 def age_factor(movement: str, age: float | None) -> float:
-    """Troke ratio for ``age`` (1.0 at the youngest band or without an age)."""
-    k = knowledge().norms
-    m = k.motions[movement]
+    """The reference mean at ``age`` over the reference sample's own (1.0 without an age or
+    within the sample's ages; clinical/reference.py)."""
     if age is None:
         return 1.0
-    y0, y1 = m.troke_young_deg, m.troke_old_deg
-    return float(np.interp(age, [k.young_age, k.old_age], [y0, y1]) / y0)
+    return reference_for(movement, age).mean_deg / knowledge().norms.motions[movement].mean_deg
 
 
 def norm_for(movement: str, age: float | None) -> tuple[float, str, float]:
-    """(age-adjusted whole-trunk norm in deg, its source text, the age factor)."""
+    """(the reference mean in deg at ``age``, its source text, the age factor). Without an age:
+    the reference sample's mean (no decision is made on it)."""
     m = knowledge().norms.motions[movement]
-    f = age_factor(movement, age)
-    src = m.trunk_source + ("" if f == 1.0 else f"; age-adjusted by {m.troke_source} (DERIVED)")
-    return m.trunk_deg * f, src, f
+    if age is None:
+        return m.mean_deg, m.source, 1.0
+    r = reference_for(movement, age)
+    return r.mean_deg, r.source, r.mean_deg / m.mean_deg
 
 
 def mdc_for(movement: str) -> tuple[float, str]:
-    """The MDC95 a decision uses: the larger of the clinical method's between-session figure
-    (error.toml) and the camera's own, 2.77 x its error (data/camera_error.toml: 1.96 * sqrt(2),
-    ``error.toml``'s ``camera.mdc_factor``)."""
+    """The MDC95 for CHANGE (between sessions, left/right): the larger of the clinical figure
+    (error.toml, its type written beside it) and the camera's own, 2.77 x its error
+    (data/camera_error.toml: 1.96 * sqrt(2), ``error.toml``'s ``camera.mdc_factor``). Never a
+    reference limit."""
     from lumbar_rom.data import load_toml
 
     k = knowledge().error
@@ -200,28 +228,50 @@ def mdc_for(movement: str) -> tuple[float, str]:
     if camera_mdc > err.mdc_deg:
         return camera_mdc, (f"camera: {k.camera_mdc_factor:g} x {cam['sd_deg']} deg "
                             f"({cam['source']})")
-    return err.mdc_deg, err.source
+    return err.mdc_deg, f"{err.source}; {err.kind}"
+
+
+SEX_WORDS = {"female": "woman", "male": "man"}
+
+
+def _no_decision_reason(profile: Profile) -> str:
+    return ("No restriction decision: the typical range depends on age, and no age was given. "
+            "Add your age (the start page, or --age in the command line) to have this motion "
+            "compared with people of your age.")
 
 
 def decide(trial: TrialResult | None, movement: str, profile: Profile,
            pain_limited: bool = False) -> Decision:
-    """The decision for one motion (see the module docstring for the rule)."""
+    """The decision for one motion against the reference for the person's age (module
+    docstring; clinical/reference.py). The band is the trial's own 95 % uncertainty (the
+    camera's error and the repetitions' spread), never an MDC."""
     label = movement_spec(movement).label
-    norm, norm_src, f = norm_for(movement, profile.age)
-    mdc, mdc_src = mdc_for(movement)
-    low, high = norm - mdc, norm + mdc
     nan = float("nan")
+    mdc, mdc_src = mdc_for(movement)
+    kind = knowledge().error.motions[movement].kind
+    m = knowledge().norms.motions[movement]
+    ref = reference_for(movement, profile.age) if profile.age is not None else None
+    norm = ref.mean_deg if ref else m.mean_deg
+    f = norm / m.mean_deg
 
     def d(status: DecisionStatus, text: str, v: float = nan, u: float = nan) -> Decision:
-        return Decision(movement, label, status, v, u, norm, norm_src, f, mdc, mdc_src, low, text)
+        if ref is None:
+            return Decision(movement, label, status, v, u, norm, m.source, f, mdc, mdc_src, nan,
+                            text, m.sd_deg, nan, nan, "", m.construct, m.derived, "", kind)
+        c = ref.centile(v) if np.isfinite(v) else nan
+        words = centile_words(c, ref.age, profile.sex) if np.isfinite(c) else ""
+        return Decision(movement, label, status, v, u, ref.mean_deg, ref.source, f, mdc,
+                        mdc_src, ref.lower_deg, text, ref.sd_deg, ref.upper_deg, c, words,
+                        ref.construct, ref.derived, ref.statistics_text, kind)
 
-    age_txt = f" for age {profile.age:.0f}" if profile.age is not None and f != 1.0 else ""
-    rule = (f"The normal whole-trunk range is {norm:.0f} deg{age_txt} ({norm_src}). A motion "
-            f"counts as restricted only when it is more than the measurement error "
-            f"({mdc:.1f} deg, {mdc_src}) below the norm, that is below {low:.0f} deg.")
+    what = f"{label} — {m.construct}"
     if pain_limited:
-        return d("pain-limited", f"{label} was stopped because it hurt. Pain, not stiffness, "
-                 "limited it: it is not stretched. Recorded as pain-limited (S3).")
+        v = trial.value_deg if trial is not None and trial.status == "ok" else nan
+        u = trial.uncertainty_deg if trial is not None and trial.status == "ok" else nan
+        return d("pain-limited", f"{what}: pain stopped this movement (or brought on leg "
+                 "symptoms). Pain, not stiffness, limited it, so it is not stretched: keep it "
+                 "moving gently within what is comfortable, and have it assessed by a "
+                 "physiotherapist or doctor if it does not settle (S3).", v, u)
     if trial is None:
         return d("not tested", f"{label} was not measured.")
     v, u = trial.value_deg, trial.uncertainty_deg
@@ -229,20 +279,32 @@ def decide(trial: TrialResult | None, movement: str, profile: Profile,
         reasons = " ".join(trial.reasons) or "the trial could not be trusted."
         return d("inconclusive", f"{label}: the measurement could not be trusted: {reasons}",
                  v, u)
-    meas = f"{label} measured {v:.0f} deg \u00b1 {u:.0f} (95 %, {v - u:.0f}-{v + u:.0f}). "
-    if v + u < low:
-        return d("restricted", meas + rule + " Your whole uncertainty band lies below it: "
+    meas = (f"{what}: {v:.0f}° ± {u:.0f}°. The band {v - u:.0f}-{v + u:.0f}° "
+            "allows for the camera's error and for how much your repetitions differed. ")
+    if ref is None:
+        return d("no decision", meas + _no_decision_reason(profile), v, u)
+    c = ref.centile(v)
+    words = centile_words(c, ref.age, profile.sex)
+    typical = (f"People of your age without back pain typically reach about "
+               f"{ref.mean_deg:.0f}°; 90 in 100 of them reach between {ref.lower_deg:.0f} "
+               f"and {ref.upper_deg:.0f}°. Your value is {words}"
+               + (" (a reference worked out from related studies, so less certain)"
+                  if ref.derived else "") + ". ")
+    low = f"the {ordinal(ref.lower_centile)} centile ({ref.lower_deg:.0f}°)"
+    if v + u < ref.lower_deg:
+        return d("restricted", meas + typical + f"Your whole band lies below {low}: truly "
                  "restricted.", v, u)
-    if v - u < low:
-        return d("inconclusive", meas + rule + " Your uncertainty band straddles that threshold, "
-                 "so lumbar-rom cannot tell: measure again (same time of day).", v, u)
-    if v - u > high:
-        return d("above normal", meas + rule + f" It is more than the measurement error above the "
-                 f"norm (over {high:.0f} deg): above normal. Do not stretch it: the founding "
-                 "document warns that stretching a joint with normal or more range risks "
-                 "making it hypermobile.", v, u)
-    return d("normal", meas + rule + " It is within the normal range: no stretching needed "
-             "for this motion.", v, u)
+    if v - u < ref.lower_deg:
+        return d("borderline", meas + typical + f"Your band straddles {low}: borderline. "
+                 "It is not called restricted; measure again another day at the same time of "
+                 "day.", v, u)
+    if v - u > ref.upper_deg and not ref.derived:
+        return d("more than typical", meas + typical + "Your whole band lies above the "
+                 f"{ordinal(ref.upper_centile)} centile ({ref.upper_deg:.0f}°): more than "
+                 "typical. Do not stretch it: the founding document warns that stretching a "
+                 "joint that already moves fully risks making it too mobile.", v, u)
+    return d("normal", meas + typical + "Within the typical range for your age: no "
+             "stretching needed for this motion.", v, u)
 
 
 def asymmetries(decisions: dict[str, Decision]) -> list[Advice]:
@@ -252,7 +314,7 @@ def asymmetries(decisions: dict[str, Decision]) -> list[Advice]:
                        ("rotation-left", "rotation-right", "rotation")):
         da, db = decisions.get(a), decisions.get(b)
         if not da or not db or not np.isfinite(da.value_deg) or not np.isfinite(db.value_deg) \
-                or "inconclusive" in (da.status, db.status):
+                or {"inconclusive", "pain-limited"} & {da.status, db.status}:
             continue
         diff = da.value_deg - db.value_deg
         mdc = max(da.mdc_deg, db.mdc_deg)
@@ -260,7 +322,8 @@ def asymmetries(decisions: dict[str, Decision]) -> list[Advice]:
             side = "left" if diff < 0 else "right"
             out.append(Advice("asymmetry", f"{name.capitalize()} to the {side} is "
                               f"{abs(diff):.0f} deg less than to the other side, more than the "
-                              f"measurement error ({mdc:.1f} deg). Confirm it in a second "
+                              f"smallest real difference ({mdc:.1f} deg, MDC for change: "
+                              f"{da.mdc_kind or 'see its source'}). Confirm it in a second "
                               "session before acting on it.",
                               f"{da.mdc_source}; {why}"))
     return out
@@ -275,68 +338,94 @@ def _muscle_findings(movement: str, trial: TrialResult | None, screening: Screen
     findings = []
     for entry in k.limits[movement]:
         status, reason, source = _narrowed(movement, entry, trial, screening, k)
+        # the hamstrings are not stretched into leg symptoms, nor while the straight-leg raise
+        # was done but "did it bring on pain in the leg?" is unanswered
+        slr_done = isinstance(screening.checks.get("straight_leg_raise_deg"), int | float)
+        leg = screening.checks.get(SLR_LEG_PAIN)
+        into_symptoms = (entry.muscle in k.straight_leg_raise.likely_if_limit
+                         and movement in k.straight_leg_raise.applies_to
+                         and (leg is True or (slr_done and leg is None)))
         findings.append(MuscleFinding(entry.muscle, k.muscles[entry.muscle].name, entry.side,
-                                      movement, status, reason, source))
+                                      movement, status, reason, source, not into_symptoms))
     return findings
 
 
 Finding = tuple[FindingStatus, str, str]  # status, reason, source
-CANDIDATE = "a candidate for this restricted motion"
+CANDIDATE = ("it can limit this motion, but nothing measured here singles it out (range is "
+             "often limited by pain, guarding or the joints instead)")
+SLR_LEG_PAIN = "slr_leg_pain"  # Screening.checks key: did the SLR bring on pain in the leg?
+KNEES_BENT_GAIN_DEG = "knees_bent_gain_deg"  # Screening.checks key (see _knees_bent_gain)
 
 
 def _narrowed(movement: str, entry: Limit, trial: TrialResult | None, screening: Screening,
               k: Muscles) -> Finding:
-    """One candidate muscle of a restricted motion, narrowed by the check that applies."""
+    """One candidate muscle of a restricted motion: "possible" unless a differential check
+    supports it ("likely") or speaks against it ("less likely"); never "ruled out" except the
+    hip rotators in the seated rotation test."""
     if entry.standing_only:
         return "ruled out", ("the rotation test is done seated, which keeps the pelvis and hips "
                              "still"), entry.source
-    if movement in k.straight_leg_raise.applies_to:
-        return _straight_leg_raise(entry, trial, screening, k)
+    if movement in k.straight_leg_raise.applies_to and entry.muscle in \
+            k.straight_leg_raise.likely_if_limit:
+        return _hamstrings(entry, trial, screening, k)
     if movement in k.thomas_test.applies_to:
         return _thomas_test(entry, screening, k)
-    return "likely", CANDIDATE, entry.source
+    return "possible", CANDIDATE, entry.source
 
 
-def _hip_used(trial: TrialResult | None) -> float:
-    """The hip (pelvic) part of a forward bend: whole trunk minus the lumbar estimate (NaN
-    without it)."""
-    if trial is None:
-        return float("nan")
-    return trial.value_deg - trial.extras.get("lumbar_estimate_deg", float("nan"))
+def _knees_bent_gain(trial: TrialResult | None, screening: Screening) -> float:
+    """How much further the forward bend went with the knees slightly bent (deg): the repeat's
+    value minus the straight-knee trial's, when the repeat was measured (NaN otherwise)."""
+    gain = screening.checks.get(KNEES_BENT_GAIN_DEG)
+    return float(gain) if isinstance(gain, int | float) and not isinstance(gain, bool) \
+        else float("nan")
 
 
-def _straight_leg_raise(entry: Limit, trial: TrialResult | None, screening: Screening,
-                        k: Muscles) -> Finding:
-    """A flexion candidate narrowed by the straight-leg raise, used as S39's validity rule
-    (muscles.toml ``checks``): never "ruled out"."""
+def _hamstrings(entry: Limit, trial: TrialResult | None, screening: Screening, k: Muscles
+                ) -> Finding:
+    """The hamstrings as a candidate of a restricted forward bend, read from the straight-leg
+    raise against ITS OWN reference (norms.toml ``[straight_leg_raise]``) and the answer to
+    "did it bring on pain in the leg?", and from the knees-bent repeat when it was done
+    (a gain of more than ``muscles.toml checks.knees_bent.gain_deg`` supports the hamstrings)."""
     c = k.straight_leg_raise
+    ref = slr_reference()
+    source = f"{entry.source}; {c.source}; {ref.source}"
     slr = screening.checks.get("straight_leg_raise_deg")
-    hip = _hip_used(trial)
-    if not isinstance(slr, int | float) or not np.isfinite(hip):
-        return "likely", CANDIDATE + (" (not narrowed: do the straight-leg raise check to tell "
-                                      "hamstrings from back muscles)"), entry.source
-    at_limit = slr - hip <= c.margin_deg
-    source = f"{entry.source}; {c.source}"
-    compare = (f"your straight-leg raise ({slr:.0f} deg) is within {c.margin_deg:.0f} deg of "
-               f"the hip motion used in bending ({hip:.0f} deg, an estimate)" if at_limit else
-               f"your straight-leg raise ({slr:.0f} deg) is more than {c.margin_deg:.0f} deg "
-               f"beyond the hip motion used in bending ({hip:.0f} deg, an estimate)")
-    if entry.muscle in c.likely_if_limit:
-        if not at_limit:
-            return "less likely", (compare + ": your hips did not bend as far as your "
-                                   "hamstrings allow, so the hamstrings are less likely what "
-                                   "stops you. The AMA rule reads this as a bend that was not a "
-                                   "full effort or was stopped above the hips: measure again "
-                                   "with a full effort"), source
-        reason = compare + ": the hamstrings may be what stops the hip part of the bend"
-        if trial is not None and any(f.code == "knees_bent" for f in trial.flags):
-            reason += "; your knees bent while bending forward, which tight hamstrings cause"
-        return "likely", reason, source
-    if entry.muscle in c.otherwise_likely:
-        return "likely", (compare + (": the lower-back muscles are the more likely limit"
-                                     if not at_limit else ": a candidate; the hamstrings may "
-                                     "limit the bend too")), source
-    return "likely", CANDIDATE, source
+    leg_pain = screening.checks.get(SLR_LEG_PAIN)
+    gain = _knees_bent_gain(trial, screening)
+    gain_min = mdc_for("flexion")[0]  # a real change within the person (MDC for change)
+    parts: list[str] = []
+    status: FindingStatus = "possible"
+    if np.isfinite(gain):
+        if gain > gain_min:
+            status = "likely"
+            parts.append(f"bending the knees slightly let you bend {gain:.0f}° further "
+                         f"(more than {gain_min:.0f}°), which points to the hamstrings")
+        else:
+            parts.append(f"bending the knees slightly changed the bend by only {gain:.0f}°")
+    if isinstance(slr, int | float) and not isinstance(slr, bool):
+        low = slr < ref.lower_deg
+        parts.append(f"your straight-leg raise ({slr:.0f}°) is "
+                     + (f"below the usual range (under {ref.lower_deg:.0f}°, the "
+                        f"{ordinal(ref.lower_centile)} centile)" if low else
+                        f"within the usual range (typical {ref.mean_deg:.0f}°)"))
+        if leg_pain is True:
+            return "possible", ("; ".join(parts) + ". It brought on pain in your leg: that "
+                                "can mean the nerves of the leg are sensitive rather than the "
+                                "hamstrings tight, so the hamstrings are not stretched into those "
+                                "symptoms; have it assessed"), source
+        if leg_pain is None:
+            parts.append("did the straight-leg raise bring on pain in your leg? Say so before "
+                         "stretching the hamstrings (in the command line: --slr-leg-pain or "
+                         "--slr-no-leg-pain)")
+        elif low and status == "possible":
+            status = "likely"
+        elif not low and status == "possible":
+            status = "less likely"
+    else:
+        parts.append("do the straight-leg raise (and say whether it brought on pain in the leg) "
+                     "to tell the hamstrings from the back muscles")
+    return status, "; ".join(parts), source
 
 
 def _thomas_test(entry: Limit, screening: Screening, k: Muscles) -> Finding:
@@ -345,9 +434,9 @@ def _thomas_test(entry: Limit, screening: Screening, k: Muscles) -> Finding:
     c = k.thomas_test
     thomas = screening.checks.get("thomas_test_positive")
     if entry.muscle not in c.likely_if_yes:
-        return "likely", CANDIDATE, entry.source
+        return "possible", CANDIDATE, entry.source
     if not isinstance(thomas, bool):
-        return "likely", CANDIDATE + " (not narrowed: do the Thomas test to check the hip " \
+        return "possible", CANDIDATE + " (not narrowed: do the Thomas test to check the hip " \
             "flexors)", entry.source
     source = f"{entry.source}; {c.source}"
     if thomas:
@@ -383,7 +472,7 @@ def _plan(findings: list[MuscleFinding], age: float | None = None, bones: bool =
     spine-sparing alternatives planned in their place; without it, the alternatives never
     are."""
     k = knowledge().stretches
-    likely = [f for f in findings if f.status == "likely"]
+    likely = [f for f in findings if f.status in ("likely", "possible") and f.stretch]
     items: list[PlanItem] = []
     for sid, s in k.stretches.items():
         if (bones and s.end_range_flexion) or (not bones and s.bone_alternative):
@@ -454,10 +543,14 @@ def _goals(decisions: list[Decision], screening: Screening, chronic: bool, today
     for d in decisions:
         if d.status != "restricted":
             continue
-        gap = d.norm_deg - d.value_deg
+        # the target is the lower reference limit for the person's age (no longer restricted),
+        # not the median: "100 %" of the founding document's schedule is "back in the typical
+        # range", which the lower limit marks
+        target = d.threshold_deg if np.isfinite(d.threshold_deg) else d.norm_deg
+        gap = target - d.value_deg
         ms = tuple(((today + timedelta(days=int(day))).isoformat(),
                     round(d.value_deg + frac * gap, 1)) for day, frac in g.rom_milestones)
-        out.append(Goal("rom", d.movement, round(d.value_deg, 1), round(d.norm_deg, 1), ms,
+        out.append(Goal("rom", d.movement, round(d.value_deg, 1), round(target, 1), ms,
                         g.rom_text, g.rom_evidence, g.rom_source))
     if screening.pain_before is not None and screening.pain_before > 0:
         sched = g.pain_chronic if chronic else g.pain_recent
@@ -651,14 +744,15 @@ def assess(profile: Profile, screening: Screening, trials: list[TrialResult],
     gate = screen(screening, profile, now)
     if gate is not None:
         return gate
+    screening, trials = _knees_bent_repeat(screening, trials)
     by_move: dict[str, TrialResult] = {}
     for t in trials:
         if t.movement in MOVEMENTS:
             prev = by_move.get(t.movement)
             if prev is None or (prev.status != "ok" and t.status == "ok"):
                 by_move[t.movement] = t
-    decisions = [decide(by_move.get(m), m, profile, m in screening.pain_limited)
-                 for m in MOVEMENTS if m in by_move or m in screening.pain_limited]
+    decisions = [decide(by_move.get(m), m, profile, screening.stopped_by_pain(m))
+                 for m in MOVEMENTS if m in by_move or screening.stopped_by_pain(m)]
     dmap = {d.movement: d for d in decisions}
     findings: list[MuscleFinding] = []
     for d in decisions:
@@ -670,13 +764,50 @@ def assess(profile: Profile, screening: Screening, trials: list[TrialResult],
     if bones and plan:
         b = knowledge().stretches.bone_health
         general = [*general[:2], Advice("bone_health", b.caution, b.source), *general[2:]]
+    if findings and knowledge().muscles.note:
+        general.insert(0, Advice("why_possible", knowledge().muscles.note,
+                                 knowledge().muscles.note_source))
+    general = _pain_limited_advice(decisions) + general
     chronic = is_chronic(profile, now)
     return Assessment(
         "complete", tuple(decisions), tuple(asymmetries(dmap)), tuple(findings), tuple(plan),
-        tuple(general) if plan else tuple(general[2:]),
+        tuple(general) if plan else tuple(a for a in general
+                                          if a.topic not in ("how_to_stretch", "stop_rules")),
         tuple(_goals(decisions, screening, chronic, now.date())),
         tuple(_factors(screening, list(by_move.values()))), informs(screening, profile),
         tuple(_pain_warnings(screening)), None, chronic)
+
+
+def _knees_bent_repeat(screening: Screening, trials: list[TrialResult]
+                       ) -> tuple[Screening, list[TrialResult]]:
+    """The hamstring differential from the trials themselves: when a forward bend was measured
+    both with straight knees and repeated with the knees bent (the trial's ``knees_bent`` flag,
+    its knee bend beyond protocol.toml ``knee_bend_max_deg``), the repeat's gain goes to
+    ``checks[knees_bent_gain_deg]`` (unless given) and only the straight-knee trials are
+    decided on."""
+    flex = [t for t in trials if t.movement == "flexion" and t.status == "ok"
+            and np.isfinite(t.value_deg)]
+    bent = [t for t in flex if any(f.code == "knees_bent" for f in t.flags)]
+    straight = [t for t in flex if t not in bent]
+    if not bent or not straight:
+        return screening, trials
+    gain = max(t.value_deg for t in bent) - max(t.value_deg for t in straight)
+    checks = {KNEES_BENT_GAIN_DEG: float(gain), **screening.checks}
+    kept = [t for t in trials if t not in bent]
+    return replace(screening, checks=checks), kept
+
+
+def _pain_limited_advice(decisions: list[Decision]) -> list[Advice]:
+    """Gentle movement and a suggestion to have it assessed, once, when pain stopped a motion
+    (or it brought on leg symptoms)."""
+    stopped = [d.label.lower() for d in decisions if d.status == "pain-limited"]
+    if not stopped:
+        return []
+    return [Advice("pain_limited", "Pain stopped " + ", ".join(stopped) + ": do not stretch "
+                   "into that pain. Keep moving gently within what is comfortable (walking, "
+                   "easy movement through the pain-free range), and have it assessed by a "
+                   "physiotherapist or doctor, sooner if pain spreads down a leg or does not "
+                   "settle.", "S3; seed (pain is protective; gentle range-of-motion exercise)")]
 
 
 def _general_advice(age: float | None) -> list[Advice]:

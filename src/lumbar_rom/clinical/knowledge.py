@@ -5,6 +5,7 @@ threshold, muscle, stretch, question and advice carries a source; every name it 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -15,7 +16,8 @@ from typing import Any
 from lumbar_rom.assessment.protocol import MOVEMENTS
 from lumbar_rom.data import CLINICAL, DataError, file_problems, load_toml, missing_sources
 
-__all__ = ["FILES", "SOURCE_KINDS", "Knowledge", "KnowledgeError", "Source", "check_all_sources",
+__all__ = ["FILES", "SOURCE_KINDS", "MotionError", "MotionNorm", "SlrNorm",
+           "Knowledge", "KnowledgeError", "Source", "check_all_sources",
            "citations", "knowledge", "missing_sources", "raw", "source_problems", "sources_for",
            "validate"]
 
@@ -42,27 +44,67 @@ class _ReadOnly:
 
 @dataclass(frozen=True)
 class MotionNorm:
-    trunk_deg: float
-    trunk_source: str
-    lumbar_deg: float
-    lumbar_source: str
+    """The reference distribution of one motion for what the camera measures (norms.toml):
+    normal, ``mean_deg`` +/- ``sd_deg`` between people for ages ``age_min``-``age_max``;
+    ``lumbar_mean_deg`` is the lumbar component the age model lets fall with Troke's medians."""
+
+    construct: str
+    measured: str
+    mean_deg: float
+    sd_deg: float
+    lumbar_mean_deg: float
+    age_min: float
+    age_max: float
+    sex_specific: bool
+    derived: bool
+    method: str  # how a DERIVED value was made ("" for a primary one)
+    source: str
     troke_young_deg: float
     troke_old_deg: float
     troke_source: str
 
 
 @dataclass(frozen=True)
+class SlrNorm:
+    """The straight-leg raise's own reference (norms.toml ``[straight_leg_raise]``)."""
+
+    construct: str
+    measured: str
+    mean_deg: float
+    sd_deg: float
+    derived: bool
+    method: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Norms(_ReadOnly):
-    young_age: float
+    young_age: float  # Troke's youngest band (its median taken at this age)
     old_age: float
     age_source: str
+    age_method: str
+    lower_centile: float
+    upper_centile: float
+    limits_source: str
     motions: Mapping[str, MotionNorm]
+    straight_leg_raise: SlrNorm
 
 
 @dataclass(frozen=True)
 class MotionError:
+    """An MDC95 for change, with what it is: ``mdc_type`` (inter-rater / test-retest),
+    ``level`` (MDC95, or MDC90 converted) and ``construct`` (lumbar-only proxy or not)."""
+
     mdc_deg: float
     source: str
+    mdc_type: str = ""
+    level: str = ""
+    construct: str = ""
+
+    @property
+    def kind(self) -> str:
+        """The MDC's type in words, written beside it wherever it is shown."""
+        return f"{self.level}; {self.mdc_type}; {self.construct}"
 
 
 @dataclass(frozen=True)
@@ -116,6 +158,8 @@ class Muscles(_ReadOnly):
     limits: Mapping[str, tuple[Limit, ...]]
     straight_leg_raise: Check
     thomas_test: Check
+    note: str = ""  # why candidates are only "possible" (shown with them)
+    note_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -344,18 +388,35 @@ def _schedule(rows: list[list[float]]) -> Schedule:
     return tuple((int(d), float(f)) for d, f in rows)
 
 
+def _num(e: Mapping[str, Any], key: str) -> float:
+    """A number of a data entry; NaN when it is missing (the validator names it)."""
+    v = e.get(key)
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else float("nan")
+
+
 def _norms(t: dict[str, Any]) -> Norms:
-    a = t["age_bands"]
-    return Norms(float(a["young_age"]), float(a["old_age"]), a["source"], {
-        m: MotionNorm(float(e["trunk_deg"]), e["trunk_source"], float(e["lumbar_deg"]),
-                      e["lumbar_source"], float(e["troke_young_deg"]), float(e["troke_old_deg"]),
-                      e["troke_source"])
-        for m, e in t["motions"].items()})
+    a, lim, slr = t["age_model"], t["limits"], t.get("straight_leg_raise", {})
+    return Norms(
+        float(a["young_age"]), float(a["old_age"]), a["source"], str(a.get("method", "")),
+        float(lim["lower_centile"]), float(lim["upper_centile"]), lim["source"], {
+            m: MotionNorm(str(e.get("construct", "")), str(e.get("measured", "")),
+                          _num(e, "mean_deg"), _num(e, "sd_deg"), _num(e, "lumbar_mean_deg"),
+                          _num(e, "age_min"), _num(e, "age_max"),
+                          bool(e.get("sex_specific", False)), bool(e.get("derived", False)),
+                          str(e.get("method", "")), str(e.get("source", "")),
+                          _num(e, "troke_young_deg"), _num(e, "troke_old_deg"),
+                          str(e.get("troke_source", "")))
+            for m, e in t["motions"].items()},
+        SlrNorm(str(slr.get("construct", "")), str(slr.get("measured", "")),
+                _num(slr, "mean_deg"), _num(slr, "sd_deg"), bool(slr.get("derived", False)),
+                str(slr.get("method", "")), str(slr.get("source", ""))))
 
 
 def _error(t: dict[str, Any]) -> ErrorKnowledge:
     return ErrorKnowledge(
-        {m: MotionError(float(e["mdc_deg"]), e["source"]) for m, e in t["motions"].items()},
+        {m: MotionError(float(e["mdc_deg"]), e["source"], str(e.get("mdc_type", "")),
+                        str(e.get("level", "")), str(e.get("construct", "")))
+         for m, e in t["motions"].items()},
         float(t["pain"]["sdc_points"]), t["pain"]["source"],
         float(t["camera"]["mdc_factor"]), t["camera"]["source"], t["asymmetry"]["source"])
 
@@ -371,7 +432,8 @@ def _muscles(t: dict[str, Any]) -> Muscles:
         {i: Muscle(i, m["name"], m["region"], m["source"]) for i, m in t["muscles"].items()},
         {m: tuple(Limit(e["muscle"], e["side"], e["source"], bool(e.get("standing_only", False)))
                   for e in entries) for m, entries in t["limits"].items()},
-        _check(t["checks"]["straight_leg_raise"]), _check(t["checks"]["thomas_test"]))
+        _check(t["checks"]["straight_leg_raise"]), _check(t["checks"]["thomas_test"]),
+        str(t.get("note", {}).get("text", "")), str(t.get("note", {}).get("source", "")))
 
 
 def _stretches(t: dict[str, Any]) -> Stretches:
@@ -463,8 +525,59 @@ def build(tables: Mapping[str, dict[str, Any]]) -> Knowledge:
     return k
 
 
-def _motion_problems(k: Knowledge) -> list[str]:
+def _norm_problems(name: str, construct: str, mean: float, sd: float, derived: bool,
+                   method: str, source: str) -> list[str]:
+    """What a reference value lacks: a construct, a mean, a spread, a source, or (DERIVED) its
+    method."""
+    problems = []
+    if not construct.strip():
+        problems.append(f"norms: {name} does not name the construct it measured")
+    if not math.isfinite(mean) or mean <= 0:
+        problems.append(f"norms: {name} has no mean")
+    if not math.isfinite(sd) or sd <= 0:
+        problems.append(f"norms: {name} has no spread (sd_deg): a norm without one cannot "
+                        "give a reference limit")
+    if not source.strip():
+        problems.append(f"norms: {name} has no source")
+    if derived and not method.strip():
+        problems.append(f"norms: {name} is DERIVED but does not say how (method)")
+    return problems
+
+
+def _reference_problems(k: Knowledge) -> list[str]:
+    """Every norm with its spread and construct (DERIVED ones with their method); every MDC with
+    its type; centile limits that make sense."""
+    n = k.norms
     problems: list[str] = []
+    for m, e in n.motions.items():
+        problems += _norm_problems(m, e.construct, e.mean_deg, e.sd_deg, e.derived, e.method,
+                                   e.source)
+        if not (math.isfinite(e.age_min) and math.isfinite(e.age_max) and e.age_min < e.age_max):
+            problems.append(f"norms: {m} has no reference age range (age_min < age_max)")
+        if not 0 <= e.lumbar_mean_deg <= e.mean_deg:
+            problems.append(f"norms: {m} has no lumbar component within its mean")
+        if not (e.troke_young_deg > 0 and e.troke_old_deg > 0):
+            problems.append(f"norms: {m} has no Troke medians for the age model")
+    s = n.straight_leg_raise
+    problems += _norm_problems("straight_leg_raise", s.construct, s.mean_deg, s.sd_deg,
+                               s.derived, s.method, s.source)
+    if not 0 < n.lower_centile < 50 < n.upper_centile < 100:
+        problems.append("norms: limits must be a lower centile below 50 and an upper above 50")
+    for m, err in k.error.motions.items():
+        if not err.mdc_type.strip():
+            problems.append(f"error: the MDC of {m} does not say its type (inter-rater or "
+                            "test-retest)")
+        if not err.level.strip() or not any(x in err.level for x in ("MDC95", "MDC90")):
+            problems.append(f"error: the MDC of {m} does not say whether it is an MDC95 or an "
+                            "MDC90 (and how it was converted)")
+        if not err.construct.strip():
+            problems.append(f"error: the MDC of {m} does not say what it measured (a "
+                            "lumbar-only figure is a proxy)")
+    return problems
+
+
+def _motion_problems(k: Knowledge) -> list[str]:
+    problems: list[str] = _reference_problems(k)
     for m in MOVEMENTS:
         if m not in k.norms.motions:
             problems.append(f"norms: no norm for {m}")

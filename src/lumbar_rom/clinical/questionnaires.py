@@ -24,7 +24,7 @@ Design note - how this will be wired (next session):
   the :class:`Score` as an ``Observation`` ``derivedFrom`` it.
 
 Licences (decision; README section "Questionnaires and their licences" to be written with the
-wiring): RMDQ free (no permission needed, S301); PSFS free (no fixed wording); GRC lumbar-rom's
+wiring): RMDQ free (no permission needed, S320); PSFS free (no fixed wording); GRC lumbar-rom's
 own wording; STarT Back free for non-commercial use with Keele's notice kept and the items
 unmodified - not covered by the project's Apache-2.0 licence; PEG scoring only (BPI-derived
 wording, no reproduction licence found). Left out: ODI, PROMIS Pain Interference, Örebro short

@@ -64,15 +64,18 @@ def _stopped(a: Assessment) -> list[str]:
 
 
 def _decisions(a: Assessment) -> list[str]:
-    lines = ["MEASURED RANGE OF MOTION (whole trunk, degrees, +/- 95 % uncertainty)",
-             f"{'motion':34s} {'measured':>14s} {'norm':>6s} {'restricted below':>17s}  "
-             "decision"]
+    lines = ["MEASURED RANGE OF MOTION (whole trunk: hips and spine; rotation seated, mostly the "
+             "upper back; degrees, +/- 95 % band)",
+             f"{'motion':34s} {'measured':>14s} {'typical 5th-95th':>17s}  decision"]
     for d in a.decisions:
         meas = f"{_num(d.value_deg)} +/- {_num(d.uncertainty_deg)}"
-        lines.append(f"{d.label:34s} {meas:>14s} {_num(d.norm_deg):>6s} "
-                     f"{_num(d.threshold_deg):>17s}  {d.status.upper()}")
+        typical = (f"{_num(d.threshold_deg)}-{_num(d.upper_deg)}"
+                   if not math.isnan(d.threshold_deg) else "no age given")
+        lines.append(f"{d.label:34s} {meas:>14s} {typical:>17s}  {d.status.upper()}"
+                     + (f" ({d.centile_text})" if d.centile_text else ""))
     lines.append("")
-    lines += [f"* {d.explanation}" for d in a.decisions]
+    lines += [f"* {d.explanation}" + (f" [{d.norm_source}]" if d.centile_text else "")
+              for d in a.decisions]
     lines += [f"* {x.text} [{x.source}]" for x in a.asymmetries]
     return lines
 
@@ -86,9 +89,12 @@ def _muscles_and_plan(a: Assessment) -> list[str]:
             lines.append(f"- {m.status:11s} {side}{m.name} ({m.movement}): {m.reason} "
                          f"[{m.source}]")
     if not a.plan:
-        measured = any(not math.isnan(d.value_deg) for d in a.decisions)
-        return [*lines, "\nNo stretching is needed for the motions measured as normal."
-                if measured else "\nNo motion was measured: no stretching advice."]
+        if not any(not math.isnan(d.value_deg) for d in a.decisions):
+            return [*lines, "\nNo motion was measured: no stretching advice."]
+        if any(d.status == "no decision" for d in a.decisions):
+            return [*lines, "\nNo stretch plan: no restriction decision without an age "
+                    "(add --age)."]
+        return [*lines, "\nNo stretching is needed for the motions measured."]
     lines.append("\nSTRETCH PLAN (only for restricted motions)")
     for p in a.plan:
         how = f" ({p.how})" if p.how else ""

@@ -5,15 +5,20 @@ Rules (stated once, shown on the Progress page):
 - Only comparable measurements are compared: the same movement measured with the same view and
   protocol version (``protocol``); inconclusive trials are shown but not used.
 - The goal starts at the first session where the motion was restricted: baseline ``b`` (that
-  value), target ``n`` (the norm then). For a recent injury the clock starts no earlier than the
-  acute hours (safety.toml, 72 h) after the injury. The goal line follows the founding
-  document: ``b + gap * f(day)`` with ``f`` rising linearly to 0.75 at day 30 and 1.0 at day 42,
-  flat after (goals.toml).
+  value), target ``n`` (the lower reference limit for the age then: back in the typical range;
+  sessions stored before issue 26 keep their norm). For a recent injury the clock starts no
+  earlier than the acute hours (safety.toml, 72 h) after the injury. The goal line follows the
+  founding document: ``b + gap * f(day)`` with ``f`` rising linearly to 0.75 at day 30 and 1.0
+  at day 42, flat after (goals.toml).
 - Status of the latest measurement ``v +/- u`` on day ``d``:
-  ``reached`` when its decision is no longer "restricted" (normal or above) or ``v >= n``;
-  ``behind`` when ``v + u`` is below the goal line; otherwise ``on track``.
-- Stalled: ``behind`` 28 days or more after the start (factors.toml ``stall_checklist``): show
-  the seed's stall checklist.
+  ``reached`` when its decision is no longer "restricted" (normal or more) or ``v >= n``;
+  ``behind`` when the shortfall against the goal line is more than the motion's MDC for change
+  (engine ``mdc_for``, its type written beside it): a smaller shortfall cannot be told from
+  measurement noise; otherwise ``on track``. A change from the baseline counts as real
+  (``real_change``) only beyond the MDC.
+- Stalled: ``behind`` four weeks (28 days, factors.toml ``stall_checklist``) or more after the
+  start -- the founding document's "stretching faithfully for four weeks": only then the seed's
+  stall checklist is shown.
 - Reached: the motion switches to maintenance ("keep doing what got you here") with reminders on
   the days listed in goals.toml, exportable as an iCalendar file.
 - Strength (endurance holds, endurance.toml ``[goals]``): the same goal line from the first timed
@@ -80,6 +85,8 @@ class MotionProgress:
     status: Status
     stalled: bool
     rule: str
+    mdc: float = float("nan")  # the MDC for change used (deg)
+    real_change: bool = False  # the latest value differs from the baseline by more than it
 
     def goal_at(self, when: datetime) -> float:
         return line_at(self.start, self.baseline, self.target, when, goal_fraction)
@@ -114,10 +121,12 @@ def progress_rule() -> str:
     """The rule shown beside each progress chart (the schedule from goals.toml)."""
     steps = ", ".join(f"{frac * 100:.0f} % by day {day}"
                       for day, frac in knowledge().goals.rom_milestones)
-    return (f"Goal line: the gap to the norm closed {steps} (the founding document's "
-            "schedule). On track: the latest value (+ its uncertainty) is at or above the line; "
-            "behind: below it; reached: the motion is no longer restricted. Only measurements "
-            "taken the same way (same view and protocol) are compared.")
+    return (f"Goal line: the gap to the typical range for your age (its 5th centile) closed "
+            f"{steps} (the founding document's schedule). A change counts as real only when it "
+            "is larger than the smallest real change (MDC) of the motion. Behind: more than "
+            "that below the line; on track: otherwise; reached: the motion is no longer "
+            "restricted. The stall checklist appears only after four weeks behind. Only "
+            "measurements taken the same way (same view and protocol) are compared.")
 
 
 def motion_progress(movement: str, points: list[Point], injury: datetime | None = None,
@@ -141,15 +150,20 @@ def motion_progress(movement: str, points: list[Point], injury: datetime | None 
     last = same[-1]
     day = (last.when - start).total_seconds() / 86400
     line = goal_value(b, n, day)
-    if last is not first_restricted and (last.decision in ("normal", "above normal")
+    from lumbar_rom.clinical.engine import mdc_for
+
+    mdc = mdc_for(movement)[0]
+    if last is not first_restricted and (last.decision in ("normal", "above normal",
+                                                           "more than typical")
                                          or last.value >= n):
         status: Status = "reached"
-    elif last.value + last.uncertainty < line:
+    elif line - last.value > mdc:
         status = "behind"
     else:
         status = "on track"
     stalled = status == "behind" and day >= knowledge().factors.stall_after_days
-    return MotionProgress(movement, protocol, same, start, b, n, status, stalled, rule)
+    return MotionProgress(movement, protocol, same, start, b, n, status, stalled, rule, mdc,
+                          abs(last.value - b) > mdc)
 
 
 @dataclass(frozen=True)
@@ -262,6 +276,8 @@ class StrengthProgress:
     status: Status
     stalled: bool
     rule: str
+    mdc: float = float("nan")  # the MDC for change used (deg)
+    real_change: bool = False  # the latest value differs from the baseline by more than it
 
     def goal_at(self, when: datetime) -> float:
         return line_at(self.start, self.baseline, self.target, when, strength_goal_fraction)
@@ -355,7 +371,9 @@ def points_from_sessions(sessions: list[SessionRow], movement: str) -> list[Poin
     """Points of ``movement`` from stored :class:`~lumbar_rom.history.models.SessionRow` s."""
     out = []
     for s in sessions:
-        norms = {d.movement: d.norm_deg for d in Assessment.from_dict(s.assessment).decisions}
+        # the goal's target: the lower reference limit (issue 26), else the stored norm
+        norms = {d.movement: d.threshold_deg if d.centile_text else d.norm_deg
+                 for d in Assessment.from_dict(s.assessment).decisions}
         for t in s.trials:
             if t.movement != movement or t.value_deg is None:
                 continue

@@ -11,20 +11,32 @@ headline ("No measurement: severe pain 9/10.") (:func:`stopped_observation`).
 Each Observation (decision status "not tested" gives none):
 
 - ``status`` ``final``; ``category`` ``exam`` (observation-category); ``code``: the motion
-  (``MOTION_SYSTEM`` coding, label as text; no LOINC code for camera-measured whole-trunk range of
-  motion was confirmed); ``subject``: ``Patient/<patient id>``; ``effectiveDateTime``.
+  (``MOTION_SYSTEM`` coding) with the construct measured as text ("forward bend of the trunk
+  (hips and spine together)", "trunk rotation to the left, seated (mostly the upper back)"): no
+  LOINC code for a camera-measured whole-trunk angle was confirmed; ``subject``:
+  ``Patient/<patient id>``; ``effectiveDateTime``.
 - ``valueQuantity``: degrees, UCUM ``deg``. Its 95 % uncertainty ``u`` goes on the quantity as the
   core extensions ``iso21090-uncertainty`` (a standard deviation, ``u / 1.96``) and
   ``iso21090-uncertaintyType`` ``N`` (normal distribution), and in words in ``note``
   (``value +/- u (95 %, low-high)``). Without a value: ``dataAbsentReason`` (``unknown`` for an
   untrustworthy trial, ``not-performed`` for a motion stopped by pain).
 - ``interpretation``: the decision as HL7 v3 ObservationInterpretation (``INTERPRETATION``:
-  normal N, restricted L, above normal H, inconclusive IND; pain-limited has no v3 code and is
-  sent as text only), the decision's explanation in ``note``.
-- ``referenceRange``: ``normal``, norm - MDC to norm + MDC in degrees, with the norm's and the
-  MDC's sources as text (the thresholds the decision uses).
+  normal N, restricted L, more than typical H, inconclusive and borderline IND; pain-limited and
+  no decision have no v3 code and are sent as text only), with the value's centile in words
+  ("about the 8th centile for a 45-year-old woman"); the decision's explanation in ``note``.
+- ``referenceRange``: the cited reference interval for the person's age, from the 5th to the
+  95th centile of the reference distribution (``norms.toml``), ``type`` normal, ``appliesTo``
+  none, ``age`` the person's age, and as text the construct, the centiles, mean and SD, DERIVED
+  or not, and the source. None without an age (no decision was made). Never norm +/- MDC: the
+  MDC is a statistic of change, kept in the explanation of asymmetry and progress.
 - ``method``: markerless video pose estimation, text with the software version and model SHA-256.
-- ``bodySite``: SNOMED CT 122496007 "Lumbar spine structure".
+- ``bodySite``: SNOMED CT 22943007 "Trunk structure", with the construct as text (the camera
+  measures the whole trunk: hips and spine, or the upper back for rotation; never "lumbar spine").
+
+In plain words for the reader of the record: the person's angle is compared with people of the
+same age without back pain; "restricted" means the whole measurement band (the camera's error
+and the spread of the repetitions) lies below the 5th centile -- fewer than 5 in 100 such people
+bend less; "borderline" means the band straddles it.
 """
 
 from __future__ import annotations
@@ -45,20 +57,25 @@ RANGE_MEANING = "http://terminology.hl7.org/CodeSystem/referencerange-meaning"
 UNCERTAINTY = "http://hl7.org/fhir/StructureDefinition/iso21090-uncertainty"
 UNCERTAINTY_TYPE = "http://hl7.org/fhir/StructureDefinition/iso21090-uncertaintyType"
 MOTION_SYSTEM = "urn:lumbar-rom:motion"  # lumbar-rom's own motion names (flexion, ...)
-LUMBAR_SPINE = {"system": SNOMED, "code": "122496007", "display": "Lumbar spine structure"}
+TRUNK = {"system": SNOMED, "code": "22943007", "display": "Trunk structure"}
 Z95 = 1.96  # a 95 % half-width over the standard deviation of a normal distribution
 
 # decision status -> (v3 ObservationInterpretation code, display); None: text only
 INTERPRETATION: dict[str, tuple[str, str] | None] = {
     "normal": ("N", "Normal"),
     "restricted": ("L", "Low"),
-    "above normal": ("H", "High"),
+    "more than typical": ("H", "High"),
+    "above normal": ("H", "High"),  # sessions stored before issue 26
+    "borderline": ("IND", "Indeterminate"),
     "inconclusive": ("IND", "Indeterminate"),
     "pain-limited": None,
+    "no decision": None,
 }
 ABSENT = {"pain-limited": ("not-performed", "Not Performed")}  # default: unknown
-METHOD_TEXT = ("Markerless video pose estimation (MediaPipe BlazePose GHUM): whole-trunk angle "
-               "from neutral standing, mean of the end-range peaks of consistent repetitions")
+METHOD_TEXT = ("Markerless video pose estimation (MediaPipe BlazePose GHUM): inclination of the "
+               "mid-hip to mid-shoulder line from neutral (whole trunk: hips and spine; seated "
+               "rotation read from the arms), mean of the end-range peaks of consistent "
+               "repetitions (within the larger of 5 deg and 10 % of their mean)")
 
 
 def _number(x: Any) -> float | None:
@@ -93,10 +110,10 @@ def observation(decision: dict[str, Any], patient_ref: str, effective: str,
         "category": [{"coding": [{"system": OBS_CATEGORY, "code": "exam", "display": "Exam"}]}],
         "code": {"coding": [{"system": MOTION_SYSTEM, "code": decision["movement"],
                              "display": decision["label"]}],
-                 "text": f"Lumbar range of motion: {decision['label']}"},
+                 "text": f"{decision['label']}: {decision.get('construct') or 'trunk motion'}"},
         "subject": {"reference": patient_ref},
         "effectiveDateTime": effective,
-        "bodySite": {"coding": [LUMBAR_SPINE], "text": "Lumbar spine"},
+        "bodySite": {"coding": [TRUNK], "text": decision.get("construct") or "Trunk"},
         "method": {"text": method_text},
     }
     if v is not None:
@@ -114,19 +131,16 @@ def observation(decision: dict[str, Any], patient_ref: str, effective: str,
         obs["dataAbsentReason"] = {"coding": [{"system": DATA_ABSENT, "code": code,
                                                "display": display}]}
     interp = INTERPRETATION.get(status)
+    words = decision.get("centile_text") or ""
+    text = f"{status}; {words}" if words else status
     obs["interpretation"] = [
         {"coding": [{"system": V3_INTERPRETATION, "code": interp[0], "display": interp[1]}],
-         "text": status} if interp is not None else {"text": status}]
-    norm, mdc = _number(decision.get("norm_deg")), _number(decision.get("mdc_deg"))
-    if norm is not None and mdc is not None:
-        obs["referenceRange"] = [{
-            "low": {"value": round(norm - mdc, 1), "unit": "deg", "system": UCUM, "code": "deg"},
-            "high": {"value": round(norm + mdc, 1), "unit": "deg", "system": UCUM, "code": "deg"},
-            "type": {"coding": [{"system": RANGE_MEANING, "code": "normal",
-                                 "display": "Normal Range"}]},
-            "text": (f"Norm {norm:.0f} deg ({decision.get('norm_source', '')}); measurement "
-                     f"error (MDC95) {mdc:.1f} deg ({decision.get('mdc_source', '')})."),
-        }]
+         "text": text} if interp is not None else {"text": text}]
+    ref = _reference_range(decision)
+    if ref is not None:
+        obs["referenceRange"] = [ref]
+    if decision.get("statistics"):
+        notes.append(str(decision["statistics"]))
     obs["note"] = [{"text": t} for t in notes if t]
     return obs
 
@@ -148,15 +162,35 @@ def stopped_observation(assessment: dict[str, Any], patient_ref: str, effective:
         "status": "cancelled",
         "category": [{"coding": [{"system": OBS_CATEGORY, "code": "exam", "display": "Exam"}]}],
         "code": {"coding": [{"system": MOTION_SYSTEM, "code": "assessment",
-                             "display": "Lumbar range of motion assessment"}],
-                 "text": "Lumbar range of motion assessment: not performed"},
+                             "display": "Trunk range of motion assessment"}],
+                 "text": "Trunk range of motion assessment: not performed"},
         "subject": {"reference": patient_ref},
         "effectiveDateTime": effective,
-        "bodySite": {"coding": [LUMBAR_SPINE], "text": "Lumbar spine"},
+        "bodySite": {"coding": [TRUNK], "text": "Trunk"},
         "method": {"text": method_text},
         "dataAbsentReason": {"coding": [{"system": DATA_ABSENT, "code": "not-performed",
                                          "display": "Not Performed"}], "text": line},
         "note": [{"text": t} for t in notes if t],
+    }
+
+
+def _reference_range(decision: dict[str, Any]) -> dict[str, Any] | None:
+    """The cited reference interval (5th-95th centile for the person's age), or None without
+    one (no age given, or a session stored before issue 26)."""
+    lo, hi = _number(decision.get("threshold_deg")), _number(decision.get("upper_deg"))
+    if lo is None or hi is None:
+        return None
+    mean, sd = _number(decision.get("norm_deg")), _number(decision.get("sd_deg"))
+    derived = " DERIVED (worked out from related studies)," if decision.get("derived") else ""
+    return {
+        "low": {"value": round(lo, 1), "unit": "deg", "system": UCUM, "code": "deg"},
+        "high": {"value": round(hi, 1), "unit": "deg", "system": UCUM, "code": "deg"},
+        "type": {"coding": [{"system": RANGE_MEANING, "code": "normal",
+                             "display": "Normal Range"}]},
+        "text": (f"Reference interval, 5th-95th centile, for "
+                 f"{decision.get('construct') or decision.get('label', '')}: people of the "
+                 f"same age without back pain (mean {mean or 0:.0f} deg, SD {sd or 0:.1f});"
+                 f"{derived} source {decision.get('norm_source', '')}."),
     }
 
 

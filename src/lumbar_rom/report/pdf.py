@@ -274,9 +274,11 @@ def _reason(d: Decision, t: TrialRow | None) -> str:
         return " ".join(blocking)
     if t.status != "ok" or d.value_deg != d.value_deg:
         return "the trial could not be trusted"
+    if d.status == "no decision":
+        return "no age given: add the age for a restriction decision"
     return (f"its 95 % band ({d.value_deg - d.uncertainty_deg:.0f}-"
-            f"{d.value_deg + d.uncertainty_deg:.0f} deg) straddles the threshold "
-            f"({d.threshold_deg:.0f} deg)")
+            f"{d.value_deg + d.uncertainty_deg:.0f} deg) straddles the lower limit "
+            f"({d.threshold_deg:.0f} deg, the 5th centile for the age)")
 
 
 def measured_cell(d: Decision, t: TrialRow | None) -> str:
@@ -285,21 +287,56 @@ def measured_cell(d: Decision, t: TrialRow | None) -> str:
     if d.value_deg != d.value_deg:  # NaN: nothing measured
         return f"not measured: {_reason(d, t)}"
     meas = f"{d.value_deg:.0f} +/- {_n(d.uncertainty_deg)}"
-    if d.status in ("inconclusive", "pain-limited", "not tested"):
+    if d.status in ("inconclusive", "pain-limited", "not tested", "no decision"):
         return f"{meas}, not valid for a decision: {_reason(d, t)}"
+    if d.status == "borderline":
+        return f"{meas}, borderline: {_reason(d, t)}"
     return meas
+
+
+RULE_PLAIN = (
+    "How to read the decisions: each motion is compared with people of the same age without "
+    "back pain, measured the way the camera measures (the whole trunk: hips and spine "
+    "together; rotation seated, mostly the upper back). The centile says where the value falls: "
+    "'the 8th centile' means about 8 in 100 such people move less. The band (+/-) allows for "
+    "the camera's error and for how much the repetitions differed. RESTRICTED: the whole band "
+    "lies below the 5th centile. BORDERLINE: the band straddles it (measure again another "
+    "day). MORE THAN TYPICAL: the whole band lies above the 95th centile (never said from a "
+    "reference worked out from related studies, marked DERIVED). Pain-limited motions are "
+    "never stretched.")
+
+
+def _limits(d: Decision) -> str:
+    """The "typical for the age" column: 5th-95th centile, or why there is none."""
+    if d.threshold_deg != d.threshold_deg or d.upper_deg != d.upper_deg:
+        return "no age given"
+    derived = " DERIVED" if d.derived else ""
+    return f"{d.threshold_deg:.0f}-{d.upper_deg:.0f}{derived}"
+
+
+def _centile(d: Decision) -> str:
+    return d.centile_text or "-"
+
 
 
 def _measured(w: _Writer, session: SessionRow, a: Assessment, refs: _References) -> None:
     w.heading("Measured range of motion")
-    w.line("motion | measured (deg, +/- 95 %) | norm (deg) | restricted below | decision",
-           bold=True)
+    w.line(RULE_PLAIN, size=8)
+    w.line("motion | measured (deg, +/- 95 %) | typical for the age (5th-95th centile, deg) | "
+           "centile | decision", bold=True)
     trials = {t.movement: t for t in session.trials}
     for d in a.decisions:
-        w.line(f"{d.label} | {measured_cell(d, trials.get(d.movement))} | {_n(d.norm_deg)} | "
-               f"{_n(d.threshold_deg)} | {d.status.upper()}")
+        w.line(f"{d.label} | {measured_cell(d, trials.get(d.movement))} | {_limits(d)} | "
+               f"{_centile(d)} | {d.status.upper()}")
     for d in a.decisions:
-        w.line(f"- {refs.inline(d.explanation)}", size=8)
+        w.line(f"- {refs.inline(d.explanation)}{refs.cite(d.norm_source)}", size=8)
+    stats = [d for d in a.decisions if d.statistics]
+    if stats:
+        w.line("Statistics behind the limits:", size=8)
+        for d in stats:
+            w.line(f"- {d.label}: {refs.inline(d.statistics)} MDC for change: "
+                   f"{_n(d.mdc_deg)} deg ({d.mdc_kind or 'see source'}){refs.cite(d.mdc_source)}",
+                   size=7)
     for x in a.asymmetries:
         w.line(f"- {refs.inline(x.text)}{refs.cite(x.source)}", size=8)
     for t in session.trials:
