@@ -109,3 +109,14 @@ def test_a_dark_room_at_a_close_camera_is_still_corrected_for_depth():
     assert trial.status == "ok"
     assert trial.extras["deep_flexion_corrected"] == 1.0
     assert abs(trial.value_deg - p.expected_rom_deg) <= p.tolerance_deg, trial.value_deg
+
+
+def test_arms_raising_a_stick_with_a_still_trunk_never_give_a_rotation():
+    """Issue 28 item 3: the wrists come closer in the picture as the arms rise, nothing turns
+    (truth: no rotation). Chosen as either side or detected, no trial is valid."""
+    p = built("arms raise a stick, trunk still (rotation chosen)")
+    assert p.expected_rom_deg is None and p.expected_flag == "arms_moved"
+    for movement in ("rotation-left", "rotation-right", "auto"):
+        trials = analyze_video(p.video, movement).trials
+        assert not [t for t in trials if t.status == "ok"], [
+            (t.movement, round(t.value_deg, 1), [f.code for f in t.flags]) for t in trials]

@@ -98,6 +98,7 @@ class AnalysisSettings:
     segment_upright_fraction: float = float(_T["segment_upright_fraction"])
     rotation_min_yaw_fraction: float = float(_T["rotation_min_yaw_fraction"])
     rotation_span_min_deg: float = float(_T["rotation_span_min_deg"])
+    rotation_min_turn_fraction: float = float(_T["rotation_min_turn_fraction"])
 
 
 DEFAULT_ANALYSIS = AnalysisSettings()
@@ -417,7 +418,7 @@ def analyze_cleaned(kin: CleanedPose, movement: MovementSpec | str, *,
     extras["neutral_s"] = float(t[n1 - 1] - t[n0])
     extras["lr_swaps_repaired"] = float(kin.swaps_repaired)
     flags += gate_flags(spec.id, spec.signal, spec.label, value, extras,
-                        settings.rotation_min_yaw_fraction)
+                        settings.rotation_min_turn_fraction)
     posture = _posture(neutral_pts, view)
     status: Status = "inconclusive" if any(f.blocking for f in flags) else "ok"
     return TrialResult(spec.id, status, value, uncertainty,
@@ -622,8 +623,10 @@ def _rotation_checks(c: _Comp) -> list[Flag]:
     c.extras["pelvis_turn_deg"] = _at(pelvis, c.peak_idx)
     c.extras["shoulder_span_rotation_deg"] = _at(sh_rot, c.peak_idx)
     c.extras["shoulder_yaw_change_deg"] = yaw_change
-    c.extras["shoulder_turn_deg"] = _at(A.shoulder_turn(c.pts, c.world, slice(c.n0, c.n1),
-                                                        c.s.rotation_span_min_deg),
+    neutral = slice(c.n0, c.n1)
+    c.extras["arm_lift"] = _at(A.arm_lift(c.pts, neutral), c.peak_idx)
+    # the gate's shoulder turn: the span's foreshortening counts at any size (no floor)
+    c.extras["shoulder_turn_deg"] = _at(A.shoulder_turn(c.pts, c.world, neutral, 0.0),
                                         c.peak_idx)
     want = 1.0 if c.movement == "rotation-left" else -1.0
     if c.peak_idx and np.isfinite(yaw_change) and np.sign(yaw_change) == -want \

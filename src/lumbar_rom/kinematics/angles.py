@@ -243,6 +243,20 @@ def shoulder_turn(image: np.ndarray, world: np.ndarray, neutral: slice,
     return np.sign(change) * np.fmax(np.abs(change), by_span)
 
 
+def arm_lift(image: np.ndarray, neutral: slice) -> np.ndarray:
+    """How far the wrists rose or fell against the shoulders since the ``neutral`` frames, as a
+    fraction of the neutral shoulder span (2D, front view): the mean wrist height minus the mean
+    shoulder height, its change from neutral, unsigned. A trunk rotation with a dowel across the
+    shoulders or the arms held out carries the wrists at a fixed height against the shoulders
+    (~0); arms raised or lowered move them (arms raised 25 deg from straight out: about 0.7).
+    ``image (T, 33, >=2) -> (T,)`` (dimensionless)."""
+    wrists = 0.5 * (image[:, L.LEFT_WRIST, 1] + image[:, L.RIGHT_WRIST, 1])
+    shoulders = 0.5 * (image[:, L.LEFT_SHOULDER, 1] + image[:, L.RIGHT_SHOULDER, 1])
+    rel = shoulders - wrists  # + = wrists above the shoulders (y is down)
+    span = span_2d(image, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    return np.abs(rel - nanmedian(rel[neutral])) / nanmedian(span[neutral])
+
+
 def hip_yaw(world: np.ndarray) -> np.ndarray:
     """3D right -> left hip line vs the image plane; 0 = pelvis square to the camera.
     ``world (T, 33, 3) -> (T,)`` degrees."""

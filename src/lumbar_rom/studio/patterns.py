@@ -4,7 +4,8 @@ A pattern is a rendered :class:`~lumbar_rom.studio.scenarios.Scenario` post-proc
 phone clips differ from clean renders (issue 11, item 7): a short upright start, a start
 mid-movement, a cut to a close-up and back, title cards, 10 fps with tripled frames, 400x400 and
 4K, heavy compression, handheld shake, a dark noisy scene, oblique cameras, a mirrored clip, a
-second person walking through, motion blur.
+second person walking through, motion blur; and (issue 28) arms raising a stick with a still
+trunk, which must never give a rotation.
 
 Sidecar (``<stem>.json``): the source render's sidecar plus ``pattern``: ``name``, ``movement``
 (the movement the clip shows, after mirroring), ``expected_rom_deg`` (the reported-value truth or
@@ -259,6 +260,11 @@ def specs(body: str = "male", distance: float = 3.2, other_body: str = "female")
     short = replace(base, peaks=(70.0,), neutral_s=0.2, rest_s=1.0)
     bridge = Scenario("extension", (35.0,), body=body, distance=distance, rest_s=1.5)
     tiny = replace(base, rise_s=0.8, hold_s=0.5, rest_s=0.4, neutral_s=1.0)
+    # arms raising a stick from straight out with the trunk still (issue 28): the wrists come
+    # closer in the picture, nothing turns; truth: no rotation. Never nearer than 3.2 m: the arms
+    # held out are as wide as the portrait frame there.
+    arms = Scenario("rotation-left", (25.0, 28.0, 26.0), body=body,
+                    distance=max(distance, 3.2), arms_only=True)
     return [
         Spec("short upright start, one repetition", short),
         Spec("starts mid-movement, two full repetitions follow", base,
@@ -280,6 +286,7 @@ def specs(body: str = "male", distance: float = 3.2, other_body: str = "female")
         Spec("mirrored (side bend left shown as right)", side, mirror, mirrored=True),
         Spec("second person walking through", base, needs_other=True),
         Spec("motion blur (3 frames)", base, motion_blur(3)),
+        Spec("arms raise a stick, trunk still (rotation chosen)", arms, flag="arms_moved"),
     ]
 
 
