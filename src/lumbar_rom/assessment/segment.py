@@ -95,8 +95,9 @@ def _front_signals(kin: CleanedPose, trunk: np.ndarray, neutral_trunk: float, n0
                    settings: AnalysisSettings) -> dict[Movement, np.ndarray]:
     """Front view: each candidate movement's excursion ``(T,)`` (deg, + = more of it).
 
-    Side bends: the image trunk angle. Rotations: the wrist span's rotation while the trunk stays
-    upright and the shoulders turn with it (``shoulder_turn``). Flexion / extension (the wrong
+    Side bends: the image trunk angle. Rotations: the wrist span's rotation, each turn signed by
+    the trunk's turn (``signed_rotation``: left and right apart), while the trunk stays upright
+    and the shoulders turn with it (``shoulder_turn``). Flexion / extension (the wrong
     view, which the trial analysis then refuses): the 3D trunk line's sagittal change, as far as
     the image trunk's shortening agrees (a forward bend seen from the front moves in depth and
     shortens the trunk in the picture; a side bend does neither).
@@ -104,16 +105,21 @@ def _front_signals(kin: CleanedPose, trunk: np.ndarray, neutral_trunk: float, n0
     pts, world = kin.image, kin.world
     left = A.left_side_sign(pts[n0:n1])
     fro = A.excursion(trunk, "frontal", neutral_trunk, left)
-    span = A.movement_signal(pts, "rotation")
-    rot = A.excursion(span, "rotation", float(A.nanmedian(span[n0:n1])))
+    signed = A.signed_rotation(pts, world, slice(n0, n1),
+                               settings.segment_active_fraction * settings.min_peak_deg)
+    rot = np.abs(signed)
     turn = A.shoulder_turn(pts, world, slice(n0, n1), settings.rotation_span_min_deg)
     # rotation only where the trunk stays upright in the frontal plane and the shoulders turn
+    # (the face's turn counts where it agrees and is larger: gates.trunk_turn)
+    face = A.face_turn(pts, slice(n0, n1))
+    turned = np.where(np.sign(face) == np.sign(turn), np.fmax(np.abs(turn), np.abs(face)),
+                      np.abs(turn))
     rot = np.where((np.abs(fro) < settings.segment_upright_fraction * rot)
-                   & (np.abs(turn) >= settings.rotation_min_yaw_fraction * rot), rot, 0.0)
+                   & (turned >= settings.rotation_min_yaw_fraction * rot), rot, 0.0)
     sag3, _ = A.trunk_plane_angles(world, world[n0:n1])
     shortening = A.image_foreshortening(pts, pts[n0:n1])
     sag = np.sign(sag3) * np.fmin(np.abs(sag3), shortening)
     return {Movement("side-bend-left"): fro, Movement("side-bend-right"): -fro,
-            Movement("rotation-left"): rot * (turn > 0),
-            Movement("rotation-right"): rot * (turn < 0),
+            Movement("rotation-left"): rot * (signed > 0),
+            Movement("rotation-right"): rot * (signed < 0),
             Movement("flexion"): sag, Movement("extension"): -sag}

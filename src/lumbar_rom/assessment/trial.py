@@ -93,7 +93,6 @@ class AnalysisSettings:
     pelvis_turn_max_deg: float = float(_T["pelvis_turn_max_deg"])
     rotation_off_front_max_deg: float = float(_T["rotation_off_front_max_deg"])
     rotation_crosscheck_max_deg: float = float(_T["rotation_crosscheck_max_deg"])
-    rotation_wrong_way_min_deg: float = float(_T["rotation_wrong_way_min_deg"])
     segment_active_fraction: float = float(_T["segment_active_fraction"])
     segment_upright_fraction: float = float(_T["segment_upright_fraction"])
     rotation_min_yaw_fraction: float = float(_T["rotation_min_yaw_fraction"])
@@ -395,7 +394,11 @@ def analyze_cleaned(kin: CleanedPose, movement: MovementSpec | str, *,
     if not np.isfinite(sign):
         sign = 1.0
     neutral_raw = float(A.nanmedian(raw[n0:n1]))
-    excursion = A.excursion(raw, spec.signal, neutral_raw, sign, spec.direction)
+    if spec.signal == "rotation":  # signed by the trunk's turn: the other side reads < 0
+        excursion = spec.direction * A.signed_rotation(
+            pts, world, slice(n0, n1), settings.segment_active_fraction * settings.min_peak_deg)
+    else:
+        excursion = A.excursion(raw, spec.signal, neutral_raw, sign, spec.direction)
     neutral_angle = 0.0 if spec.signal == "rotation" else neutral_raw * sign
 
     flags += _wrong_direction(spec, excursion, n1, settings)
@@ -493,12 +496,13 @@ def _quality_flags(seq: PoseSequence, settings: AnalysisSettings) -> list[Flag]:
 
 def _wrong_direction(spec: MovementSpec, excursion: np.ndarray, n1: int,
                      settings: AnalysisSettings) -> list[Flag]:
-    """Flexion/extension and side bends: the biggest excursion went the other way."""
-    if spec.signal == "rotation":
-        return []
+    """The biggest excursion went the other way (a rotation: the trunk turned the other way)."""
     after = excursion[n1:] if n1 < len(excursion) else excursion
     if np.isfinite(after).any() and -np.nanmin(after) > max(settings.min_peak_deg,
                                                             2 * max(np.nanmax(after), 0)):
+        if spec.signal == "rotation":
+            return [Flag("wrong_direction", "The upper body turned the other way from the "
+                         "movement chosen; check left and right.", True)]
         return [Flag("wrong_direction", f"The movement went the other way from "
                      f"{spec.label.lower()}; check the movement chosen.", True)]
     return []
@@ -605,7 +609,8 @@ def _frontal_checks(c: _Comp) -> list[Flag]:
 
 
 def _rotation_checks(c: _Comp) -> list[Flag]:
-    """Rotation: camera square, pelvis turn, direction, hands vs shoulders."""
+    """Rotation: camera square, pelvis turn, hands vs shoulders, the arms' lift (the direction
+    is in the signed excursion: :func:`_wrong_direction`)."""
     flags: list[Flag] = []
     if c.extras.get("off_front_deg", 0.0) > c.s.rotation_off_front_max_deg:
         flags.append(Flag("camera_off_front", "The camera is not square to you (about "
@@ -625,14 +630,10 @@ def _rotation_checks(c: _Comp) -> list[Flag]:
     c.extras["shoulder_yaw_change_deg"] = yaw_change
     neutral = slice(c.n0, c.n1)
     c.extras["arm_lift"] = _at(A.arm_lift(c.pts, neutral), c.peak_idx)
+    c.extras["face_turn_deg"] = _at(A.face_turn(c.pts, neutral), c.peak_idx)
     # the gate's shoulder turn: the span's foreshortening counts at any size (no floor)
     c.extras["shoulder_turn_deg"] = _at(A.shoulder_turn(c.pts, c.world, neutral, 0.0),
                                         c.peak_idx)
-    want = 1.0 if c.movement == "rotation-left" else -1.0
-    if c.peak_idx and np.isfinite(yaw_change) and np.sign(yaw_change) == -want \
-            and abs(yaw_change) > c.s.rotation_wrong_way_min_deg:
-        flags.append(Flag("wrong_direction", "The shoulders turned the other way from the "
-                          "movement chosen; check left and right.", True))
     if c.extras["pelvis_turn_deg"] > c.s.pelvis_turn_max_deg:
         flags.append(Flag("pelvis_turning", f"Your hips turned by about "
                           f"{c.extras['pelvis_turn_deg']:.0f} degrees; the value includes hip "
