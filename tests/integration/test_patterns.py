@@ -120,3 +120,21 @@ def test_arms_raising_a_stick_with_a_still_trunk_never_give_a_rotation():
         trials = analyze_video(p.video, movement).trials
         assert not [t for t in trials if t.status == "ok"], [
             (t.movement, round(t.value_deg, 1), [f.code for f in t.flags]) for t in trials]
+
+
+def test_a_standing_rotation_left_then_right_gives_both_sides():
+    """Issue 28 item 2: one turn left then one right (standing, broom handle behind the
+    shoulders) was counted as repetitions of one side, then "inconsistent"; rotation-right read
+    "wrong direction". Each side is now its own trial, chosen or detected, within 6 deg."""
+    p = built("standing rotation, one turn left then one right")
+    truth = json.loads(p.sidecar.read_text())["truth"]
+    want = {"rotation-left": truth["rom_deg"], "rotation-right": truth["rom_other_side_deg"]}
+    for movement, value in want.items():
+        trial = analyze_video(p.video, movement).trials[0]
+        assert trial.status == "ok", (movement, [f.code for f in trial.flags])
+        assert len(trial.repetitions) == 1
+        assert abs(trial.value_deg - value) <= p.tolerance_deg, (movement, trial.value_deg, value)
+    found = {t.movement: t for t in analyze_video(p.video, "auto").trials if t.status == "ok"}
+    assert set(found) == set(want), list(found)
+    for movement, value in want.items():
+        assert abs(found[movement].value_deg - value) <= p.tolerance_deg

@@ -5,7 +5,8 @@ phone clips differ from clean renders (issue 11, item 7): a short upright start,
 mid-movement, a cut to a close-up and back, title cards, 10 fps with tripled frames, 400x400 and
 4K, heavy compression, handheld shake, a dark noisy scene, oblique cameras, a mirrored clip, a
 second person walking through, motion blur; and (issue 28) arms raising a stick with a still
-trunk, which must never give a rotation.
+trunk, which must never give a rotation; a standing rotation one turn left then one right
+(sidecar ``truth.rom_other_side_deg``: the right turn's truth).
 
 Sidecar (``<stem>.json``): the source render's sidecar plus ``pattern``: ``name``, ``movement``
 (the movement the clip shows, after mirroring), ``expected_rom_deg`` (the reported-value truth or
@@ -263,6 +264,10 @@ def specs(body: str = "male", distance: float = 3.2, other_body: str = "female")
     # arms raising a stick from straight out with the trunk still (issue 28): the wrists come
     # closer in the picture, nothing turns; truth: no rotation. Never nearer than 3.2 m: the arms
     # held out are as wide as the portrait frame there.
+    # standing (as every render), one turn left then one turn right, broom handle behind the
+    # shoulders (issue 28): each side measured as its own trial
+    both = Scenario("rotation-left", (40.0, 38.0), body=body, distance=max(distance, 3.2),
+                    rotation_protocol="dowel", sides=(1, -1), rest_s=1.0)
     arms = Scenario("rotation-left", (25.0, 28.0, 26.0), body=body,
                     distance=max(distance, 3.2), arms_only=True)
     return [
@@ -287,6 +292,7 @@ def specs(body: str = "male", distance: float = 3.2, other_body: str = "female")
         Spec("second person walking through", base, needs_other=True),
         Spec("motion blur (3 frames)", base, motion_blur(3)),
         Spec("arms raise a stick, trunk still (rotation chosen)", arms, flag="arms_moved"),
+        Spec("standing rotation, one turn left then one right", both),
     ]
 
 

@@ -73,12 +73,14 @@ class Scenario:
     light: tuple[float, float, float] = (0.3, 0.6, 0.8)  # toward the light, body frame
     rotation_protocol: str = "arms-out"  # or "dowel" (measurement-findings section 4)
     arms_only: bool = False  # the trunk stays still; the arms rise by ``peaks`` (see below)
+    sides: tuple[int, ...] = ()  # per repetition +1 / -1: the other side for -1 (rotation, bends)
 
     def key(self) -> str:
         """Stable short hash of everything that changes the pixels (cache key)."""
         d: dict[str, Any] = asdict(self)
-        if not self.arms_only:  # added later: scenarios without it keep their old keys
-            d.pop("arms_only")
+        for later in ("arms_only", "sides"):  # added later: scenarios without keep their keys
+            if not d[later]:
+                d.pop(later)
         rig = RIG_REVISION.get(self.movement, 0)
         if rig:  # the rig changed under this movement since its first renders: new pixels
             d["rig_revision"] = rig
@@ -113,6 +115,8 @@ def profile(s: Scenario) -> tuple[np.ndarray, np.ndarray]:
 def movement_pose(s: Scenario, frac: float, rep: int) -> MovementPose:
     """The pose of one frame (``frac`` of repetition ``rep``'s peak)."""
     peak = s.peaks[rep] if rep >= 0 else 0.0
+    if s.sides and rep >= 0:  # a repetition to the other side
+        peak *= s.sides[rep]
     a = peak * frac
     m = s.movement
     if m == "flexion":
@@ -215,6 +219,8 @@ def render_scenario(s: Scenario, out_dir: Path, backend: str = "auto",
         renderer.close()
     tmp.replace(video)
     rom = rom_truth(s, np.array(sag), np.array(fro), np.array(rot), fr)
+    other = (rom_truth(s, np.array(sag), np.array(fro), np.array(rot), fr, side=-1)
+             if -1 in s.sides else None)
     data = {
         "sidecar_version": SIDECAR_VERSION,
         "scenario": asdict(s),
@@ -222,6 +228,7 @@ def render_scenario(s: Scenario, out_dir: Path, backend: str = "auto",
         "movement": s.movement,
         "truth": {
             "rom_deg": rom,
+            "rom_other_side_deg": other,  # with ``sides``: the other side's repetitions
             "definition": "mean over repetitions of the excursion from neutral at the hold of "
                           "the mid-hip -> mid-shoulder line (sagittal plane for flexion/"
                           "extension, frontal plane for side bends); applied thorax-on-pelvis "
@@ -241,8 +248,9 @@ def render_scenario(s: Scenario, out_dir: Path, backend: str = "auto",
 
 
 def rom_truth(s: Scenario, sag: np.ndarray, fro: np.ndarray, rot: np.ndarray,
-              fr: np.ndarray) -> float:
-    """The reported-value truth: mean over repetitions of the excursion at full hold."""
+              fr: np.ndarray, side: int = 1) -> float:
+    """The reported-value truth: mean over repetitions of the excursion at full hold (with
+    ``s.sides``: over the repetitions to ``side``, +1 the movement's, -1 the other)."""
     m = s.movement
     if m in ("flexion", "extension"):
         x, sign = sag, (1.0 if m == "flexion" else -1.0)
@@ -251,7 +259,10 @@ def rom_truth(s: Scenario, sag: np.ndarray, fro: np.ndarray, rot: np.ndarray,
     else:
         x, sign = rot, (1.0 if m.endswith("left") else -1.0)
     neutral = float(np.median(x[fr[1] < 0]))
-    holds = [float(np.median(x[(fr[1] == k) & (fr[0] >= 0.999)])) for k in range(len(s.peaks))]
+    reps = [k for k in range(len(s.peaks)) if not s.sides or s.sides[k] == side]
+    if side < 0:
+        sign = -sign
+    holds = [float(np.median(x[(fr[1] == k) & (fr[0] >= 0.999)])) for k in reps]
     return round(float(np.mean([sign * (h - neutral) for h in holds])), 3)
 
 
