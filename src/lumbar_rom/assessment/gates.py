@@ -10,7 +10,7 @@ A measured trial is blocked (a blocking :class:`Flag`) when
   bends) than in the movement's; for a rotation, the trunk tilted more than it turned, or the
   shoulders turned (the larger of the 3D shoulder line's yaw and the shoulder span's
   foreshortening, at any size) less than ``rotation_min_turn_fraction`` of the measured
-  rotation (the face's turn counts when it agrees: :func:`trunk_turn`; the wrist
+  rotation (the face's turn makes up the rest when it agrees: :func:`turn_gate`; the wrist
   span then changed for another reason: noise, a hand sliding down a thigh), or the wrists rose
   or fell against the shoulders (the arms moved, not the trunk: ``arm_lift``), at any size;
 - its value is beyond what a trunk can do (protocol.toml ``[analysis.limits]``).
@@ -79,27 +79,23 @@ def plane_gate(signal: str, value: float, sagittal_deg: float, frontal_deg: floa
                  f"{label.lower()}; check the movement chosen and the camera view.", True)]
 
 
-def trunk_turn(extras: dict[str, float]) -> float:
-    """How far the trunk turned (deg, unsigned) by the evidence in a rotation's ``extras``: the
-    shoulders' turn (``shoulder_turn_deg``), or the face's (``face_turn_deg``) when it turned the
-    same way and further. The face counts because MediaPipe's shoulders under-read some turns
-    (a rendered 25 deg dowel turn: 3D yaw 6.8, shoulder span 7.1 deg, face 17-21 deg); a face
-    that turned alone is no turn of the trunk, but the arms would have to move at the same
-    time to give a value, and arms rising or falling block anyway (:func:`arms_gate`)."""
-    sh = float(extras.get("shoulder_turn_deg", float("nan")))
-    face = float(extras.get("face_turn_deg", float("nan")))
-    if np.isfinite(face) and np.isfinite(sh) and np.sign(face) == np.sign(sh):
-        return max(abs(sh), abs(face))
-    return abs(sh)
-
-
-def turn_gate(value: float, yaw_change_deg: float, min_fraction: float, label: str
-              ) -> list[Flag]:
+def turn_gate(value: float, yaw_change_deg: float, min_fraction: float, label: str,
+              face_deg: float = float("nan")) -> list[Flag]:
     """A rotation of ``value`` deg whose shoulders turned by less than ``min_fraction`` of it
     (``yaw_change_deg``: :func:`~lumbar_rom.kinematics.angles.shoulder_turn` without its floor)
-    blocks at any size: the wrist span changed, the trunk did not turn (arms bent or swung)."""
+    blocks at any size: the wrist span changed, the trunk did not turn (arms bent or swung).
+
+    The face's turn (``face_deg``, :func:`~lumbar_rom.kinematics.angles.face_turn`) makes up
+    the rest when the shoulders turned at least half that fraction and the face turned the same
+    way by at least the fraction: MediaPipe's shoulders under-read some turns (a rendered 25 deg
+    dowel turn, heavy body: 3D yaw 6.8, shoulder span 7.1, face 17-21 deg). It never counts
+    alone: a head tilting in a side bend read a 9.5 deg "turn"."""
+    need = min_fraction * abs(value)
     yaw = abs(yaw_change_deg)
-    if not np.isfinite(yaw) or yaw >= min_fraction * abs(value):
+    if not np.isfinite(yaw) or yaw >= need:
+        return []
+    if (np.isfinite(face_deg) and np.sign(face_deg) == np.sign(yaw_change_deg)
+            and yaw >= need / 2 and abs(face_deg) >= need):
         return []
     return [Flag("no_turn", f"The upper body turned only {yaw:.0f} deg while the hands read "
                  f"{abs(value):.0f} deg, so this is not {label.lower()}; check the movement "
@@ -138,7 +134,8 @@ def gate_flags(movement: str, signal: str, label: str, value: float, extras: dic
     if not np.isfinite(value):
         return []
     turn = ([*arms_gate(extras.get("arm_lift", float("nan")), label),
-             *turn_gate(value, trunk_turn(extras), min_turn_fraction, label)]
+             *turn_gate(value, extras.get("shoulder_turn_deg", float("nan")), min_turn_fraction,
+                        label, extras.get("face_turn_deg", float("nan")))]
             if signal == "rotation" else [])
     return [*limit_gate(movement, value, label), *turn,
             *plane_gate(signal, value, extras.get("sagittal_3d_deg", float("nan")),

@@ -19,7 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from lumbar_rom.assessment.protocol import Movement
-from lumbar_rom.assessment.trial import DEFAULT_ANALYSIS, AnalysisSettings, find_neutral
+from lumbar_rom.assessment.trial import (
+    DEFAULT_ANALYSIS,
+    AnalysisSettings,
+    find_neutral,
+    rotation_neutral,
+)
 from lumbar_rom.kinematics import angles as A
 from lumbar_rom.kinematics.cleaned import CleanedPose
 from lumbar_rom.kinematics.cleaning import runs
@@ -105,17 +110,16 @@ def _front_signals(kin: CleanedPose, trunk: np.ndarray, neutral_trunk: float, n0
     pts, world = kin.image, kin.world
     left = A.left_side_sign(pts[n0:n1])
     fro = A.excursion(trunk, "frontal", neutral_trunk, left)
-    signed = A.signed_rotation(pts, world, slice(n0, n1),
+    # the rotations' own neutral, as the trial analysis finds it (the trunk's most upright
+    # stretch can span a whole rotation clip: the trunk angle barely moves in one)
+    rb = rotation_neutral(pts, kin.time_s, settings) or (n0, n1)
+    signed = A.signed_rotation(pts, world, slice(*rb),
                                settings.segment_active_fraction * settings.min_peak_deg)
     rot = np.abs(signed)
-    turn = A.shoulder_turn(pts, world, slice(n0, n1), settings.rotation_span_min_deg)
+    turn = A.shoulder_turn(pts, world, slice(*rb), settings.rotation_span_min_deg)
     # rotation only where the trunk stays upright in the frontal plane and the shoulders turn
-    # (the face's turn counts where it agrees and is larger: gates.trunk_turn)
-    face = A.face_turn(pts, slice(n0, n1))
-    turned = np.where(np.sign(face) == np.sign(turn), np.fmax(np.abs(turn), np.abs(face)),
-                      np.abs(turn))
     rot = np.where((np.abs(fro) < settings.segment_upright_fraction * rot)
-                   & (turned >= settings.rotation_min_yaw_fraction * rot), rot, 0.0)
+                   & (np.abs(turn) >= settings.rotation_min_yaw_fraction * rot), rot, 0.0)
     sag3, _ = A.trunk_plane_angles(world, world[n0:n1])
     shortening = A.image_foreshortening(pts, pts[n0:n1])
     sag = np.sign(sag3) * np.fmin(np.abs(sag3), shortening)

@@ -22,10 +22,12 @@ camera's own error per motion from ``data/camera_error.toml``, the spread of the
 (one repetition: the camera's error again) and the neutral's standard error (a short neutral, a
 larger term).
 
-Neutral: the first still phase near the start, or, when the clip begins upright and moves at once,
-the most upright steady stretch near the start, however short (``neutral_min_s``). A neutral (or
-start) further than ``neutral_upright_max_deg`` from upright is refused in words ("Start the clip
-standing upright; this one starts already bent back about 35 deg.").
+Neutral: the most upright steady stretch of the clip (:func:`find_neutral`): a still phase or a
+stretch of a few frames (``neutral_min_s``), at the start, between repetitions or at the end,
+the one closest to the view's vertical (the longest among the nearly as upright), its standard
+error part of the uncertainty. A neutral further than ``neutral_upright_max_deg`` from upright
+is refused in words ("Start the clip standing upright; this one starts already bent back about
+35 deg."), and so is a clip that starts away from upright and holds no repetition.
 """
 
 from __future__ import annotations
@@ -72,7 +74,6 @@ class AnalysisSettings:
     neutral_window_s: float = float(_T["neutral_window_s"])
     neutral_max_range_deg: float = float(_T["neutral_max_range_deg"])
     neutral_max_rel_span_range: float = float(_T["neutral_max_rel_span_range"])
-    neutral_search_fraction: float = float(_T["neutral_search_fraction"])
     neutral_min_s: float = float(_N["min_s"])
     neutral_upright_max_deg: float = float(_N["upright_max_deg"])
     neutral_frame_sd_deg: float = float(_N["frame_sd_deg"])
@@ -193,32 +194,52 @@ def _fraction(mask: np.ndarray) -> float:
 
 def find_neutral(signal: np.ndarray, time_s: np.ndarray, *, rel: bool,
                  settings: AnalysisSettings) -> tuple[int, int] | None:
-    """The neutral phase near the start: ``(start, stop)`` frame indices or None.
+    """The neutral: the most upright steady stretch of the clip, ``(start, stop)`` frame
+    indices, or None when nothing is steady.
 
-    ``signal (T,)`` is the raw movement angle (deg) or, with ``rel=True``, a span whose relative
-    stillness is judged. First choice: the first still phase lasting at least
-    ``neutral_window_s`` that begins within the first ``neutral_search_fraction`` of the trial
-    (extended while the signal stays still). Else (a clip that begins upright and moves at once)
-    the most upright steady stretch (smallest angle from vertical; widest span with ``rel``) of at
-    least ``neutral_min_s`` in that part of the trial, however short.
+    ``signal (T,)`` is the raw movement angle (deg from the image vertical) or, with
+    ``rel=True``, a span (the widest is the most "upright": the rotation's neutral). The
+    candidates are the still phases of at least ``neutral_window_s`` and the steady stretches
+    of at least ``neutral_min_s`` (a few frames), anywhere in the clip: the start, the rests
+    between repetitions, the end (issue 28: a clip with 0.1 s upright at its start and a still
+    upright end). The one closest to vertical wins; among those within
+    ``neutral_max_range_deg`` of it (a span: within ``neutral_max_rel_span_range``) the longest,
+    then the earliest. So a held end-range position (a one-second side-bend hold after a short
+    upright start) is never taken when an upright moment exists; when none does, the caller
+    refuses a neutral further than ``neutral_upright_max_deg`` from vertical.
     """
     fps = 1.0 / float(np.median(np.diff(time_s)))
     n = max(3, int(round(settings.neutral_window_s * fps)))
-    found = _still_phase(signal, n, rel=rel, settings=settings)
-    if found is not None and (rel or _upright(signal[found[0]:found[1]], settings)):
-        return found
     n_min = max(3, int(round(settings.neutral_min_s * fps)))
-    # steady over the short stretch at the still phase's rate (its range per its duration)
-    short = _most_upright(signal, n_min, n_min / n, rel=rel, settings=settings)
-    if found is None or (short is not None and short[0] < found[0]
-                         and _upright(signal[short[0]:short[1]], settings)):
-        return short  # an upright moment before the first (not upright) still phase
-    return found
+    cands = _steady_runs(signal, n, 1.0, rel=rel, settings=settings)
+    # the short stretches: steady at the still phase's rate (its range per its duration)
+    cands += _steady_runs(signal, n_min, n_min / n, rel=rel, settings=settings)
+    if not cands:
+        return None
+    med = np.array([float(A.nanmedian(signal[a:b])) for a, b in cands])
+    score = -med if rel else np.abs(med)
+    ok = np.isfinite(score)
+    if not ok.any():
+        return None
+    best = float(np.min(score[ok]))
+    tol = (settings.neutral_max_rel_span_range * abs(float(np.nanmax(med))) if rel
+           else settings.neutral_max_range_deg)
+    near = [k for k in np.flatnonzero(ok) if score[k] <= best + tol]
+    k = min(near, key=lambda i: (-(cands[i][1] - cands[i][0]), cands[i][0]))
+    return cands[k]
 
 
-def _upright(angle: np.ndarray, settings: AnalysisSettings) -> bool:
-    """The trunk angle ``(N,)`` (deg from vertical) is within ``neutral_upright_max_deg``."""
-    return bool(abs(float(A.nanmedian(angle))) <= settings.neutral_upright_max_deg)
+def rotation_neutral(pts: np.ndarray, time_s: np.ndarray, settings: AnalysisSettings
+                     ) -> tuple[int, int] | None:
+    """A rotation's neutral: the widest steady wrist span (:func:`find_neutral` with ``rel``)
+    inside the trunk's most upright stretch (a hand sliding down a thigh widens the span: the
+    widest span alone can be a side bend's hold). ``pts (T, 33, >=2)`` -> frame indices."""
+    span = A.movement_signal(pts, "rotation")
+    tb = find_neutral(A.movement_signal(pts, "sagittal"), time_s, rel=False, settings=settings)
+    if tb is None or tb[1] - tb[0] < 3:
+        return find_neutral(span, time_s, rel=True, settings=settings)
+    inner = find_neutral(span[tb[0]:tb[1]], time_s[tb[0]:tb[1]], rel=True, settings=settings)
+    return (tb[0] + inner[0], tb[0] + inner[1]) if inner is not None else tb
 
 
 def _still(signal: np.ndarray, n: int, *, rel: bool, settings: AnalysisSettings,
@@ -233,40 +254,26 @@ def _still(signal: np.ndarray, n: int, *, rel: bool, settings: AnalysisSettings,
     return np.nan_to_num(still, nan=0).astype(bool)
 
 
-def _still_phase(signal: np.ndarray, n: int, *, rel: bool, settings: AnalysisSettings
-                 ) -> tuple[int, int] | None:
-    """The first still phase of at least ``n`` frames near the start (or None)."""
-    limit = settings.neutral_search_fraction * len(signal)
-    for start, stop in runs(_still(signal, n, rel=rel, settings=settings)):
-        if start > limit:
-            break
-        lo, hi = max(0, start - n // 2), min(len(signal), stop + n // 2)
-        if hi - lo >= n:
-            return lo, hi
-    return None
-
-
-def _most_upright(signal: np.ndarray, n: int, scale: float, *, rel: bool,
-                  settings: AnalysisSettings) -> tuple[int, int] | None:
-    """The most upright steady stretch of at least ``n`` frames near the start (or None)."""
-    still = _still(signal, n, rel=rel, settings=settings, scale=scale)
-    limit = int(settings.neutral_search_fraction * len(signal))
-    still[limit + 1:] = False
-    if not still.any():
-        return None
-    score = np.where(still, -signal if rel else np.abs(signal), np.inf)
-    best = int(np.nanargmin(score))
-    start, stop = next((a, b) for a, b in runs(still) if a <= best < b)
-    # the stretch: the steady run around the best frame, within its tolerance of that frame
-    tol = scale * (settings.neutral_max_rel_span_range * abs(signal[best]) if rel
-                   else settings.neutral_max_range_deg)
-    lo, hi = best, best + 1
-    while lo > max(0, start - n // 2) and abs(signal[lo - 1] - signal[best]) <= tol / 2:
-        lo -= 1
-    while hi < min(len(signal), stop + n // 2) and abs(signal[hi] - signal[best]) <= tol / 2:
-        hi += 1
-    return (lo, hi) if hi - lo >= n else (max(0, best - n // 2), min(len(signal),
-                                                                      best - n // 2 + n))
+def _steady_runs(signal: np.ndarray, n: int, scale: float, *, rel: bool,
+                 settings: AnalysisSettings) -> list[tuple[int, int]]:
+    """Every steady stretch of at least ``n`` frames: each run of frames whose centred
+    ``n``-frame window is still (:func:`_still` at ``scale``) cut into level pieces (each
+    within half the stillness tolerance of its first frame: windows each still can chain
+    along a slow ramp), the pieces of at least ``n`` frames."""
+    out = []
+    for start, stop in runs(_still(signal, n, rel=rel, settings=settings, scale=scale)):
+        lo, end = max(0, start - n // 2), min(len(signal), stop + n // 2)
+        while lo < end:
+            ref = signal[lo]
+            tol = scale * (settings.neutral_max_rel_span_range * abs(ref) if rel
+                           else settings.neutral_max_range_deg)
+            hi = lo + 1
+            while hi < end and abs(signal[hi] - ref) <= tol / 2:
+                hi += 1
+            if hi - lo >= n and np.isfinite(ref):
+                out.append((int(lo), int(hi)))
+            lo = hi
+    return out
 
 
 def detect_repetitions(excursion: np.ndarray, time_s: np.ndarray,
@@ -373,7 +380,8 @@ def analyze_cleaned(kin: CleanedPose, movement: MovementSpec | str, *,
 
     # -- neutral phase and the movement's signal
     raw = A.movement_signal(pts, spec.signal)
-    nb = find_neutral(raw, t, rel=spec.signal == "rotation", settings=settings)
+    nb = (rotation_neutral(pts, t, settings) if spec.signal == "rotation"
+          else find_neutral(raw, t, rel=False, settings=settings))
     start = _start_posture(spec, pts, nb, t, settings)
     if start is not None or nb is None:
         no_neutral = start or Flag("no_neutral", "No still, upright start was found; stand "
@@ -406,7 +414,10 @@ def analyze_cleaned(kin: CleanedPose, movement: MovementSpec | str, *,
     reps = detect_repetitions(excursion, t, settings)
     peaks = [r.peak_deg for r in reps]
     used, consistent = choose_repetitions(peaks, settings.consistency_deg)
-    flags += _repetition_flags(len(reps), consistent, settings)
+    # no repetition in a clip that starts away from upright: the start is the reason (it began
+    # at the end range and only came back; its one movement has no start to measure from)
+    start_away = _start_posture(spec, pts, None, t, settings) if not reps else None
+    flags += [start_away] if start_away else _repetition_flags(len(reps), consistent, settings)
 
     used_peaks = np.array([peaks[i] for i in used]) if used else np.array([])
     value = float(np.mean(used_peaks)) if used_peaks.size else float("nan")
