@@ -138,3 +138,21 @@ def test_a_standing_rotation_left_then_right_gives_both_sides():
     assert set(found) == set(want), list(found)
     for movement, value in want.items():
         assert abs(found[movement].value_deg - value) <= p.tolerance_deg
+
+
+def test_a_gentle_side_bend_is_measured_and_a_still_figure_is_not():
+    """Issue 28 item 5: a clear 3-8 deg movement is measured (a stiff person's whole range),
+    chosen or detected; a figure standing still gives no value (the noise floor,
+    data/noise_floor.toml, was measured on such clips: benchmarks/noise_floor.py)."""
+    from lumbar_rom.studio.scenarios import Scenario, render_scenario
+
+    p = built("gentle side bend, about 5 deg")
+    chosen = analyze_video(p.video, p.movement).trials[0]
+    assert chosen.status == "ok" and "small_motion" in [f.code for f in chosen.flags]
+    assert abs(chosen.value_deg - p.expected_rom_deg) <= p.tolerance_deg, chosen.value_deg
+    found = [t for t in analyze_video(p.video, "auto").trials if t.status == "ok"]
+    assert [t.movement for t in found] == [p.movement]
+    assert abs(found[0].value_deg - p.expected_rom_deg) <= p.tolerance_deg
+    still, _ = render_scenario(Scenario("side-bend-left", (0.0, 0.0, 0.0)), cache_dir() / "renders")
+    for movement in ("side-bend-left", "side-bend-right", "auto"):
+        assert not [t for t in analyze_video(still, movement).trials if t.status == "ok"]

@@ -67,15 +67,12 @@ def segment_movements(seq: PoseSequence | CleanedPose,
         labelled = _front_signals(kin, trunk, neutral_trunk, n0, n1, settings)
     if not labelled:
         return []
-    names = list(labelled)
-    stack = np.nan_to_num(np.stack([labelled[k] for k in names]), nan=0.0)
-    best = np.argmax(stack, axis=0)
-    level = stack[best, np.arange(len(t))]
-    active = level > settings.segment_active_fraction * settings.min_peak_deg
-    bouts = [(a, b, names[int(np.bincount(best[a:b]).argmax())])
-             for a, b in runs(active) if np.max(level[a:b]) >= settings.min_peak_deg]
-    if not bouts:
-        return []
+    bouts = _bouts(labelled, settings.min_peak_deg, settings)
+    if not bouts:  # a small motion (trial.py: measured when repeated three times), no rotation
+        small = {k: v for k, v in labelled.items() if not k.startswith("rotation")}
+        bouts = _bouts(small, settings.small_peak_deg, settings) if small else []
+        if len(bouts) < settings.small_reps_needed:
+            return []
     groups: list[list[tuple[int, int, Movement]]] = [[bouts[0]]]
     for bout in bouts[1:]:
         if bout[2] == groups[-1][-1][2]:
@@ -83,6 +80,19 @@ def segment_movements(seq: PoseSequence | CleanedPose,
         else:
             groups.append([bout])
     return _trials(groups, len(t))
+
+
+def _bouts(labelled: dict[Movement, np.ndarray], peak: float, settings: AnalysisSettings
+           ) -> list[tuple[int, int, Movement]]:
+    """Bouts of movement: runs of frames beyond ``segment_active_fraction`` of ``peak`` that
+    reach ``peak``, each labelled by the signal that moves most."""
+    names = list(labelled)
+    stack = np.nan_to_num(np.stack([labelled[k] for k in names]), nan=0.0)
+    best = np.argmax(stack, axis=0)
+    level = stack[best, np.arange(stack.shape[1])]
+    active = level > settings.segment_active_fraction * peak
+    return [(a, b, names[int(np.bincount(best[a:b]).argmax())])
+            for a, b in runs(active) if np.max(level[a:b]) >= peak]
 
 
 def _trials(groups: list[list[tuple[int, int, Movement]]], n: int) -> list[Segment]:

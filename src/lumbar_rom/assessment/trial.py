@@ -78,6 +78,9 @@ class AnalysisSettings:
     neutral_upright_max_deg: float = float(_N["upright_max_deg"])
     neutral_frame_sd_deg: float = float(_N["frame_sd_deg"])
     min_peak_deg: float = float(_T["min_peak_deg"])
+    small_peak_deg: float = max(float(_T["small_peak_min_deg"]), float(_T["noise_floor_factor"])
+                                * float(load_toml("noise_floor.toml")["floor_deg"]))
+    small_reps_needed: int = int(_T["small_reps_needed"])
     min_prominence_fraction: float = float(_T["min_prominence_fraction"])
     min_prominence_of_min_peak: float = float(_T["min_prominence_of_min_peak"])
     min_rep_interval_s: float = float(_T["min_rep_interval_s"])
@@ -412,6 +415,15 @@ def analyze_cleaned(kin: CleanedPose, movement: MovementSpec | str, *,
     flags += _wrong_direction(spec, excursion, n1, settings)
 
     reps = detect_repetitions(excursion, t, settings)
+    if not reps and spec.signal != "rotation":  # a small motion, if clear (protocol.toml)
+        small = detect_repetitions(excursion, t, replace(settings,
+                                                         min_peak_deg=settings.small_peak_deg))
+        if len(small) >= settings.small_reps_needed:
+            reps = small
+            flags.append(Flag("small_motion", "The movement was small (under "
+                              f"{settings.min_peak_deg:.0f} degrees); it is measured, close to "
+                              "the least the camera tells apart from standing still "
+                              f"({settings.small_peak_deg:.0f} degrees).", False))
     peaks = [r.peak_deg for r in reps]
     used, consistent = choose_repetitions(peaks, settings.consistency_deg)
     # no repetition in a clip that starts away from upright: the start is the reason (it began
@@ -526,7 +538,8 @@ def _repetition_flags(n_reps: int, consistent: bool, settings: AnalysisSettings
     if n_reps == 0:
         flags.append(Flag("no_repetitions", "No repetition of the movement was found; move "
                           f"at least {settings.min_peak_deg:.0f} degrees from the start "
-                          "position and come back.", True))
+                          "position and come back (a smaller movement counts when it is "
+                          "repeated three times).", True))
     if 0 < n_reps < 3:
         flags.append(Flag("fewer_than_3", f"Only {n_reps} repetition(s) found: the value is "
                           "reported with a wider uncertainty; three give a more reliable "

@@ -5,7 +5,8 @@ phone clips differ from clean renders (issue 11, item 7): a short upright start,
 mid-movement, a cut to a close-up and back, title cards, 10 fps with tripled frames, 400x400 and
 4K, heavy compression, handheld shake, a dark noisy scene, oblique cameras, a mirrored clip, a
 second person walking through, motion blur; and (issue 28) arms raising a stick with a still
-trunk, which must never give a rotation; a standing rotation one turn left then one right
+trunk, which must never give a rotation; a gentle side bend of about 5 deg (a stiff person's
+whole range); a standing rotation one turn left then one right
 (sidecar ``truth.rom_other_side_deg``: the right turn's truth).
 
 Sidecar (``<stem>.json``): the source render's sidecar plus ``pattern``: ``name``, ``movement``
@@ -299,6 +300,7 @@ def specs(body: str = "male", distance: float = 3.2, other_body: str = "female")
         Spec("motion blur (3 frames)", base, motion_blur(3)),
         Spec("0.1 s upright start, one bend, still upright end", tenth),
         Spec("one-second side-bend hold after a short upright start", held),
+        Spec("gentle side bend, about 5 deg", replace(side, peaks=(7.0, 7.0, 7.0))),
         Spec("arms raise a stick, trunk still (rotation chosen)", arms, flag="arms_moved"),
         Spec("standing rotation, one turn left then one right", both),
     ]
