@@ -85,6 +85,7 @@ from lumbar_rom.errors import LumbarRomError, NoPersonError
 from lumbar_rom.kinematics.angles import trunk_image_angle
 from lumbar_rom.kinematics.cleaned import CleanedPose
 from lumbar_rom.kinematics.deep_flexion import PeakFrameKeeper
+from lumbar_rom.kinematics.swaps import repair_swaps
 from lumbar_rom.pose.draw import draw_pose
 from lumbar_rom.pose.estimator import FramePose, MediaPipeEstimator, PoseEstimator
 from lumbar_rom.pose.masks import PersonMasker
@@ -447,6 +448,15 @@ def track_video(
         timing.inference_s = infer_s
         timing.total_s = time.perf_counter() - t_start
     return seq
+
+
+def repaired_landmarks(seq: PoseSequence) -> tuple[PoseSequence, int]:
+    """``seq`` with its hips' and shoulders' left/right swaps put back as the analysis does
+    (:func:`~lumbar_rom.kinematics.swaps.repair_swaps`, before any cleaning: the exported
+    landmarks stay the model's own, only relabelled), and the number of frames repaired.
+    ``lumbar-rom landmarks`` exports these (issue 28: it exported the raw labels)."""
+    image, world, visibility, fixed = repair_swaps(seq.image, seq.world, seq.visibility)
+    return replace(seq, image=image, world=world, visibility=visibility), int(fixed.sum())
 
 
 def movement_span(seq: PoseSequence | None) -> float:
