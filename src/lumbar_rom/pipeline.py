@@ -67,7 +67,7 @@ import cv2
 import numpy as np
 
 from lumbar_rom import __version__
-from lumbar_rom.assessment.protocol import MovementSpec, movement_spec, side_of
+from lumbar_rom.assessment.protocol import MOVEMENTS, Movement, MovementSpec, movement_spec, side_of
 from lumbar_rom.assessment.segment import segment_movements
 from lumbar_rom.assessment.trial import (
     DEFAULT_ANALYSIS,
@@ -670,11 +670,33 @@ def _analyze_sequence(seq: PoseSequence, movement: MovementSpec | str, height_cm
     segments = segment_movements(kin, settings)
     if not segments:
         return VideoAnalysis(seq, (unrecognised_trial(seq),), (0,))
-    trials = tuple(_framing_without(
-        analyze_cleaned(kin.slice(s.start, s.stop), s.movement, height_cm=height_cm,
-                        settings=settings), seq.slice(s.start, s.stop), out[s.start:s.stop],
-        settings) for s in segments)
-    return VideoAnalysis(seq, trials, tuple(s.start for s in segments))
+    found = [(_framing_without(_best_movement(kin.slice(s.start, s.stop), s.movement, height_cm,
+                                              settings),
+                               seq.slice(s.start, s.stop), out[s.start:s.stop], settings),
+              s.start) for s in segments]
+    # the movements done first, the refused candidates after them (each group in clip order)
+    found.sort(key=lambda pair: pair[0].status != "ok")
+    return VideoAnalysis(seq, tuple(t for t, _ in found), tuple(o for _, o in found))
+
+
+def _best_movement(kin: CleanedPose, label: Movement, height_cm: float | None,
+                   settings: AnalysisSettings) -> TrialResult:
+    """One auto-detected segment analysed as the movement it was labelled; when that is not
+    valid, as every other movement in turn (issue 28: a long side bend among other movements
+    was measured when chosen and lost in auto), the first valid one kept with a note. The same
+    gates apply to each, so a refused label is never turned into a false value."""
+    first = analyze_cleaned(kin, label, height_cm=height_cm, settings=settings)
+    if first.status == "ok":
+        return first
+    for other in MOVEMENTS:
+        if other == label:
+            continue
+        trial = analyze_cleaned(kin, other, height_cm=height_cm, settings=settings)
+        if trial.status == "ok":
+            note = Flag("tried_movements", f"Found as {movement_spec(other).label.lower()}; "
+                        "as the movement it first looked like it was not valid.", False)
+            return replace(trial, flags=(*trial.flags, note))
+    return first
 
 
 _FRAMING = ("out_of_frame", "limbs_out_of_frame", "low_visibility")  # _quality_flags' codes
