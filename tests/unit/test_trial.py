@@ -146,8 +146,12 @@ def test_left_and_right_turns_in_one_clip_are_told_apart(peaks):
     assert left.value_deg == pytest.approx(want_left, abs=1.0)
     assert right.value_deg == pytest.approx(want_right, abs=1.0)
     assert min(left.excursion_deg) < -30  # the right turns read the other way, not as left
-    found = {(t.movement, t.status) for t in analyze_sequence(seq, "auto").trials}
-    assert found == {("rotation-left", "ok"), ("rotation-right", "ok")}, found
+    auto = analyze_sequence(seq, "auto").trials
+    assert sorted((t.movement, t.status, len(t.repetitions)) for t in auto) == [
+        ("rotation-left", "ok", 3), ("rotation-right", "ok", 3)]
+    by = {t.movement: t.value_deg for t in auto}
+    assert by["rotation-left"] == pytest.approx(want_left, abs=1.0)
+    assert by["rotation-right"] == pytest.approx(want_right, abs=1.0)
 
 
 def test_one_motion_never_validates_both_sides():
