@@ -141,6 +141,35 @@ def test_rotation_direction_is_checked_against_the_shoulders():
     assert r.status == "inconclusive" and "wrong_direction" in codes(r)
 
 
+@pytest.mark.parametrize("peaks", [[40, 41, 40, -38, -39, -38], [40, -38, 41, -39, 40, -38]])
+def test_left_and_right_turns_in_one_clip_are_told_apart(peaks):
+    """Issue 28 item 2: the wrist span's arccos has no sign, so the left and right turns of one
+    clip were all counted as one side's repetitions (then "inconsistent"). Each turn is now
+    signed by the trunk's turn: each side gets its own three repetitions."""
+    seq = make_trial("rotation", peaks, "front", arms="dowel")
+    left, right = analyze_trial(seq, "rotation-left"), analyze_trial(seq, "rotation-right")
+    want_left = np.mean([p for p in peaks if p > 0])
+    want_right = -np.mean([p for p in peaks if p < 0])
+    assert left.status == "ok" and right.status == "ok", (codes(left), codes(right))
+    assert len(left.repetitions) == 3 and len(right.repetitions) == 3
+    assert left.value_deg == pytest.approx(want_left, abs=1.0)
+    assert right.value_deg == pytest.approx(want_right, abs=1.0)
+    assert min(left.excursion_deg) < -30  # the right turns read the other way, not as left
+    auto = analyze_sequence(seq, "auto").trials
+    assert sorted((t.movement, t.status, len(t.repetitions)) for t in auto) == [
+        ("rotation-left", "ok", 3), ("rotation-right", "ok", 3)]
+    by = {t.movement: t.value_deg for t in auto}
+    assert by["rotation-left"] == pytest.approx(want_left, abs=1.0)
+    assert by["rotation-right"] == pytest.approx(want_right, abs=1.0)
+
+
+def test_one_motion_never_validates_both_sides():
+    seq = make_trial("rotation", [40, 41, 40], "front", arms="dowel")
+    assert analyze_trial(seq, "rotation-left").status == "ok"
+    right = analyze_trial(seq, "rotation-right")
+    assert right.status == "inconclusive" and {"wrong_direction", "no_repetitions"} <= codes(right)
+
+
 def test_side_bend_the_wrong_way():
     r = analyze_trial(make_trial("side_bend", [-30, -30, -30], "front"), "side-bend-left")
     assert r.status == "inconclusive" and "wrong_direction" in codes(r)
@@ -157,8 +186,27 @@ def test_low_visibility():
 
 
 def test_no_movement_means_no_repetitions():
-    r = analyze_trial(make_trial("flexion", [3, 3, 3], "side"), "flexion")
+    r = analyze_trial(make_trial("flexion", [2, 2, 2], "side"), "flexion")
     assert r.status == "inconclusive" and "no_repetitions" in codes(r)
+    assert S.small_peak_deg > 2.0
+
+
+@pytest.mark.parametrize(("movement", "kind", "peaks", "view"), [
+    ("side-bend-left", "side_bend", [5, 5, 5], "front"),
+    ("flexion", "flexion", [4, 4.5, 4], "side"),
+    ("side-bend-right", "side_bend", [-7, -6.5, -7], "front"),
+])
+def test_a_clear_small_motion_is_measured(movement, kind, peaks, view):
+    """Issue 28 item 5: gentle side bends of 3-8 deg read "move at least 8 degrees"; for a
+    truly stiff person that is the measurement. Three clear repetitions above the still
+    trunk's noise floor (data/noise_floor.toml, x2, at least 3 deg) are measured."""
+    r = analyze_trial(make_trial(kind, peaks, view, noise_px=0.5), movement)
+    assert r.status == "ok", r.reasons
+    assert r.value_deg == pytest.approx(np.mean(np.abs(peaks)), abs=0.7)
+    assert "small_motion" in codes(r) and np.isfinite(r.uncertainty_deg)
+    # one small bump is not a clear movement
+    one = analyze_trial(make_trial(kind, peaks[:1], view, noise_px=0.5), movement)
+    assert one.status == "inconclusive" and "no_repetitions" in codes(one)
 
 
 def test_posture_from_the_neutral_phase():
@@ -282,3 +330,29 @@ def test_thresholds_come_from_the_protocol_file():
                       settings=AnalysisSettings(consistency_deg=1.0))
     assert r.status == "inconclusive" and "inconsistent" in [f.code for f in r.flags]
     assert "larger of 1 deg and 10 %" in r.rule
+
+
+def test_auto_tries_every_movement_and_lists_the_valid_first():
+    """Issue 28 item 4: a segment whose first label is not valid is tried as every other
+    movement (the same gates), and the movements done are listed before the refused
+    candidates."""
+    from lumbar_rom.kinematics.cleaned import CleanedPose
+    from lumbar_rom.pipeline import _best_movement
+
+    kin = CleanedPose.from_sequence(make_trial("side_bend", [30, 31, 30], "front"))
+    wrong = analyze_trial(make_trial("side_bend", [30, 31, 30], "front"), "side-bend-right")
+    assert wrong.status == "inconclusive"
+    best = _best_movement(kin, "side-bend-right", None, S)
+    assert best.movement == "side-bend-left" and best.status == "ok"
+    assert "tried_movements" in codes(best) and best.value_deg == pytest.approx(30.3, abs=1)
+    # nothing valid: the first label's refusal is kept
+    still = CleanedPose.from_sequence(make_trial("side_bend", [1, 1, 1], "front"))
+    assert _best_movement(still, "side-bend-left", None, S).movement == "side-bend-left"
+    # a refused candidate (a flexion filmed from the front) before a valid side bend: the side
+    # bend comes first in the result, the refusal after it, each with its own offset
+    seq = concat(make_trial("flexion", [50, 52, 51], "front"),
+                 make_trial("side_bend", [30, 30, 30], "front"))
+    result = analyze_sequence(seq, "auto")
+    assert [(t.movement, t.status) for t in result.trials] == [
+        ("side-bend-left", "ok"), ("flexion", "inconclusive")]
+    assert result.offsets[0] > result.offsets[1]
