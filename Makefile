@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/streamlit run streamlit_app.py --server.headless true --browser.gatherUsageStats false
+	$(BIN)/python -m lumbar_rom.app.serve --server.headless true --browser.gatherUsageStats false
 
 test: $(STAMP)
 	bash scripts/system_deps.sh

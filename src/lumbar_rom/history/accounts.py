@@ -30,7 +30,7 @@ from lumbar_rom.history.models import Account, AuditEntry, CareAssignment, Perso
 from lumbar_rom.history.store import ROLES, AccessError, ScopedStore, SignedIn, Store
 
 __all__ = ["ROLES", "AccessError", "AccountError", "ScopedStore", "SignedIn", "accounts",
-           "add_account", "assign", "audit_log", "authenticate", "mode"]
+           "add_account", "assign", "audit_log", "authenticate", "has_accounts", "mode"]
 
 MODES = ("personal", "clinic")
 MIN_PASSWORD = 10
@@ -134,6 +134,13 @@ def add_account(store: Store, username: str, password: str, role: str,
                          person=person, detail=f"role {role}"))
         s.flush()
         return SignedIn(acc.id, acc.username, acc.role, acc.person_id)
+
+
+def has_accounts(store: Store) -> bool:
+    """True when the database holds at least one account: it is then served in clinic mode
+    (sign-in first) whatever ``LUMBAR_ROM_MODE`` says."""
+    with store.session() as s:
+        return s.scalar(select(Account.id).limit(1)) is not None
 
 
 def accounts(store: Store) -> list[SignedIn]:
