@@ -31,6 +31,34 @@ def clean_name(text: str | None) -> str:
     return name
 
 
+MAX_ID = 2**31 - 1
+"""The largest record id the store can hold (PostgreSQL ``integer``); larger ones exist nowhere."""
+
+
+def parse_id(value: object) -> int | None:
+    """A record id (a session's) from text or a number: ASCII digits only, 1 to :data:`MAX_ID`;
+    ``None`` for anything else ("²", "1e3", " ", 20 digits), never an exception."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip() if value is not None else ""
+        if not text or len(text) > 10 or not all("0" <= c <= "9" for c in text):
+            return None
+        number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def check_id(value: object, what: str = "The session id") -> int:
+    """:func:`parse_id` or an :class:`InputError` saying what to give."""
+    number = parse_id(value)
+    if number is None:
+        raise InputError(f"{what} must be a whole number from 1 to {MAX_ID}; "
+                         f"{str(value)[:30]!r} was given.")
+    return number
+
+
 def check_number(value: float | int | None, what: str, lo: float, hi: float, unit: str = ""
                  ) -> float:
     """``value`` as a finite float within ``[lo, hi]``; ``what`` names it in the message

@@ -27,7 +27,14 @@ import logging
 import streamlit as st
 
 from lumbar_rom.errors import LumbarRomError
-from lumbar_rom.history.accounts import AccessError, SignedIn, authenticate, has_accounts, mode
+from lumbar_rom.history.accounts import (
+    LOCAL_CLIENT,
+    AccessError,
+    SignedIn,
+    authenticate,
+    has_accounts,
+    mode,
+)
 from lumbar_rom.history.store import Store, default_url
 
 log = logging.getLogger(__name__)
@@ -144,9 +151,11 @@ def _sign_in_form() -> None:
         submitted = st.form_submit_button("Sign in")
     if not submitted:
         return
+    ip = st.context.ip_address  # None on loopback
     try:
-        acc = authenticate(_base_store(default_url()), username, password)
-    except LumbarRomError as err:
+        acc = authenticate(_base_store(default_url()), username, password,
+                           client=ip if isinstance(ip, str) and ip else LOCAL_CLIENT)
+    except LumbarRomError as err:  # locked out (how long to wait), or the database failed
         st.error(str(err))
         return
     if acc is None:
