@@ -9,6 +9,7 @@ reruns the page); the flag it sets also makes the progress callback raise
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -66,7 +67,7 @@ def upload_page() -> None:
 
 def _upload_job(f: UploadedFile, movement: str) -> Job | None:
     if f.size > MAX_UPLOAD_MB * 1024 * 1024:
-        st.error(f"{md(f.name)} is larger than {MAX_UPLOAD_MB} MB; trim it to the movement "
+        st.error(f"{file_label(f.name)} is larger than {MAX_UPLOAD_MB} MB; trim it to the movement "
                  "and try again.")
         return None
 
@@ -78,7 +79,17 @@ def _upload_job(f: UploadedFile, movement: str) -> Job | None:
             path.write_bytes(f.getvalue())
             yield path
 
-    return md(f.name), movement, written  # the label is shown as text (escaped)
+    return file_label(f.name), movement, written  # shown as text, never a link
+
+
+def file_label(name: str) -> str:
+    """An uploaded file's name as markdown that shows it as typed and never as a link: an inline
+    code span (Streamlit's markdown turns a bare ``www.x.com`` or ``http://...`` into a link even
+    with its punctuation escaped; nothing inside a code span is parsed). The fence is longer
+    than any run of backticks in the name."""
+    one_line = " ".join(name.split())[:120]
+    fence = "`" * (max((len(r) for r in re.findall("`+", one_line)), default=0) + 1)
+    return f"{fence} {one_line} {fence}"
 
 
 def _sample_jobs() -> list[Job]:

@@ -21,9 +21,8 @@ import csv
 import io
 import logging
 import os
-import re
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -57,7 +56,8 @@ from lumbar_rom.history.models import (
     TrialRow,
 )
 from lumbar_rom.history.pain import TrialPain
-from lumbar_rom.inputs import check_pain, parse_id
+from lumbar_rom.inputs import InputError, check_pain, clean_name, parse_id
+from lumbar_rom.outputs import csv_safe
 from lumbar_rom.serialize import json_safe
 
 log = logging.getLogger(__name__)
@@ -101,24 +101,35 @@ READ_ONLY = ("The history database is read-only; make it writable, or set LUMBAR
              "database you can write to.")
 
 
+def _password_span(url: str) -> tuple[int, int] | None:
+    """Where the password of ``url`` is (start, end), read however the URL is written: the
+    user information runs from ``://`` to the LAST ``@`` (a password may hold unencoded ``@``,
+    ``:`` or ``/``), the password from the first ``:`` in it."""
+    start = url.find("://")
+    at = url.rfind("@")
+    if start < 0 or at < start:
+        return None
+    colon = url.find(":", start + 3, at)
+    return None if colon < 0 else (colon + 1, at)
+
+
 def masked_url(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (also when it does not parse)."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    """``url`` with its password replaced by ``***`` (also when it does not parse, and when the
+    password holds an unencoded ``@``)."""
+    span = _password_span(url)
+    return url if span is None else url[:span[0]] + "***" + url[span[1]:]
 
 
 def _scrub(text: str, url: str) -> str:
     """``text`` (a driver message) without ``url``'s password, on one line."""
     text = text.strip().splitlines()[0] if text.strip() else type(text).__name__
     text = text.replace(url, masked_url(url))
-    try:
-        password = make_url(url).password
-    except Exception:
-        password = None
-    if password:
-        text = text.replace(str(password), "***")
+    span = _password_span(url)
+    secrets = {url[span[0]:span[1]]} if span else set()
+    with suppress(Exception):
+        secrets.add(str(make_url(url).password or ""))
+    for secret in sorted(secrets - {""}, key=len, reverse=True):
+        text = text.replace(secret, "***")
     return text
 
 
@@ -415,11 +426,16 @@ class Store:
         return q
 
     def _find(self, s: Session, name: str) -> Person | None:
+        if "\x00" in name:  # stored nowhere (PostgreSQL text cannot even hold it)
+            return None
         return s.scalar(self._scoped(select(Person).where(Person.name == name)))
 
     def _new_person(self, s: Session, name: str) -> Person:
         """Create ``name``; when another writer created it a moment ago (PostgreSQL runs both
         transactions at once), use theirs: the insert is tried inside a savepoint."""
+        if clean_name(name) != name:  # the one name check (CLI, app and batch use it first)
+            raise InputError("The name has spaces at its ends or is not in normal form; type it "
+                             "again.")
         try:
             with s.begin_nested():
                 p = Person(name=name, created_at=datetime.now())
@@ -692,7 +708,7 @@ class Store:
                                              "value_deg"]
         w = csv.DictWriter(buf, fieldnames=fields)
         w.writeheader()
-        w.writerows(rows)
+        w.writerows({k: csv_safe(v) for k, v in r.items()} for r in rows)
         return buf.getvalue()
 
     def export_json(self, person: str) -> dict[str, Any]:
