@@ -28,6 +28,7 @@ from lumbar_rom.errors import LumbarRomError
 from lumbar_rom.inputs import (
     check_age,
     check_height,
+    check_id,
     check_pain,
     check_slr,
     check_video_file,
@@ -562,6 +563,7 @@ def report(
         "report.pdf"),
 ) -> None:
     """A PDF report of one stored session for a clinician."""
+    session = _check(check_id, session, "--session")  # range-checked before the database
     _check(check_output_file, out, "--out")
     store = _open_store()
     from lumbar_rom.report.pdf import write_report

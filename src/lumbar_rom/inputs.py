@@ -100,10 +100,14 @@ def check_pain(value: float | int | None) -> int:
 
 
 def check_video_file(path: str | Path) -> Path:
-    """``path`` if it names an existing file (the decoder says whether it is a video)."""
+    """``path`` if it names an existing regular file (the decoder says whether it is a video);
+    checked with ``stat`` only, so a FIFO is refused at once instead of blocking in ``open``."""
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p} does not exist; check the path and try again.")
     if p.is_dir():
         raise InputError(f"{p} is a folder, not a video file; give the path of a video file.")
+    if not p.is_file():  # a FIFO, device or socket: refused before anything opens it
+        raise InputError(f"{p} is not a regular file (a pipe, device or socket); save the video "
+                         "as a file and give its path.")
     return p
