@@ -95,3 +95,27 @@ def test_what_counts_as_loopback():
     assert is_loopback("[::1]") and is_loopback("localhost") and is_loopback("unix:///tmp/s")
     assert not is_loopback("0.0.0.0") and not is_loopback("::") and not is_loopback("10.0.0.2")
     assert not is_loopback("clinic.example")
+
+
+@pytest.mark.parametrize("bad", ["²", "99999999999999999999999", "1e3"])
+def test_a_malformed_session_link_gets_the_sentence_and_an_audit_line(tmp_path, monkeypatch,
+                                                                       bad):
+    from lumbar_rom.app.service import NOT_YOURS
+    from lumbar_rom.history.accounts import audit_log
+    from tests.integration.test_app_clinic import sign_in
+
+    url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    store = Store(url)
+    add_account(store, "dr_a", PASSWORD, "clinician")
+    store.close()
+    monkeypatch.setenv("LUMBAR_ROM_DB", url)
+    monkeypatch.setenv("LUMBAR_ROM_MODE", "clinic")
+    at = run_app({"session": bad})
+    with mock.patch("streamlit_webrtc.component.get_this_session_info", return_value=None):
+        sign_in(at, "dr_a", PASSWORD)
+    assert not at.exception
+    assert NOT_YOURS in [e.value for e in at.error]
+    store = Store(url)
+    denied = [(e.username, e.detail) for e in audit_log(store) if e.action == "denied"]
+    store.close()
+    assert ("dr_a", f"open session: malformed id {bad[:30]!r}") in denied
