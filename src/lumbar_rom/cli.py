@@ -440,6 +440,12 @@ def assess(
         typer.echo(f"assessment -> {json_out}")
 
 
+def who_was_measured(trials: list[TrialResult]) -> list[str]:
+    """The notes saying who was measured when several people were in view (once per clip)."""
+    notes = [f.message for t in trials for f in t.flags if f.code == "several_people"]
+    return list(dict.fromkeys(notes))
+
+
 def _measure(clips: list[tuple[Path, MovementSpec | str]], model: Path | None,
              height: float | None, mirrored: bool = False) -> list[TrialResult]:
     from lumbar_rom.pipeline import analyze_video
@@ -447,8 +453,11 @@ def _measure(clips: list[tuple[Path, MovementSpec | str]], model: Path | None,
     trials: list[TrialResult] = []
     try:
         for path, spec in clips:
-            trials += list(analyze_video(path, spec, model_path=model, height_cm=height,
-                                         progress=True, mirrored=mirrored).trials)
+            found = list(analyze_video(path, spec, model_path=model, height_cm=height,
+                                       progress=True, mirrored=mirrored).trials)
+            for note in who_was_measured(found):  # several people in view: say who (issue 29)
+                typer.echo(f"{path.name}: {note}")
+            trials += found
     except LumbarRomError as err:
         raise _fail(err) from None
     return trials

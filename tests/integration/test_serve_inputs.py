@@ -82,3 +82,16 @@ def test_landmarkers_left_open_close_before_shutdown_without_a_traceback():
         assert run.returncode == 0 and run.stdout.strip() == "made"
         assert "Traceback" not in run.stderr and "Exception ignored" not in run.stderr, \
             run.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_assess_says_who_was_measured_when_two_people_are_in_view(tmp_path):
+    from lumbar_rom.video.reader import iter_frames
+    from tests.integration.test_people import SAMPLE, _pair
+
+    frames = [f.rgb for f in iter_frames(SAMPLE)]
+    video = _pair(tmp_path / "two.mp4", frames, True, False)
+    run = _cli("assess", f"{video}:side-bend-left", timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert ("two.mp4: 2 people were in view; the one who moved (on the left of the picture) was "
+            "measured.") in run.stdout.splitlines()
