@@ -84,3 +84,22 @@ def test_uploaded_file_names_are_code_spans(name):
     fence = label.split(" ")[0]
     assert set(fence) == {"`"} and label == f"{fence} {name} {fence}"
     assert "`" * len(fence) not in name  # the fence cannot close inside the name
+
+
+def test_the_pdf_names_a_character_its_font_cannot_draw():
+    from lumbar_rom.report.pdf import drawable
+
+    assert drawable("Ana Ærø Ωμέγα Жанна") == "Ana Ærø Ωμέγα Жанна"
+    assert drawable("Leg 🦵 李") == "Leg [U+1F9B5] [U+674E]"
+
+
+def test_an_emoji_name_reaches_the_pdf_as_text(tmp_path):
+    from lumbar_rom.report.pdf import write_report
+    from tests.unit.test_report import flat
+
+    s = Store(f"sqlite:///{tmp_path / 'h.db'}")
+    sid = save(s, "Zoë 🦵")
+    row = s.get_session(sid)
+    out = write_report(row, s.sessions("Zoë 🦵"), tmp_path / "r.pdf")
+    assert "Person: Zoë [U+1F9B5]" in flat(out)
+    s.close()
