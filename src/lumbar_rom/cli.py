@@ -228,8 +228,22 @@ def _parse_movement_option(text: str) -> MovementSpec | str:
                                )) from None
 
 
-def _print_trial(t: TrialResult) -> None:
-    label = t.movement
+def side_measured(movement: str, mirrored: bool = False) -> str:
+    """For a side-specific movement, which side of the body the value is (issue 29: a mirrored
+    clip not declared as such swaps the sides, and nothing in the picture proves which it is);
+    ``""`` for flexion and extension."""
+    side = "left" if movement.endswith("-left") else "right" if movement.endswith("-right") else ""
+    if not side:
+        return ""
+    if mirrored:
+        return f" (the person's {side}; the video was turned back from a mirror image)"
+    other = "right" if side == "left" else "left"
+    return (f" (the person's {side} as the video shows it; if the video is a mirror image, as "
+            f"front cameras often save, it was their {other}: run again with --mirrored)")
+
+
+def _print_trial(t: TrialResult, mirrored: bool = False) -> None:
+    label = t.movement + side_measured(t.movement, mirrored)
     if t.status == "ok":
         typer.echo(f"{label}: {t.value_deg:.1f} deg +/- {t.uncertainty_deg:.1f} "
                    f"({len(t.used_repetitions)} repetitions used; "
@@ -280,7 +294,7 @@ def analyze(
         raise _fail(LumbarRomError(f"Cannot write to {out} ({err.strerror}); choose another "
                                    "output folder.")) from None
     for trial in result.trials:
-        _print_trial(trial)
+        _print_trial(trial, mirrored)
     typer.echo(f"results -> {out / 'result.json'}, {out / 'angles.csv'}, {out / 'annotated.mp4'} "
                f"(captions: {out / 'annotated.vtt'})")
 
@@ -457,6 +471,9 @@ def _measure(clips: list[tuple[Path, MovementSpec | str]], model: Path | None,
                                        progress=True, mirrored=mirrored).trials)
             for note in who_was_measured(found):  # several people in view: say who (issue 29)
                 typer.echo(f"{path.name}: {note}")
+            for t in found:  # which side of the body a side-specific value is
+                if side_measured(t.movement, mirrored):
+                    typer.echo(f"{path.name}: {t.movement}{side_measured(t.movement, mirrored)}")
             trials += found
     except LumbarRomError as err:
         raise _fail(err) from None

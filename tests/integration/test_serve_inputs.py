@@ -95,3 +95,26 @@ def test_assess_says_who_was_measured_when_two_people_are_in_view(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     assert ("two.mp4: 2 people were in view; the one who moved (on the left of the picture) was "
             "measured.") in run.stdout.splitlines()
+
+
+def test_a_side_specific_value_says_which_side_of_the_body():
+    from lumbar_rom.cli import side_measured
+
+    assert side_measured("flexion") == "" and side_measured("extension", True) == ""
+    assert side_measured("side-bend-left") == (
+        " (the person's left as the video shows it; if the video is a mirror image, as front "
+        "cameras often save, it was their right: run again with --mirrored)")
+    assert side_measured("rotation-right", mirrored=True) == (
+        " (the person's right; the video was turned back from a mirror image)")
+
+
+@pytest.mark.slow
+def test_analyze_states_the_side_in_the_headline(tmp_path):
+    from tests.integration.test_people import SAMPLE
+
+    run = _cli("analyze", str(SAMPLE), "-o", str(tmp_path / "out"), timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    head = next(line for line in run.stdout.splitlines() if line.startswith("side-bend-left"))
+    assert head.startswith("side-bend-left (the person's left as the video shows it; if the "
+                           "video is a mirror image")
+    assert " deg +/- " in head
