@@ -9,7 +9,6 @@ reruns the page); the flag it sets also makes the progress callback raise
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -83,13 +82,12 @@ def _upload_job(f: UploadedFile, movement: str) -> Job | None:
 
 
 def file_label(name: str) -> str:
-    """An uploaded file's name as markdown that shows it as typed and never as a link: an inline
-    code span (Streamlit's markdown turns a bare ``www.x.com`` or ``http://...`` into a link even
-    with its punctuation escaped; nothing inside a code span is parsed). The fence is longer
-    than any run of backticks in the name."""
-    one_line = " ".join(name.split())[:120]
-    fence = "`" * (max((len(r) for r in re.findall("`+", one_line)), default=0) + 1)
-    return f"{fence} {one_line} {fence}"
+    """An uploaded file's name as markdown that shows it as typed and never as a link: every
+    ASCII punctuation character is backslash-escaped (:func:`~lumbar_rom.app.text.md`), which
+    also breaks the patterns GitHub-flavoured markdown turns into links by itself (``www.``,
+    ``http://``, ``user@host``: the escaped ``.``, ``:``, ``/`` and ``@`` are no longer those
+    characters to the autolinker); at most 120 characters are shown."""
+    return md(" ".join(name.split())[:120])
 
 
 def _sample_jobs() -> list[Job]:
