@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/streamlit run streamlit_app.py --server.headless true --browser.gatherUsageStats false
+	$(BIN)/python -m lumbar_rom.app.serve --server.headless true --browser.gatherUsageStats false
 
 test-data: $(STAMP)
 	$(BIN)/python scripts/test_data.py

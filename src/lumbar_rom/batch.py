@@ -50,8 +50,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from lumbar_rom import __version__
-from lumbar_rom.clinical.profile import InputError, Profile
+from lumbar_rom.clinical.profile import Profile
 from lumbar_rom.errors import LumbarRomError
+from lumbar_rom.inputs import InputError, clean_name
 from lumbar_rom.pose.model import sha256_of
 
 logger = logging.getLogger(__name__)
@@ -148,8 +149,14 @@ def read_manifest(path: Path) -> list[BatchInput]:
             h = Profile(height_cm=h).height_cm
         except InputError as err:
             raise LumbarRomError(f"Line {n} of {path.name}: {err}") from None
+        person = row.get("person") or None
+        if person is not None:  # the same name check as the CLI and the app
+            try:
+                person = clean_name(person)
+            except InputError as exc:
+                raise LumbarRomError(f"Line {n} of {path.name}: {exc}") from None
         out.append(BatchInput(p if p.is_absolute() else path.parent / p,
-                              row.get("movement") or "auto", row.get("person") or None, h))
+                              row.get("movement") or "auto", person, h))
     return out
 
 

@@ -27,6 +27,7 @@ from lumbar_rom.data import CLINICAL, load_toml
 from lumbar_rom.errors import LumbarRomError
 from lumbar_rom.inputs import (
     check_height,
+    check_id,
     check_pain,
     check_slr,
     check_video_file,
@@ -229,8 +230,22 @@ def _parse_movement_option(text: str) -> MovementSpec | str:
                                )) from None
 
 
-def _print_trial(t: TrialResult) -> None:
-    label = t.movement
+def side_measured(movement: str, mirrored: bool = False) -> str:
+    """For a side-specific movement, which side of the body the value is (issue 29: a mirrored
+    clip not declared as such swaps the sides, and nothing in the picture proves which it is);
+    ``""`` for flexion and extension."""
+    side = "left" if movement.endswith("-left") else "right" if movement.endswith("-right") else ""
+    if not side:
+        return ""
+    if mirrored:
+        return f" (the person's {side}; the video was turned back from a mirror image)"
+    other = "right" if side == "left" else "left"
+    return (f" (the person's {side} as the video shows it; if the video is a mirror image, as "
+            f"front cameras often save, it was their {other}: run again with --mirrored)")
+
+
+def _print_trial(t: TrialResult, mirrored: bool = False) -> None:
+    label = t.movement + side_measured(t.movement, mirrored)
     if t.status == "ok":
         typer.echo(f"{label}: {t.value_deg:.1f} deg +/- {t.uncertainty_deg:.1f} "
                    f"({len(t.used_repetitions)} repetitions used; "
@@ -281,7 +296,7 @@ def analyze(
         raise _fail(LumbarRomError(f"Cannot write to {out} ({err.strerror}); choose another "
                                    "output folder.")) from None
     for trial in result.trials:
-        _print_trial(trial)
+        _print_trial(trial, mirrored)
     typer.echo(f"results -> {out / 'result.json'}, {out / 'angles.csv'}, {out / 'annotated.mp4'} "
                f"(captions: {out / 'annotated.vtt'})")
 
@@ -521,6 +536,12 @@ def _pain_movements(names: list[str] | None, option: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def who_was_measured(trials: list[TrialResult]) -> list[str]:
+    """The notes saying who was measured when several people were in view (once per clip)."""
+    notes = [f.message for t in trials for f in t.flags if f.code == "several_people"]
+    return list(dict.fromkeys(notes))
+
+
 def _measure(clips: list[tuple[Path, MovementSpec | str]], model: Path | None,
              height: float | None, mirrored: bool = False) -> list[TrialResult]:
     from lumbar_rom.pipeline import analyze_video
@@ -528,8 +549,14 @@ def _measure(clips: list[tuple[Path, MovementSpec | str]], model: Path | None,
     trials: list[TrialResult] = []
     try:
         for path, spec in clips:
-            trials += list(analyze_video(path, spec, model_path=model, height_cm=height,
-                                         progress=True, mirrored=mirrored).trials)
+            found = list(analyze_video(path, spec, model_path=model, height_cm=height,
+                                       progress=True, mirrored=mirrored).trials)
+            for note in who_was_measured(found):  # several people in view: say who (issue 29)
+                typer.echo(f"{path.name}: {note}")
+            for t in found:  # which side of the body a side-specific value is
+                if side_measured(t.movement, mirrored):
+                    typer.echo(f"{path.name}: {t.movement}{side_measured(t.movement, mirrored)}")
+            trials += found
     except LumbarRomError as err:
         raise _fail(err) from None
     return trials
@@ -647,6 +674,7 @@ def report(
         "report.pdf"),
 ) -> None:
     """A PDF report of one stored session for a clinician."""
+    session = _check(check_id, session, "--session")  # range-checked before the database
     _check(check_output_file, out, "--out")
     store = _open_store()
     from lumbar_rom.report.pdf import write_report

@@ -31,6 +31,34 @@ def clean_name(text: str | None) -> str:
     return name
 
 
+MAX_ID = 2**31 - 1
+"""The largest record id the store can hold (PostgreSQL ``integer``); larger ones exist nowhere."""
+
+
+def parse_id(value: object) -> int | None:
+    """A record id (a session's) from text or a number: ASCII digits only, 1 to :data:`MAX_ID`;
+    ``None`` for anything else ("²", "1e3", " ", 20 digits), never an exception."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip() if value is not None else ""
+        if not text or len(text) > 10 or not all("0" <= c <= "9" for c in text):
+            return None
+        number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def check_id(value: object, what: str = "The session id") -> int:
+    """:func:`parse_id` or an :class:`InputError` saying what to give."""
+    number = parse_id(value)
+    if number is None:
+        raise InputError(f"{what} must be a whole number from 1 to {MAX_ID}; "
+                         f"{str(value)[:30]!r} was given.")
+    return number
+
+
 def check_number(value: float | int | None, what: str, lo: float, hi: float, unit: str = ""
                  ) -> float:
     """``value`` as a finite float within ``[lo, hi]``; ``what`` names it in the message
@@ -72,10 +100,14 @@ def check_pain(value: float | int | None) -> int:
 
 
 def check_video_file(path: str | Path) -> Path:
-    """``path`` if it names an existing file (the decoder says whether it is a video)."""
+    """``path`` if it names an existing regular file (the decoder says whether it is a video);
+    checked with ``stat`` only, so a FIFO is refused at once instead of blocking in ``open``."""
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p} does not exist; check the path and try again.")
     if p.is_dir():
         raise InputError(f"{p} is a folder, not a video file; give the path of a video file.")
+    if not p.is_file():  # a FIFO, device or socket: refused before anything opens it
+        raise InputError(f"{p} is not a regular file (a pipe, device or socket); save the video "
+                         "as a file and give its path.")
     return p

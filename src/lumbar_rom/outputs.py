@@ -87,3 +87,15 @@ def atomic_write(path: str | Path, data: str | bytes) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_bytes(raw)
     return Path(path)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as text: a string starting with ``= + - @`` (or a tab
+    or carriage return) gets a leading ``'``, so ``=HYPERLINK(...)`` is never a live formula.
+    Numbers pass unchanged (a negative angle stays a number)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -114,13 +114,21 @@ def test_a_clinician_sees_only_assigned_people_and_creates_their_own(clinic):
     assert dr_a.delete_session(ids["Ben Okafor"]) is False
     assert dr_a.delete_person("Ben Okafor") is False
     assert store.get_session(ids["Ben Okafor"]) is not None
-    with pytest.raises(AccessError, match="not one of your patients"):
+    with pytest.raises(AccessError) as existing:
         save(dr_a, "Ben Okafor")
+    with pytest.raises(AccessError) as unknown:
+        save(dr_a, "Cleo New")
+    # an existing patient of someone else reads exactly as a name nobody has
+    assert str(existing.value).replace("Ben Okafor", "X") == \
+        str(unknown.value).replace("Cleo New", "X")
+    assert "not one of your patients" in str(unknown.value)
+    assert [p.name for p in store.people()] == ["Ana Lopez", "Ben Okafor"]  # nobody created
     assert dr_a.annotate(ids["Ben Okafor"], "not mine") is False
     assert dr_a.annotate(ids["Ana Lopez"], "hips stiff") is True
     assert store.get_session(ids["Ana Lopez"]).notes == "hips stiff"
     assert store.get_session(ids["Ben Okafor"]).notes == "first"
-    sid = save(dr_a, "Cleo New")  # a new person is assigned to the clinician who made them
+    assign(store, "dr_a", "Cleo New")  # a new patient is added by whoever runs the database
+    sid = save(dr_a, "Cleo New")
     assert [p.name for p in dr_a.people()] == ["Ana Lopez", "Cleo New"]
     assert signed_in(store, "dr_b").get_session(sid) is None
     assert dr_a.delete_session(sid) is True and store.get_session(sid) is None

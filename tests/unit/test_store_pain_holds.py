@@ -22,8 +22,11 @@ def hold(test="extensor-hold", held=62.5, unc=0.4, reason="posture_dropped"):
     return HoldResult(test, held, unc, 1.0, 1.0 + held, reason, 0.5, 0.0, 10.0, 0.8, t, t)
 
 
-def test_head_is_0006_after_0005():
-    assert head_revision() == "0006"
+def test_0006_follows_0005():
+    from tests.unit.test_store_serve import revisions_in_order
+
+    order = revisions_in_order()
+    assert order.index("0006") == order.index("0005") + 1 and head_revision() in order
 
 
 def test_pain_diary_round_trip_in_time_order(db_url):
@@ -138,7 +141,7 @@ def test_migrate_0005_to_0006_keeps_trials_and_goes_back(db_url):
             model_sha256=""))
     old.close()
     new = Store(db_url)
-    assert new.revision() == "0006"
+    assert new.revision() == head_revision()
     assert [(t.movement, t.pain) for t in new.get_session(sid).trials] == [("flexion", None)]
     with new.engine.begin() as conn:
         cfg = alembic_config(new.engine)
@@ -148,7 +151,8 @@ def test_migrate_0005_to_0006_keeps_trials_and_goes_back(db_url):
         cols = {c["name"] for c in sa.inspect(conn).get_columns("trials")}
     assert "pain_entries" not in tables and "holds" not in tables and "pain" not in cols
     again = Store(db_url)
-    assert again.revision() == "0006" and again.sessions("ana")[0].trials[0].value_deg == 40.0
+    assert again.revision() == head_revision()
+    assert again.sessions("ana")[0].trials[0].value_deg == 40.0
 
 
 def test_a_patient_adds_to_their_own_diary_and_it_is_audited(db_url):

@@ -18,6 +18,9 @@ PAGE_FAILED = ("Something went wrong on this page; nothing was saved by it. Go b
 
 
 def run() -> None:
+    from lumbar_rom.app.serve import no_external_address_lookup
+
+    no_external_address_lookup()  # also when started with plain `streamlit run` (app.serve)
     st.set_page_config(page_title="lumbar-rom", page_icon=page_icon(), layout="wide")
     from lumbar_rom.app.auth import require_login
     from lumbar_rom.app.navigation import build_pages
@@ -32,7 +35,8 @@ def run() -> None:
     except LumbarRomError as err:
         st.error(str(err))
         st.stop()
-    require_login()  # clinic mode (LUMBAR_ROM_MODE=clinic): no page before a right password
+    require_login()  # clinic mode (or accounts in the database): no page before a right password;
+    # personal mode off loopback: one sentence and nothing else
     pages = build_pages()
     nav = st.navigation(list(pages.values()))
     st.sidebar.caption(f"lumbar-rom {__version__} · measures range of motion; not a diagnosis")

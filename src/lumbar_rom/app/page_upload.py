@@ -75,7 +75,7 @@ def upload_page() -> None:
 
 def _upload_job(f: UploadedFile, movement: str) -> Job | None:
     if f.size > MAX_UPLOAD_MB * 1024 * 1024:
-        st.error(f"{md(f.name)} is larger than {MAX_UPLOAD_MB} MB; trim it to the movement "
+        st.error(f"{file_label(f.name)} is larger than {MAX_UPLOAD_MB} MB; trim it to the movement "
                  "and try again.")
         return None
 
@@ -87,7 +87,16 @@ def _upload_job(f: UploadedFile, movement: str) -> Job | None:
             path.write_bytes(f.getvalue())
             yield path
 
-    return md(f.name), movement, written  # the label is shown as text (escaped)
+    return file_label(f.name), movement, written  # shown as text, never a link
+
+
+def file_label(name: str) -> str:
+    """An uploaded file's name as markdown that shows it as typed and never as a link: every
+    ASCII punctuation character is backslash-escaped (:func:`~lumbar_rom.app.text.md`), which
+    also breaks the patterns GitHub-flavoured markdown turns into links by itself (``www.``,
+    ``http://``, ``user@host``: the escaped ``.``, ``:``, ``/`` and ``@`` are no longer those
+    characters to the autolinker); at most 120 characters are shown."""
+    return md(" ".join(name.split())[:120])
 
 
 def _sample_jobs() -> list[Job]:

@@ -248,10 +248,14 @@ def is_clinician() -> bool:
 
 
 def session_id_from_query(value: str | None) -> int | None:
-    """The session id of a ``?session=ID`` link (``None``: absent or not a whole number)."""
-    if value is None or not value.strip().isdigit():
-        return None
-    return int(value.strip())
+    """The session id of a ``?session=ID`` link (``None``: absent, or not an id: "²", 20
+    digits; a malformed one is audited as a denial in clinic mode)."""
+    from lumbar_rom.inputs import parse_id
+
+    sid = parse_id(value)
+    if sid is None and value is not None:
+        store().note_denied(f"open session: malformed id {value[:30]!r}")
+    return sid
 
 
 def annotate(session_id: int, notes: str) -> bool:

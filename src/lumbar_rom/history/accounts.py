@@ -7,8 +7,10 @@ in the history database (revision 0005); passwords are stored only as argon2id h
 ``lumbar-rom users add NAME --role clinician``.
 
 Roles (data: ``store.ROLES``): a *clinician* sees, saves, annotates, exports and deletes the people
-assigned to them (a person they create is assigned to them); a *patient* sees, saves and exports
-only their own person. :meth:`Store.for_account <lumbar_rom.history.store.Store.for_account>`
+assigned to them (``lumbar-rom users assign``; a name they type that is not theirs is refused in
+the same words whether or not it is stored); a *patient* sees, saves and exports only their own
+person. Sign-in is throttled per username and per client (:data:`FREE_FAILURES`, audited).
+:meth:`Store.for_account <lumbar_rom.history.store.Store.for_account>`
 returns a :class:`ScopedStore`: the same methods as the store, every query limited to the
 account's people in SQL, and every view, export, save and deletion written to ``audit_log``.
 Another person's data is answered as if it did not exist (``None`` / empty), and logged as
@@ -17,9 +19,10 @@ Another person's data is answered as if it did not exist (``None`` / empty), and
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +33,8 @@ from lumbar_rom.history.models import Account, AuditEntry, CareAssignment, Perso
 from lumbar_rom.history.store import ROLES, AccessError, ScopedStore, SignedIn, Store
 
 __all__ = ["ROLES", "AccessError", "AccountError", "ScopedStore", "SignedIn", "accounts",
-           "add_account", "assign", "audit_log", "authenticate", "mode"]
+           "LockedOut", "add_account", "assign", "audit_log", "authenticate", "has_accounts",
+           "locked_until", "mode"]
 
 MODES = ("personal", "clinic")
 MIN_PASSWORD = 10
@@ -136,16 +140,98 @@ def add_account(store: Store, username: str, password: str, role: str,
         return SignedIn(acc.id, acc.username, acc.role, acc.person_id)
 
 
+def has_accounts(store: Store) -> bool:
+    """True when the database holds at least one account: it is then served in clinic mode
+    (sign-in first) whatever ``LUMBAR_ROM_MODE`` says."""
+    with store.session() as s:
+        return s.scalar(select(Account.id).limit(1)) is not None
+
+
 def accounts(store: Store) -> list[SignedIn]:
     with store.session() as s:
         return [SignedIn(a.id, a.username, a.role, a.person_id)
                 for a in s.scalars(select(Account).order_by(Account.username))]
 
 
-def authenticate(store: Store, username: str, password: str) -> SignedIn | None:
-    """The account when ``password`` is right, else ``None`` (both logged)."""
+# Sign-in throttling (counted from the audit log, so it holds across processes and restarts):
+# after FREE_FAILURES failed sign-ins in a row for a username (known or not: the lock does not
+# tell which exist), or CLIENT_FREE_FAILURES from one client (an IP address; "this computer" for
+# loopback) within FAILURE_WINDOW, every further try waits LOCK_FIRST, doubling with each failure
+# up to LOCK_MAX; a right password during the wait is refused too. A success clears the count.
+FREE_FAILURES = 5
+CLIENT_FREE_FAILURES = 20
+LOCK_FIRST = timedelta(seconds=30)
+LOCK_MAX = timedelta(minutes=15)
+FAILURE_WINDOW = timedelta(hours=1)
+FAILED, SIGNED_IN, LOCKED = "sign-in failed", "signed in", "sign-in locked"
+LOCAL_CLIENT = "this computer"
+
+
+class LockedOut(AccountError):
+    """Too many failed sign-ins: wait (one sentence saying how long)."""
+
+
+def lock_for(failures: int, free: int) -> timedelta:
+    """How long sign-in waits after ``failures`` failures in a row (``free`` allowed first)."""
+    if failures < free:
+        return timedelta(0)
+    return min(LOCK_MAX, LOCK_FIRST * 2 ** (failures - free))
+
+
+def _failures(s: Any, where: Any, now: datetime) -> tuple[int, datetime | None]:
+    """Failed sign-ins in a row (back to the last success, within the window) matching
+    ``where`` and when the last one was."""
+    rows = s.execute(select(AuditEntry.action, AuditEntry.at)
+                     .where(where, AuditEntry.action.in_((FAILED, SIGNED_IN)),
+                            AuditEntry.at >= now - FAILURE_WINDOW)
+                     .order_by(AuditEntry.id.desc()).limit(200)).all()
+    count, last = 0, None
+    for action, at in rows:
+        if action == SIGNED_IN:
+            break
+        count += 1
+        last = last or at
+    return count, last
+
+
+def locked_until(store: Store, username: str, client: str = LOCAL_CLIENT,
+                 now: datetime | None = None) -> datetime | None:
+    """When sign-in for ``username`` from ``client`` opens again (``None``: open now)."""
+    now = now or datetime.now()
+    name = username.strip()[:80]
+    until = None
     with store.session() as s:
-        acc = s.scalar(select(Account).where(Account.username == username.strip()))
+        for where, free in ((AuditEntry.username == name, FREE_FAILURES),
+                            (AuditEntry.client == client, CLIENT_FREE_FAILURES)):
+            count, last = _failures(s, where, now)
+            if last is not None and count >= free:
+                end = last + lock_for(count, free)
+                if end > now and (until is None or end > until):
+                    until = end
+    return until
+
+
+def _wait_text(seconds: float) -> str:
+    return (f"{math.ceil(seconds)} seconds" if seconds < 90
+            else f"{math.ceil(seconds / 60)} minutes")
+
+
+def authenticate(store: Store, username: str, password: str, client: str = LOCAL_CLIENT,
+                 now: datetime | None = None) -> SignedIn | None:
+    """The account when ``password`` is right, else ``None``; every try is audited with its
+    client. Raises :class:`LockedOut` (audited as ``sign-in locked``, password not checked)
+    while the username or the client is locked (see :data:`FREE_FAILURES`)."""
+    now = now or datetime.now()
+    name, client = username.strip()[:80], (client or LOCAL_CLIENT)[:64]
+    until = locked_until(store, name, client, now)
+    if until is not None:
+        with store._write() as s:
+            s.add(AuditEntry(at=now, username=name, action=LOCKED, client=client,
+                             detail=f"until {until:%H:%M:%S}"))
+        raise LockedOut("Too many failed sign-ins; wait "
+                        f"{_wait_text((until - now).total_seconds())} and try again.")
+    with store.session() as s:
+        acc = s.scalar(select(Account).where(Account.username == name))
     if acc is None:
         if not _DUMMY:
             _DUMMY.append(hash_password("not a password of anyone"))
@@ -154,8 +240,8 @@ def authenticate(store: Store, username: str, password: str) -> SignedIn | None:
     else:
         ok = check_password(acc.password_hash, password)
     with store._write() as s:
-        s.add(AuditEntry(at=datetime.now(), username=username.strip()[:80],
-                         action="signed in" if ok else "sign-in failed", detail=""))
+        s.add(AuditEntry(at=now, username=name, action=SIGNED_IN if ok else FAILED,
+                         client=client, detail=""))
     if not ok or acc is None:
         return None
     return SignedIn(acc.id, acc.username, acc.role, acc.person_id)

@@ -31,6 +31,7 @@ class Person(Base):
     """One person; a physiotherapist keeps several apart. Profile values are their latest."""
 
     __tablename__ = "people"
+    __table_args__ = {"sqlite_autoincrement": True}  # revision 0007: ids never reused
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     age: Mapped[float | None] = mapped_column(Float)
@@ -54,6 +55,7 @@ class SessionRow(Base):
     with :meth:`read_assessment` / :meth:`read_screening`."""
 
     __tablename__ = "sessions"
+    __table_args__ = {"sqlite_autoincrement": True}  # revision 0007: a link never opens another
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
                                            index=True)
@@ -187,6 +189,8 @@ class AuditEntry(Base):
     person: Mapped[str | None] = mapped_column(String(200))
     session_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str] = mapped_column(Text, default="")
+    # revision 0007: where a sign-in came from (an IP address, or "this computer")
+    client: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class PainEntry(Base):

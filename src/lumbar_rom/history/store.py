@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
-import re
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -56,14 +56,18 @@ from lumbar_rom.history.models import (
     TrialRow,
 )
 from lumbar_rom.history.pain import TrialPain
-from lumbar_rom.inputs import check_pain
+from lumbar_rom.inputs import InputError, check_pain, clean_name, parse_id
+from lumbar_rom.outputs import csv_safe
 from lumbar_rom.serialize import json_safe
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PROTOCOL_VERSION = "1"
 # SQLite's header field marking a lumbar-rom database: "LROM" as a big-endian 32-bit number.
 APPLICATION_ID = 0x4C524F4D
 FIRST_TABLES = ("people", "sessions", "trials", "plans")  # revision 0001
+# PostgreSQL advisory lock key held while migrating ("LROM" + 1)
+MIGRATION_LOCK = 0x4C524F4D01
 
 
 def default_url() -> str:
@@ -85,6 +89,10 @@ class ForeignDatabaseError(StoreError):
     """The database holds another program's tables: it is refused and left untouched."""
 
 
+class NewerDatabaseError(StoreError):
+    """The database was made by a newer lumbar-rom: refused and left untouched."""
+
+
 class ReadOnlyDatabaseError(StoreError):
     """The history database can be read but not written."""
 
@@ -93,24 +101,35 @@ READ_ONLY = ("The history database is read-only; make it writable, or set LUMBAR
              "database you can write to.")
 
 
+def _password_span(url: str) -> tuple[int, int] | None:
+    """Where the password of ``url`` is (start, end), read however the URL is written: the
+    user information runs from ``://`` to the LAST ``@`` (a password may hold unencoded ``@``,
+    ``:`` or ``/``), the password from the first ``:`` in it."""
+    start = url.find("://")
+    at = url.rfind("@")
+    if start < 0 or at < start:
+        return None
+    colon = url.find(":", start + 3, at)
+    return None if colon < 0 else (colon + 1, at)
+
+
 def masked_url(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (also when it does not parse)."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    """``url`` with its password replaced by ``***`` (also when it does not parse, and when the
+    password holds an unencoded ``@``)."""
+    span = _password_span(url)
+    return url if span is None else url[:span[0]] + "***" + url[span[1]:]
 
 
 def _scrub(text: str, url: str) -> str:
     """``text`` (a driver message) without ``url``'s password, on one line."""
     text = text.strip().splitlines()[0] if text.strip() else type(text).__name__
     text = text.replace(url, masked_url(url))
-    try:
-        password = make_url(url).password
-    except Exception:
-        password = None
-    if password:
-        text = text.replace(str(password), "***")
+    span = _password_span(url)
+    secrets = {url[span[0]:span[1]]} if span else set()
+    with suppress(Exception):
+        secrets.add(str(make_url(url).password or ""))
+    for secret in sorted(secrets - {""}, key=len, reverse=True):
+        text = text.replace(secret, "***")
     return text
 
 
@@ -128,6 +147,7 @@ def _sqlite_setup(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not just unlinked
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -158,28 +178,78 @@ def known_revisions() -> set[str]:
     return {r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()}
 
 
-def _ownership(conn: Connection) -> str:
-    """``"empty"``, ``"ours"`` or ``"foreign"`` -- read only, the database is not changed.
+# the columns of revision 0001's tables: another program's "people" / "sessions" (even with its
+# own Alembic history at "0001") lacks them
+FIRST_COLUMNS = {
+    "people": {"id", "name", "age", "sex", "height_cm", "injury_at", "created_at"},
+    "sessions": {"id", "person_id", "started_at", "pain_before", "pain_after", "screening",
+                 "assessment", "notes", "software_version", "model_sha256", "video_path"},
+    "trials": {"id", "session_id", "movement", "protocol", "value_deg", "uncertainty_deg",
+               "status", "flags", "result", "series", "software_version", "model_sha256"},
+    "plans": {"id", "session_id", "plan", "goals"},
+}
+# SQLite's own tables (AUTOINCREMENT keeps its counters in sqlite_sequence; ANALYZE's statistics)
+SQLITE_INTERNAL = {"sqlite_sequence", "sqlite_stat1", "sqlite_stat4"}
+PG_SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "pg_toast"}
 
-    Ours: SQLite's ``application_id`` is :data:`APPLICATION_ID`, or (databases made before the
-    marker, and PostgreSQL) the ``alembic_version`` table holds one of our revisions and the
-    tables of our first schema are there (another program's Alembic may also say "0001")."""
+
+def our_tables() -> set[str]:
+    """Every table any of our revisions makes (from the models), and Alembic's version table."""
+    import lumbar_rom.history.batch_models  # noqa: F401  (registers batch_items)
+    from lumbar_rom.history.models import Base
+
+    return {*Base.metadata.tables, "alembic_version"}
+
+
+def _all_tables(conn: Connection) -> dict[str | None, list[str]]:
+    """The tables of every schema (PostgreSQL: every schema but the system ones; ``None`` is the
+    default schema)."""
+    insp = inspect(conn)
+    found: dict[str | None, list[str]] = {None: list(insp.get_table_names())}
+    if conn.dialect.name == "postgresql":
+        default = insp.default_schema_name
+        for schema in insp.get_schema_names():
+            if schema in PG_SYSTEM_SCHEMAS or schema.startswith("pg_") or schema == default:
+                continue
+            tables = insp.get_table_names(schema=schema)
+            if tables:
+                found[schema] = list(tables)
+    return found
+
+
+def _ownership(conn: Connection) -> str:
+    """``"empty"``, ``"ours"``, ``"newer"`` (ours, made by a newer lumbar-rom) or ``"foreign"``;
+    read only, the database is not changed.
+
+    Foreign: any table (in any schema, on PostgreSQL) that none of our revisions makes. Ours:
+    SQLite's ``application_id`` is :data:`APPLICATION_ID`, or (files made before the marker, and
+    PostgreSQL) the ``alembic_version`` table and the tables of our first schema with their
+    columns (another program's Alembic may also be at "0001" with a table called "people").
+    Newer: ours, at a revision this version does not know."""
     from alembic.runtime.migration import MigrationContext
 
-    tables = inspect(conn).get_table_names()
+    schemas = _all_tables(conn)
+    tables = set(schemas[None])
     app_id = 0
     if conn.dialect.name == "sqlite":
         app_id = int(conn.exec_driver_sql("PRAGMA application_id").scalar() or 0)
-        if app_id == APPLICATION_ID:
-            return "ours"
         objects = conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
         if app_id == 0 and not objects:
             return "empty"
-    elif not tables:
+        if app_id not in (0, APPLICATION_ID):
+            return "foreign"  # another program's marker
+        tables -= SQLITE_INTERNAL
+    elif not tables and len(schemas) == 1:
         return "empty"
-    if app_id == 0 and {"alembic_version", *FIRST_TABLES} <= set(tables):
-        heads = MigrationContext.configure(conn).get_current_heads()
-        if heads and set(heads) <= known_revisions():
+    heads = (set(MigrationContext.configure(conn).get_current_heads())
+             if "alembic_version" in tables else set())
+    fingerprint = FIRST_COLUMNS.keys() <= tables and all(
+        FIRST_COLUMNS[t] <= {c["name"] for c in inspect(conn).get_columns(t)}
+        for t in FIRST_COLUMNS)
+    if app_id == APPLICATION_ID or (fingerprint and heads):
+        if heads and not heads <= known_revisions():
+            return "newer"
+        if len(schemas) == 1 and tables <= our_tables():
             return "ours"
     return "foreign"
 
@@ -201,7 +271,8 @@ def unpack_series(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 # what each role may do with the people in its scope
 ROLES: dict[str, frozenset[str]] = {
-    "clinician": frozenset({"view", "save", "annotate", "export", "delete", "create"}),
+    "clinician": frozenset({"view", "save", "annotate", "export", "delete", "create"}),  # create:
+    # asked for by name only; refused unless assigned (ScopedStore._new_person)
     "patient": frozenset({"view", "save", "export"}),
 }
 
@@ -260,6 +331,10 @@ class Store:
             owner = _ownership(conn)
             conn.rollback()
         self.engine.dispose()  # the connection used here had no WAL / foreign-key set-up
+        if owner == "newer":
+            raise NewerDatabaseError(
+                f"The database at {masked_url(self.url)} was made by a newer lumbar-rom; update "
+                "lumbar-rom to open it (it was left untouched).")
         if owner == "foreign":
             raise ForeignDatabaseError(
                 f"The database at {masked_url(self.url)} belongs to another program (it has "
@@ -268,7 +343,13 @@ class Store:
 
     def migrate(self, revision: str = "head") -> None:
         """Upgrade the schema to ``revision`` (nothing is written when it is already there) and
-        mark a SQLite file as ours (``PRAGMA application_id``)."""
+        mark a SQLite file as ours (``PRAGMA application_id``).
+
+        PostgreSQL: the upgrade runs in one transaction under an advisory lock
+        (:data:`MIGRATION_LOCK`), and the revision is read again once the lock is held, so
+        several processes opening a new database at once migrate it once. SQLite: the upgrade
+        runs with foreign keys off (a table rebuilt by a migration must not cascade-delete
+        its children when the old copy is dropped) and is checked with ``foreign_key_check``."""
         from alembic.runtime.migration import MigrationContext
 
         cfg = alembic_config(self.engine)
@@ -279,11 +360,7 @@ class Store:
             conn.rollback()
         sqlite = self.engine.dialect.name == "sqlite"
         if current != wanted:
-            with self.engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, revision)
-                if sqlite:
-                    conn.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
+            self._upgrade(cfg, revision, wanted)
         elif sqlite:
             with self.engine.connect() as conn:
                 app_id = conn.exec_driver_sql("PRAGMA application_id").scalar()
@@ -295,6 +372,32 @@ class Store:
                 except DBAPIError as exc:  # a read-only file stays recognised by its revision
                     if not _is_read_only(exc):
                         raise
+
+    def _upgrade(self, cfg: Config, revision: str, wanted: set[str]) -> None:
+        """Run the migrations to ``revision`` (see :meth:`migrate`)."""
+        from alembic.runtime.migration import MigrationContext
+
+        sqlite = self.engine.dialect.name == "sqlite"
+        with self.engine.connect() as conn:
+            raw: Any = conn.connection.driver_connection
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=OFF")  # outside a transaction: takes effect
+            try:
+                with conn.begin():
+                    if self.engine.dialect.name == "postgresql":
+                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+                    # read again under the lock: another process may have just migrated
+                    if set(MigrationContext.configure(conn).get_current_heads()) != wanted:
+                        cfg.attributes["connection"] = conn
+                        command.upgrade(cfg, revision)
+                    if sqlite:
+                        if conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall():
+                            raise StoreError("The history database's upgrade left broken "
+                                             "references; nothing was changed.")
+                        conn.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
+            finally:
+                if sqlite:
+                    raw.execute("PRAGMA foreign_keys=ON")
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
@@ -323,11 +426,16 @@ class Store:
         return q
 
     def _find(self, s: Session, name: str) -> Person | None:
+        if "\x00" in name:  # stored nowhere (PostgreSQL text cannot even hold it)
+            return None
         return s.scalar(self._scoped(select(Person).where(Person.name == name)))
 
     def _new_person(self, s: Session, name: str) -> Person:
         """Create ``name``; when another writer created it a moment ago (PostgreSQL runs both
         transactions at once), use theirs: the insert is tried inside a savepoint."""
+        if clean_name(name) != name:  # the one name check (CLI, app and batch use it first)
+            raise InputError("The name has spaces at its ends or is not in normal form; type it "
+                             "again.")
         try:
             with s.begin_nested():
                 p = Person(name=name, created_at=datetime.now())
@@ -338,6 +446,10 @@ class Store:
                 raise
             return found
         return p
+
+    def note_denied(self, what: str) -> None:
+        """A refused request that never reached a record (a malformed id in a link): audited by
+        a signed-in view, nothing to record here."""
 
     def for_account(self, account: SignedIn) -> ScopedStore:
         """This store as ``account`` may see it (clinic mode): a
@@ -421,6 +533,8 @@ class Store:
             return list(s.scalars(q))
 
     def get_session(self, session_id: int) -> SessionRow | None:
+        if parse_id(session_id) is None:  # out of range: stored nowhere (no driver overflow)
+            return None
         with self.session() as s:
             q = (self._scoped(select(SessionRow).join(Person).where(SessionRow.id == session_id))
                  .options(*_SESSION_LOADS))
@@ -428,6 +542,8 @@ class Store:
 
     def annotate(self, session_id: int, notes: str) -> bool:
         """Replace a session's notes (a clinician's annotation); False when there is none."""
+        if parse_id(session_id) is None:
+            return False
         with self._write() as s:
             row = s.scalar(self._scoped(select(SessionRow).join(Person)
                                         .where(SessionRow.id == session_id)))
@@ -437,16 +553,21 @@ class Store:
             return True
 
     def delete_session(self, session_id: int) -> bool:
+        """Delete a stored session; its data leaves the database files too (:meth:`purge`)."""
+        if parse_id(session_id) is None:
+            return False
         with self._write() as s:
             row = s.scalar(self._scoped(select(SessionRow).join(Person)
                                         .where(SessionRow.id == session_id)))
             if row is None:
                 return False
             s.delete(row)
-            return True
+        self.purge()
+        return True
 
     def delete_person(self, name: str) -> bool:
-        """Delete a person and all their data."""
+        """Delete a person and all their data; it leaves the database files too
+        (:meth:`purge`)."""
         with self._write() as s:
             p = self._find(s, name)
             if p is None:
@@ -455,7 +576,33 @@ class Store:
                 for r in s.scalars(select(model).where(model.person_id == p.id)):
                     s.delete(r)
             s.delete(p)
-            return True
+        self.purge()
+        return True
+
+    def purge(self) -> None:
+        """Make deleted rows unreadable in the files: SQLite overwrites them as they are deleted
+        (``secure_delete``), then ``VACUUM`` rebuilds the file and ``wal_checkpoint(TRUNCATE)``
+        empties the write-ahead log (which still held the old pages); PostgreSQL rewrites the
+        tables with ``VACUUM FULL`` (a plain VACUUM leaves dead row bytes in the free space of
+        the table files; the server's own WAL keeps them until it recycles its segments).
+        Best effort after the deletion has committed: when another connection holds the
+        database busy, the deletion stands and the next deletion purges again (logged)."""
+        try:
+            with self.engine.connect() as conn:
+                raw: Any = conn.connection.driver_connection
+                if self.engine.dialect.name == "sqlite":
+                    raw.execute("VACUUM")
+                    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                elif self.engine.dialect.name == "postgresql":
+                    conn.rollback()
+                    raw.autocommit = True  # VACUUM cannot run in a transaction
+                    try:
+                        for table in sorted(our_tables() - {"alembic_version"}):
+                            raw.execute(f'VACUUM FULL "{table}"')
+                    finally:
+                        raw.autocommit = False
+        except Exception:
+            log.exception("purging deleted rows from the database files failed")
 
     # ---- stall checklist and maintenance ------------------------------------------------------
     def record_stall_answers(self, person: str, movement: str, answers: dict[str, bool]) -> None:
@@ -561,7 +708,7 @@ class Store:
                                              "value_deg"]
         w = csv.DictWriter(buf, fieldnames=fields)
         w.writeheader()
-        w.writerows(rows)
+        w.writerows({k: csv_safe(v) for k, v in r.items()} for r in rows)
         return buf.getvalue()
 
     def export_json(self, person: str) -> dict[str, Any]:
@@ -612,16 +759,14 @@ class ScopedStore(Store):
         return q.where(Person.id.in_(self._people_ids()))
 
     def _new_person(self, s: Session, name: str) -> Person:
+        """Refused, in the same words whether or not someone of that name is stored (a typed
+        name must not tell who else is in the database): a clinician's new patient is added
+        with ``lumbar-rom users assign`` (by whoever runs the clinic's database)."""
         if "create" not in self._allowed:
             raise AccessError("This account can only use its own person's records.")
-        if s.scalar(select(Person).where(Person.name == name)) is not None:
-            raise AccessError(f"{name!r} is not one of your patients; choose another name "
-                              "or ask for them to be assigned to you.")
-        p = Person(name=name, created_at=datetime.now())
-        s.add(p)
-        s.flush()
-        s.add(CareAssignment(clinician_id=self.account.id, person_id=p.id))
-        return p
+        raise AccessError(f"{name!r} is not one of your patients; choose one from your list, "
+                          "or have them added with: lumbar-rom users assign "
+                          f"{self.account.username} NAME")
 
     def _may(self, action: str) -> None:
         if action not in self._allowed:
@@ -629,10 +774,15 @@ class ScopedStore(Store):
 
     def _audit(self, action: str, person: str | None = None,
                session_id: int | None = None, detail: str = "") -> None:
+        if session_id is not None and parse_id(session_id) is None:  # an id no column holds
+            detail, session_id = f"{detail} (id {str(session_id)[:30]!r} out of range)", None
         with self._write() as s:  # no audit row, no data: a failure is one sentence
             s.add(AuditEntry(at=datetime.now(), username=self.account.username,
                              action=action, person=person, session_id=session_id,
                              detail=detail))
+
+    def note_denied(self, what: str) -> None:
+        self._audit("denied", detail=what[:200])
 
     # ---- reads (audited) --------------------------------------------------------------
     def sessions(self, person: str) -> list[SessionRow]:

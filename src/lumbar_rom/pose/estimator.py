@@ -143,10 +143,36 @@ def _close_forgotten() -> None:
         est.close()
 
 
+def _close_all_before_shutdown() -> None:
+    """Close every landmarker still alive while threads can still run.
+
+    MediaPipe runs each native call through a ``ThreadPoolExecutor``; once the interpreter's
+    thread shutdown has begun (before ``atexit`` handlers) a landmarker freed later dies in its
+    ``__del__`` ("cannot schedule new futures after shutdown", or a half-torn-down module).
+    This runs from ``threading._register_atexit`` -- registered after ``concurrent.futures``,
+    so it runs before the executors refuse work -- and closes our estimators, waits for the
+    helper's pending closes, then closes any other live ``PoseLandmarker``."""
+    import gc
+
+    _close_forgotten()
+    _HELPER.shutdown(wait=True)
+    try:
+        from mediapipe.tasks.python.vision import PoseLandmarker
+    except Exception:  # pragma: no cover - mediapipe is a dependency
+        return
+    for obj in gc.get_objects():
+        if isinstance(obj, PoseLandmarker):
+            with contextlib.suppress(Exception), quiet_native_stderr():
+                obj.close()
+
+
 # one helper thread creates and closes landmarkers off the job's path; it is NOT pinned to the
 # spare core: a landmarker's inference threads inherit its creator's affinity (video/threads.py)
 _HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landmarker-helper",
                              initializer=float_on_all_cores)
+
+
+threading._register_atexit(_close_all_before_shutdown)  # type: ignore[attr-defined]
 
 
 def _close_quietly(landmarker: Any) -> None:

@@ -13,6 +13,7 @@ covers its points, goal line and norm line (:mod:`lumbar_rom.report.scales`).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import textwrap
@@ -80,6 +81,25 @@ COLORS = {"measured": "#1f77b4", "goal": "#d97706", "norm": "#15803d"}
 _KEY = re.compile(r"(?<![\w-])(?:S\d+[a-z]?(?:-S\d+)?|seed)\b")
 
 
+
+
+@functools.cache
+def _dejavu_chars() -> frozenset[int]:
+    """The code points DejaVu Sans (matplotlib's bundled font, offline) can draw."""
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+    from matplotlib import font_manager
+
+    path = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans"))
+    return frozenset(TTFont(path, fontNumber=0).getBestCmap())
+
+
+def drawable(text: str) -> str:
+    """``text`` with every character DejaVu Sans cannot draw (an emoji, most CJK) written as its
+    code, e.g. "Ana [U+1F600]": the PDF's clear fallback instead of an empty box. DejaVu Sans
+    covers Latin, Greek, Cyrillic, Arabic, Hebrew, Armenian, Georgian and many symbols."""
+    chars = _dejavu_chars()
+    return "".join(c if ord(c) in chars or c.isspace() else f"[U+{ord(c):04X}]" for c in text)
+
 class _Writer:
     """Flowing plain text (and charts) onto A4 pages."""
 
@@ -104,6 +124,7 @@ class _Writer:
         return self.fig
 
     def line(self, text: str, size: float = 9.0, bold: bool = False, gap: float = 0.0) -> None:
+        text = drawable(text)  # a character DejaVu Sans lacks (an emoji) is named, not a box
         step = LINE * size / 9.0
         width = int(105 * 9.0 / size)  # characters of DejaVu Sans across the page
         for part in textwrap.wrap(text, width=width, break_on_hyphens=False) or [""]:

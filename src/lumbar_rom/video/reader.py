@@ -85,12 +85,18 @@ class Frame:
     scale: float
 
 
+NOT_REGULAR = ("{path} is not a regular file (a pipe, device or socket); save the video as a "
+               "file and give its path.")
+
+
 def _open(path: str | Path) -> av.container.InputContainer:
     p = Path(path)
     if not p.exists():
         raise VideoError(f"{p} does not exist; check the path and try again.")
     if p.is_dir():
         raise VideoError(f"{p} is a folder, not a video file; give the path of a video file.")
+    if not p.is_file():  # stat only: opening a FIFO would wait for a writer forever
+        raise VideoError(NOT_REGULAR.format(path=p))
     try:
         container = av.open(str(p), mode="r")
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
