@@ -76,3 +76,15 @@ def test_cli_summary_leads_each_motion_with_the_same_sentence_and_keeps_the_numb
     assert "Your forward bend is" in text and ": restricted" in text
     assert "[S301" in text and "+/- 3" in text  # the clinician's numbers and sources stay
     assert "not valid for a decision" not in text
+
+
+def test_results_page_asymmetry_line_keeps_the_finding_and_folds_the_mdc():
+    from lumbar_rom.app.render import _without_brackets
+    from lumbar_rom.clinical.engine import Screening, assess
+
+    a = assess(PERSON, Screening(), [trial("side-bend-left", 20.0, 2),
+                                     trial("side-bend-right", 35.0, 2)])
+    (x,) = a.asymmetries  # 15 deg apart: more than the side bends' MDC for change
+    shown = _without_brackets(x.text)
+    assert shown.startswith("Side bending to the left is 15 deg less than to the other side")
+    assert "Confirm it in a second session" in shown and not STATS.search(shown)
