@@ -648,7 +648,7 @@ def _print_strength_and_pain(store: Store, name: str, sessions: list[SessionRow]
     for h in holds:
         held = "not timed" if h.seconds is None else f"{h.seconds:.1f} s"
         typer.echo(f"hold {h.id}  {h.at:%Y-%m-%d %H:%M}  {h.test}  {held}  ({h.end_reason})")
-    for prog in strength_summary(holds, sex):
+    for prog in strength_summary(holds, sex, prof.age if prof is not None else None):
         typer.echo(f"strength: {strength_text(prog)}")
     for m in sorted({t.movement for s in sessions for t in s.trials}):
         felt = motion_pain(sessions, m).text()

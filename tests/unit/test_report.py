@@ -222,7 +222,8 @@ def test_chart_axes_cover_the_norm_and_goal_lines():
     lo, hi = ax.get_ylim()
     assert lo < 37.0 - 1 and hi > 77.0 + 1  # the lowest bar and the norm line, with a margin
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["goal line", "norm (77 deg)", "measured (+/- 95 %)"]
+    assert labels == ["goal line", "lower limit of the usual range for your age (5th centile): "
+                      "77 deg", "measured (+/- 95 %)"]
     plt.close(fig)
 
 

@@ -94,7 +94,11 @@ def test_results_page_shows_the_units():
     assert not at.exception
     md = " ".join(m.value for m in at.markdown)
     assert "Clinical units" in " ".join(h.value for h in at.subheader)
-    assert "**Fingertip-to-floor (flexion)**: 18.4 ± 4.9 cm (95 %)" in md
+    assert "**Fingertip-to-floor (flexion)**: 18.4 ± 4.9 cm" in md
     assert "**BASMI lateral lumbar flexion (mean of both sides)**: 5.0 ± " in md
-    assert any("middle fingertip" in c.value for c in at.caption)
+    # the definitions, the 95 % and the smallest real change in the Details (issue 27 item 8)
+    details = " ".join(m.value for m in next(e for e in at.expander if e.label == "Details")
+                       .markdown)
+    assert "middle fingertip" in details and "smallest real change is 9.8 cm" in details
+    assert "95 %" not in md.replace(details, "")
     assert any("Bath Ankylosing Spondylitis" in i.value for i in at.info)  # its context

@@ -90,6 +90,8 @@ def test_fewer_than_three_repetitions_is_a_warning():
 def test_inconsistent_repetitions_are_inconclusive():
     r = analyze_trial(make_trial("flexion", [60, 35, 62, 30], "side"), "flexion")
     assert r.status == "inconclusive" and "inconsistent" in codes(r)
+    msg = next(f.message for f in r.flags if f.code == "inconsistent")
+    assert "5 degrees or 10 % of their mean, whichever is larger" in msg  # the AMA rule, S31
 
 
 def test_wrong_view_is_inconclusive_with_how_to_film():

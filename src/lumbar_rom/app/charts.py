@@ -20,6 +20,7 @@ from lumbar_rom.report.scales import (
     MAX_DATE_TICKS,
     date_format,
     goal_line,
+    norm_name,
     norm_of,
     time_domain,
     value_domain,
@@ -82,9 +83,10 @@ def _when(t: datetime) -> alt.DateTime:
 
 def progress_chart(prog: MotionProgress) -> alt.LayerChart:
     """Measured values over time (with their 95 % bars) against the goal line (to day 42) and
-    the norm line, with a legend. Dates read ``25 Nov 2026`` (with the 24-hour time when two
-    sessions share a day); ticks at the sessions and the goal's end; both axes cover every
-    line (:mod:`lumbar_rom.report.scales`). ``prog`` has at least one point."""
+    the line of the lower limit of the usual range for the age (5th centile), with a legend.
+    Dates read ``25 Nov 2026`` (with the 24-hour time when two sessions share a day); ticks
+    at the sessions and the goal's end; both axes cover every line
+    (:mod:`lumbar_rom.report.scales`). ``prog`` has at least one point."""
     times = [p.when for p in prog.points]
     end = max(times[-1], prog.start + timedelta(days=42)) if prog.start is not None else times[-1]
     goal, norm = goal_line(prog, end), norm_of(prog)
@@ -99,7 +101,10 @@ def progress_chart(prog: MotionProgress) -> alt.LayerChart:
     y_scale = alt.Scale(domain=list(value_domain(prog, goal)), zero=False)
     names = [n for n in SERIES if n != "goal line" or goal]
     names = [n for n in names if n != "norm" or norm == norm]
-    color = alt.Color("series:N", scale=alt.Scale(domain=names, range=[SERIES[n] for n in names]),
+    colors = [SERIES[n] for n in names]
+    norm_series = norm_name(prog)  # the 5th centile for the age, named as what it is
+    names = [norm_series if n == "norm" else n for n in names]
+    color = alt.Color("series:N", scale=alt.Scale(domain=names, range=colors),
                       legend=alt.Legend(title=None, orient="bottom"))
     measured = next(iter(SERIES))
     df = pd.DataFrame([{"date": p.when, "value": p.value, "lo": p.value - p.uncertainty,
@@ -118,9 +123,10 @@ def progress_chart(prog: MotionProgress) -> alt.LayerChart:
         layers.append(alt.Chart(gdf).mark_line(strokeDash=[5, 4]).encode(
             x=x, y=alt.Y("value:Q", scale=y_scale), color=color))
     if norm == norm:
-        layers.append(alt.Chart(pd.DataFrame([{"value": norm, "series": "norm"}])).mark_rule(
-        ).encode(y=alt.Y("value:Q", scale=y_scale), color=color,
-                 tooltip=[alt.Tooltip("value:Q", title="norm (deg)", format=".0f")]))
+        layers.append(alt.Chart(pd.DataFrame([{"value": norm, "series": norm_series}])
+                                ).mark_rule().encode(
+            y=alt.Y("value:Q", scale=y_scale), color=color,
+            tooltip=[alt.Tooltip("value:Q", title=f"{norm_series} (deg)", format=".0f")]))
     return alt.LayerChart(layer=layers).properties(height=240)
 
 

@@ -117,7 +117,7 @@ def _history(s: Any, v: Visit, person: str) -> None:
             _motion(s, person, prog, sessions, maint.get(m), checklist)
     if not shown:
         st.caption("No motion measured yet.")
-    _strength(holds, sex)
+    _strength(holds, sex, prof.age if prof else None)
     _pain(s, person, sessions, diary, chronic)
     _checklist_extras(sessions, diary, holds, sex, chronic)
     _session_list(v, sessions)
@@ -171,10 +171,11 @@ def _reached(s: Any, person: str, prog: MotionProgress, since: datetime | None) 
                        f"lumbar-rom-{m}-reminders.ics", "text/calendar", key=f"ics_{m}")
 
 
-def _strength(holds: list, sex: str | None) -> None:
-    """Each endurance test with a stored hold: its status against the strength goal."""
+def _strength(holds: list, sex: str | None, age: float | None = None) -> None:
+    """Each endurance test with a stored hold: its status against the strength goal (none past
+    the norms' age group, as the engine's goals)."""
     st.subheader("Strength (endurance holds)")
-    progs = strength_summary(holds, sex)
+    progs = strength_summary(holds, sex, age)
     if not progs:
         st.caption("No endurance hold timed yet: choose a hold on the Upload page, or do the "
                    "optional holds after the six motions of the guided test.")

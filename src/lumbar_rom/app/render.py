@@ -11,12 +11,20 @@ import numpy as np
 import streamlit as st
 
 from lumbar_rom.app import charts
-from lumbar_rom.app.widgets import STATUS_ICON, finite, show_gate, sources
+from lumbar_rom.app.widgets import STATUS_ICON, finite, show_gate, source_markdown
 from lumbar_rom.assessment.protocol import movement_spec
 from lumbar_rom.assessment.trial import TrialResult
 from lumbar_rom.assessment.units import unit_rows
 from lumbar_rom.clinical.engine import Assessment
-from lumbar_rom.clinical.summary import DISCLAIMER, basmi_context, is_basmi
+from lumbar_rom.clinical.knowledge import sources_for
+from lumbar_rom.clinical.summary import (
+    DISCLAIMER,
+    MOTION_WORDS,
+    UNCERTAINTY_PLAIN,
+    basmi_context,
+    is_basmi,
+    plain_sentence,
+)
 from lumbar_rom.report.captions import trial_captions
 
 
@@ -30,10 +38,14 @@ def render_assessment(a: Assessment, trials: Mapping[str, TrialResult] | None = 
     for w in a.warnings:
         st.warning(w)
     st.subheader("Range of motion")
+    st.caption(UNCERTAINTY_PLAIN)  # said once, not beside every value
     for d in a.decisions:
         _decision(d, (trials or {}).get(d.movement), (videos or {}).get(d.movement))
-    for x in a.asymmetries:
-        st.info(x.text)
+    for x in a.asymmetries:  # the MDC and its type in its Details, the finding in words
+        st.info(_without_brackets(x.text))
+        with st.expander("Details"):
+            st.write(x.text)
+            _source_list(x.source)
     _units(trials, a)
     _muscles(a)
     _plan(a)
@@ -43,30 +55,54 @@ def render_assessment(a: Assessment, trials: Mapping[str, TrialResult] | None = 
 
 
 def _decision(d: Any, t: TrialResult | None, video: bytes | None) -> None:
+    """One motion: its plain sentence first (the same words as the CLI and the PDF), the value
+    with its band, the gauge, the trial's flags, curve and replay; the statistics, the engine's
+    full explanation and the sources in its "Details" expander (issue 27 item 8)."""
     with st.container(border=True):
         st.markdown(f"### {STATUS_ICON.get(d.status, '')} {d.label}: **{d.status}**")
-        if getattr(d, "construct", ""):
+        st.markdown(f"**{plain_sentence(d)}**")
+        if getattr(d, "construct", ""):  # what the camera measures, in plain words (issue 26)
             st.caption(f"What is measured: {d.construct}")
         if finite(d.value_deg):
-            typical = (f" · typical for your age {d.threshold_deg:.0f}-{d.upper_deg:.0f}° "
-                       f"(5th-95th centile)" if finite(d.threshold_deg) and finite(d.upper_deg)
-                       else "")
-            st.markdown(f"Measured **{d.value_deg:.0f}°** ± {d.uncertainty_deg:.0f}° "
-                        f"(the band allows for the camera's error and how much your "
-                        f"repetitions differed){typical}")
-            if getattr(d, "centile_text", ""):
-                st.markdown(f"Your value is **{d.centile_text}**.")
+            typical = (f" · usual range for your age {d.threshold_deg:.0f}-{d.upper_deg:.0f}°"
+                       if finite(d.threshold_deg) and finite(d.upper_deg) else "")
+            st.markdown(f"Measured **{d.value_deg:.0f}°** ± {d.uncertainty_deg:.0f}°{typical}")
             if finite(d.threshold_deg):  # no reference band to draw without an age
                 st.altair_chart(charts.gauge(d), width="stretch")
-        st.write(d.explanation)
-        if getattr(d, "statistics", ""):
-            with st.expander("The statistics behind this decision"):
-                st.write(d.statistics)
-                st.write(f"Smallest real change between sessions (MDC, for progress and "
-                         f"left/right only): {d.mdc_deg:.1f}° — {d.mdc_kind}")
         if t is not None:
             _trial(t, video)
-        sources(f"{d.norm_source}; {d.mdc_source}")
+        with st.expander("Details"):
+            st.write(d.explanation)
+            if getattr(d, "statistics", ""):
+                st.write(d.statistics)
+            if finite(d.mdc_deg):
+                st.write(f"Smallest real change between sessions (MDC, for progress and "
+                         f"left/right only): {d.mdc_deg:.1f}° — {d.mdc_kind}")
+            _source_list(f"{d.norm_source}; {d.mdc_source}")
+
+
+def _source_list(source_text: str) -> None:
+    """The cited sources of ``source_text`` as a linked list (inside a "Details" expander)."""
+    found = sources_for(source_text)
+    if found:
+        st.markdown("Sources:\n" + "\n".join(source_markdown(x) for x in found))
+
+
+def _details_sources(source_text: str) -> None:
+    """The cited sources of a section in its own collapsed "Details: sources" expander (source
+    keys and citations never in the main text)."""
+    if sources_for(source_text):
+        with st.expander("Details: sources"):
+            _source_list(source_text)
+
+
+def _without_brackets(text: str) -> str:
+    """``text`` without its bracketed statistics: "... more than the smallest real difference
+    (10.7 deg, MDC for change: ...). Confirm it ..." -> "... more than the smallest real
+    difference. Confirm it ..." (from the first " (" to the last ")")."""
+    if " (" not in text or ")" not in text:
+        return text
+    return text[:text.index(" (")] + text[text.rindex(")") + 1:]
 
 
 def _trial(t: TrialResult, video: bytes | None) -> None:
@@ -105,12 +141,14 @@ def _units(trials: Mapping[str, TrialResult] | None, a: Assessment) -> None:
         return
     st.subheader("Clinical units")
     for r in rows:
-        st.markdown(f"- **{r.label}**: {r.value:.1f} ± {r.u95:.1f} {r.unit} (95 %) · smallest "
-                    f"real change {r.mdc:g} {r.mdc_unit}")
-        st.caption(r.definition)
+        st.markdown(f"- **{r.label}**: {r.value:.1f} ± {r.u95:.1f} {r.unit}")
     if context is not None and any(is_basmi(r.key) for r in rows):
         st.info(context)
-    sources("; ".join(dict.fromkeys(r.source for r in rows)))
+    with st.expander("Details"):
+        for r in rows:
+            st.markdown(f"**{r.label}**: {r.definition} The band is the 95 % uncertainty; the "
+                        f"smallest real change is {r.mdc:g} {r.mdc_unit}.")
+        _source_list("; ".join(dict.fromkeys(r.source for r in rows)))
 
 
 def _muscles(a: Assessment) -> None:
@@ -123,7 +161,7 @@ def _muscles(a: Assessment) -> None:
             m.status, ":material/close:")
         st.markdown(f"{icon} **{side}{m.name}** ({movement_spec(m.movement).label.lower()}): "
                     f"{m.status}, {m.reason}")
-    sources("; ".join(m.source for m in a.muscles))
+    _details_sources("; ".join(m.source for m in a.muscles))
 
 
 def _plan(a: Assessment) -> None:
@@ -149,7 +187,7 @@ def _plan(a: Assessment) -> None:
             st.write(p.cues)
             st.caption(f"Dose: {p.dose} · For: {', '.join(p.for_muscles)} · Caution: "
                        f"{p.contraindications}")
-            sources(p.source)
+            _details_sources(p.source)
     for advice in a.general:
         st.markdown(f"- {advice.text}")
 
@@ -159,9 +197,12 @@ def _goals(a: Assessment) -> None:
         return
     st.subheader("Goals")
     for g in a.goals:
-        ms = ", ".join(f"{val:g} by {day}" for day, val in g.milestones)
-        unit = "/10" if g.kind == "pain" else "°"
-        st.markdown(f"- **{g.movement}**: from {g.baseline:g}{unit}: {ms}")
+        unit, fmt = {"pain": ("/10", "g"), "strength": (" s", ".0f")}.get(
+            g.kind, ("°", ".0f"))  # whole degrees and seconds, as measured
+        ms = ", ".join(f"{val:{fmt}}{unit} by {day}" for day, val in g.milestones)
+        what = "Pain" if g.kind == "pain" else MOTION_WORDS.get(g.movement, g.movement)
+        what = what[:1].upper() + what[1:]
+        st.markdown(f"- **{what}**: from {g.baseline:{fmt}}{unit}: {ms}")
         st.caption(f"{g.text} {g.evidence}")
 
 
@@ -171,4 +212,4 @@ def _factors(a: Assessment) -> None:
     st.subheader("Contributing factors and posture")
     for f in a.factors:
         st.markdown(f"- {f.text}")
-    sources("; ".join(f.source for f in a.factors))
+    _details_sources("; ".join(f.source for f in a.factors))

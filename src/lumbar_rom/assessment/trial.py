@@ -573,11 +573,15 @@ def _repetition_flags(n_reps: int, consistent: bool, settings: AnalysisSettings
                           "value.", False))
     if n_reps >= 3 and not consistent:
         flags.append(Flag("inconsistent", "No three consecutive repetitions were within "
-                          f"{settings.consistency_deg:.0f} degrees of their mean; repeat the "
-                          "movement at the same effort.", True))
+                          f"{settings.consistency_deg:.0f} degrees or "
+                          f"{100 * float(_PROTOCOL.get('consistency_fraction', 0.10)):.0f} % "
+                          "of their mean, whichever is larger; repeat the movement at the "
+                          "same effort.", True))
     if 0 < n_reps < 3 and not consistent:
         flags.append(Flag("inconsistent", "The repetitions differ by more than "
-                          f"{settings.consistency_deg:.0f} degrees.", True))
+                          f"{settings.consistency_deg:.0f} degrees or "
+                          f"{100 * float(_PROTOCOL.get('consistency_fraction', 0.10)):.0f} % "
+                          "of their mean, whichever is larger.", True))
     return flags
 
 

@@ -52,6 +52,41 @@ def is_basmi(key: str) -> bool:
     return key.startswith("basmi")
 
 
+# the motion in plain words, as a person names it ("your forward bend")
+MOTION_WORDS = {"flexion": "forward bend", "extension": "backward bend",
+                "side-bend-left": "side bend to the left",
+                "side-bend-right": "side bend to the right",
+                "rotation-left": "turn to the left", "rotation-right": "turn to the right"}
+UNCERTAINTY_PLAIN = ("The ± band is how far the true value may lie from the measurement: it "
+                     "allows for the camera's error and for how much your repetitions differed.")
+
+
+def plain_sentence(d: Any) -> str:
+    """The decision for one motion in one plain sentence, the same words in the app, the CLI and
+    the PDF (issue 27 item 8): "Your forward bend is about the 8th centile for a 45-year-old
+    woman: restricted." No source key, no statistics word; those stay in the details."""
+    noun = MOTION_WORDS.get(d.movement, str(d.label).lower())
+    where = f" is {d.centile_text}" if d.centile_text else ""
+    return {
+        "restricted": f"Your {noun}{where}: restricted, below the usual range for your age.",
+        "borderline": f"Your {noun}{where}: borderline, at the lower edge of the usual range "
+                      "for your age; it is not called restricted, measure it again another day.",
+        "normal": f"Your {noun}{where}: normal, within the usual range for your age; no "
+                  "stretching needed.",
+        "more than typical": f"Your {noun}{where}: more than typical for your age; do not "
+                             "stretch it.",
+        "above normal": f"Your {noun}{where}: more than typical for your age; do not stretch it.",
+        "pain-limited": f"Pain stopped your {noun}: pain-limited, so it is not stretched; keep it "
+                        "moving gently within what is comfortable, and have it assessed if it "
+                        "does not settle.",
+        "no decision": f"Your {noun} was measured, but without your age it cannot be compared "
+                       "with people of your age: add your age for a decision.",
+        "inconclusive": f"Your {noun} could not be measured reliably: inconclusive, no decision "
+                        "from it.",
+        "not tested": f"Your {noun} was not tested.",
+    }.get(str(d.status), f"Your {noun}: {d.status}.")
+
+
 def _num(x: float, fmt: str = ".0f") -> str:
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
 
@@ -74,8 +109,8 @@ def _decisions(a: Assessment) -> list[str]:
         lines.append(f"{d.label:34s} {meas:>14s} {typical:>17s}  {d.status.upper()}"
                      + (f" ({d.centile_text})" if d.centile_text else ""))
     lines.append("")
-    lines += [f"* {d.explanation}" + (f" [{d.norm_source}]" if d.centile_text else "")
-              for d in a.decisions]
+    lines += [f"* {plain_sentence(d)} {d.explanation}"
+              + (f" [{d.norm_source}]" if d.centile_text else "") for d in a.decisions]
     lines += [f"* {x.text} [{x.source}]" for x in a.asymmetries]
     return lines
 

@@ -278,6 +278,7 @@ class StrengthProgress:
     rule: str
     mdc: float = float("nan")  # the MDC for change used (deg)
     real_change: bool = False  # the latest value differs from the baseline by more than it
+    beyond_age: bool = False  # no goal: the person is older than the norms' age group
 
     def goal_at(self, when: datetime) -> float:
         return line_at(self.start, self.baseline, self.target, when, strength_goal_fraction)
@@ -308,12 +309,25 @@ def _mdc(test: str) -> float:
     return float(rc.get(f"{test.replace('-', '_')}_mdc_s", 0.0))
 
 
-def strength_progress(test: str, points: list[HoldPoint], sex: str | None) -> StrengthProgress:
-    """Progress of one endurance test from its stored holds (any order; other tests ignored)."""
+def norms_max_age() -> float:
+    """The oldest age the endurance norms' group reaches (endurance.toml ``[norms_population]
+    max_age``): past it no strength goal is set, as the engine's ``strength_goals`` does."""
+    return float(endurance_knowledge()["norms_population"]["max_age"])
+
+
+def strength_progress(test: str, points: list[HoldPoint], sex: str | None,
+                      age: float | None = None) -> StrengthProgress:
+    """Progress of one endurance test from its stored holds (any order; other tests ignored).
+    No goal line (status "no goal", ``beyond_age``) when ``age`` is past the age group the
+    norms come from (issue 27 item 4: a goal is never beyond the data for that age); without
+    an age the goal line stands, as the engine's goals do."""
     rule = strength_rule()
     pts = tuple(sorted((p for p in points if p.test == test and np.isfinite(p.held_s)),
                        key=lambda p: p.when))
     target = _norm_mean(test, sex)
+    if age is not None and age > norms_max_age():
+        return StrengthProgress(test, pts, None, np.nan, target, "no goal", False, rule,
+                                beyond_age=True)
     if not pts or not np.isfinite(target):
         return StrengthProgress(test, pts, None, np.nan, target, "no goal", False, rule)
     first, last = pts[0], pts[-1]
@@ -437,13 +451,14 @@ def motion_pain(sessions: list[SessionRow], movement: str) -> MotionPain:
                       latest[0])
 
 
-def strength_summary(rows: list[HoldRow], sex: str | None) -> list[StrengthProgress]:
+def strength_summary(rows: list[HoldRow], sex: str | None,
+                     age: float | None = None) -> list[StrengthProgress]:
     """One :class:`StrengthProgress` per endurance test that has a stored hold (timed or not),
-    in the battery's order."""
+    in the battery's order (no goal past the norms' age group, :func:`strength_progress`)."""
     from lumbar_rom.assessment.hold import HOLD_TESTS
 
     points = hold_points(rows)
-    return [strength_progress(t, points, sex) for t in HOLD_TESTS
+    return [strength_progress(t, points, sex, age) for t in HOLD_TESTS
             if any(p.test == t for p in points)]
 
 
@@ -454,7 +469,10 @@ def strength_text(prog: StrengthProgress) -> str:
         return f"{name}: not timed yet (the position was never held): no goal"
     last = prog.points[-1]
     line = prog.goal_at(last.when)
-    goal = (f"goal line {line:.0f} s, norm {prog.target:.0f} s" if np.isfinite(line)
+    group = endurance_knowledge()["norms_population"]["text"].split("(")[0].strip()
+    goal = (f"no goal: the norms come from {group} up to {norms_max_age():.0f}"
+            if prog.beyond_age
+            else f"goal line {line:.0f} s, norm {prog.target:.0f} s" if np.isfinite(line)
             else "no norm for this sex" if not np.isfinite(prog.target)
             else f"norm {prog.target:.0f} s")
     return (f"{name}: latest {last.held_s:.0f} s ± {last.uncertainty_s:.1f} on "

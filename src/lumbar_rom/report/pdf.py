@@ -47,6 +47,7 @@ from lumbar_rom.clinical.summary import (  # noqa: E402
     basmi_context,
     headline,
     is_basmi,
+    plain_sentence,
 )
 from lumbar_rom.history.models import SessionRow, TrialRow  # noqa: E402
 from lumbar_rom.history.progress import (  # noqa: E402
@@ -65,6 +66,7 @@ from lumbar_rom.report.scales import (  # noqa: E402
     MAX_DATE_TICKS,
     date_format,
     goal_line,
+    norm_name,
     norm_of,
     time_domain,
     value_domain,
@@ -303,15 +305,15 @@ def _reason(d: Decision, t: TrialRow | None) -> str:
 
 
 def measured_cell(d: Decision, t: TrialRow | None) -> str:
-    """The "measured" column: ``62 +/- 3``; ``62 +/- 3, not valid for a decision: <reason>`` when
-    a value was measured but decides nothing; ``not measured: <reason>`` when none was."""
+    """The "measured" column: ``62 +/- 3``; ``62 +/- 3, <decision word>: <reason>`` when a
+    value was measured but decides no restriction (the same words as the app and the CLI:
+    borderline, pain-limited, inconclusive, no decision); ``not measured: <reason>`` when none
+    was."""
     if d.value_deg != d.value_deg:  # NaN: nothing measured
         return f"not measured: {_reason(d, t)}"
     meas = f"{d.value_deg:.0f} +/- {_n(d.uncertainty_deg)}"
-    if d.status in ("inconclusive", "pain-limited", "not tested", "no decision"):
-        return f"{meas}, not valid for a decision: {_reason(d, t)}"
-    if d.status == "borderline":
-        return f"{meas}, borderline: {_reason(d, t)}"
+    if d.status in ("inconclusive", "pain-limited", "not tested", "no decision", "borderline"):
+        return f"{meas}, {d.status}: {_reason(d, t)}"
     return meas
 
 
@@ -349,8 +351,9 @@ def _measured(w: _Writer, session: SessionRow, a: Assessment, refs: _References)
     for d in a.decisions:
         w.line(f"{d.label} | {measured_cell(d, trials.get(d.movement))} | {_limits(d)} | "
                f"{_centile(d)} | {d.status.upper()}")
-    for d in a.decisions:
-        w.line(f"- {refs.inline(d.explanation)}{refs.cite(d.norm_source)}", size=8)
+    for d in a.decisions:  # the app's and the CLI's plain sentence first, then the numbers
+        w.line(f"- {plain_sentence(d)} {refs.inline(d.explanation)}{refs.cite(d.norm_source)}",
+               size=8)
     stats = [d for d in a.decisions if d.statistics]
     if stats:
         w.line("Statistics behind the limits:", size=8)
@@ -518,7 +521,8 @@ def _progress(w: _Writer, sessions: list[SessionRow]) -> None:
 
 
 def _chart(ax: Axes, prog: MotionProgress) -> None:
-    """The measured values (95 % bars), the goal line and the norm line of one motion."""
+    """The measured values (95 % bars), the goal line and the line of the lower limit of the
+    usual range for the age (5th centile; :func:`~lumbar_rom.report.scales.norm_name`)."""
     pts = prog.points
     when = [p.when for p in pts]
     ax.errorbar(date2num(when), [p.value for p in pts], yerr=[p.uncertainty for p in pts],
@@ -529,7 +533,8 @@ def _chart(ax: Axes, prog: MotionProgress) -> None:
                 color=COLORS["goal"], label="goal line")
     norm = norm_of(prog)
     if norm == norm:
-        ax.axhline(norm, color=COLORS["norm"], lw=1.2, label=f"norm ({norm:.0f} deg)")
+        ax.axhline(norm, color=COLORS["norm"], lw=1.2,
+                   label=f"{norm_name(prog)}: {norm:.0f} deg")
     ax.set_ylim(*value_domain(prog, goal))
     ax.set_xlim(*(date2num(t) for t in time_domain(prog, goal)))
     _date_axis(ax, when)

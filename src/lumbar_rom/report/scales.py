@@ -41,6 +41,21 @@ def norm_of(prog: MotionProgress) -> float:
     return prog.points[-1].norm if prog.points else float("nan")
 
 
+LOWER_LIMIT_NAME = "lower limit of the usual range for your age (5th centile)"
+REFERENCE_NAME = "typical value (no age given)"
+
+
+def norm_name(prog: MotionProgress) -> str:
+    """What the norm line (:func:`norm_of`) is, in words for its legend: the lower limit of the
+    usual range for the age (the 5th centile, the goal's target since issue 26) when a goal or
+    a decision for the age stands behind it; the reference mean when the latest session had no
+    age ("no decision"). A session stored before issue 26 keeps its stored norm and is named
+    as a lower limit too (its decisions were restriction decisions)."""
+    if prog.start is None and prog.points and prog.points[-1].decision == "no decision":
+        return REFERENCE_NAME
+    return LOWER_LIMIT_NAME
+
+
 def value_domain(prog: MotionProgress, goal: list[tuple[datetime, float]],
                  margin: float = 0.08) -> tuple[float, float]:
     """(low, high) degrees covering each point's band, the ``goal`` points and the norm line
