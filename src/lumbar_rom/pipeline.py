@@ -670,13 +670,48 @@ def _analyze_sequence(seq: PoseSequence, movement: MovementSpec | str, height_cm
     segments = segment_movements(kin, settings)
     if not segments:
         return VideoAnalysis(seq, (unrecognised_trial(seq),), (0,))
-    found = [(_framing_without(_best_movement(kin.slice(s.start, s.stop), s.movement, height_cm,
-                                              settings),
-                               seq.slice(s.start, s.stop), out[s.start:s.stop], settings),
-              s.start) for s in segments]
+    def trial_of(start: int, stop: int, label: Movement) -> TrialResult:
+        return _framing_without(_best_movement(kin.slice(start, stop), label, height_cm,
+                                               settings),
+                                seq.slice(start, stop), out[start:stop], settings)
+
+    found = _merged_across_refused(
+        [(trial_of(s.start, s.stop, s.movement), s.start, s.stop) for s in segments],
+        lambda start, stop, label: trial_of(start, stop, Movement(label)))
     # the movements done first, the refused candidates after them (each group in clip order)
     found.sort(key=lambda pair: pair[0].status != "ok")
     return VideoAnalysis(seq, tuple(t for t, _ in found), tuple(o for _, o in found))
+
+
+def _merged_across_refused(found: list[tuple[TrialResult, int, int]],
+                           analyse: Callable[[int, int, str], TrialResult]
+                           ) -> list[tuple[TrialResult, int]]:
+    """``found`` (each segment's trial with its frames ``start:stop``, in clip order) with two
+    valid trials of the same movement that only refused candidates separate analysed again as
+    one trial over ``first.start:last.stop`` (``analyse(start, stop, movement)``), the refused
+    candidates between them dropped when that trial is valid (their frames are part of it).
+
+    Issue 28: on a noisy side bend a repetition's wobble read as a refused rotation split the
+    three repetitions into a 2- and a 1-repetition trial. A valid trial of another movement in
+    between is never merged across; when the merged trial is not valid the parts stay as they
+    were. Returns ``[(trial, start frame), ...]``."""
+    items = list(found)
+    k = 0
+    while k < len(items):
+        first, a, _ = items[k]
+        if first.status != "ok":
+            k += 1
+            continue
+        j = k + 1
+        while j < len(items) and items[j][0].status != "ok":
+            j += 1
+        if j < len(items) and j > k + 1 and items[j][0].movement == first.movement:
+            merged = analyse(a, items[j][2], str(first.movement))
+            if merged.status == "ok" and merged.movement == first.movement:
+                items[k:j + 1] = [(merged, a, items[j][2])]
+                continue  # the merged trial may meet the next one the same way
+        k += 1
+    return [(t, a) for t, a, _ in items]
 
 
 def _best_movement(kin: CleanedPose, label: Movement, height_cm: float | None,

@@ -48,6 +48,11 @@ def test_no_false_rotation_from_a_re_encoded_side_bend(tmp_path, estimator, name
         if t.movement == "side-bend-left" and t.status == "ok":
             assert abs(t.value_deg - truth) <= 3.0
     assert not [t for t in trials if t.status == "ok" and t.movement != "side-bend-left"]
+    # one side bend over its three repetitions: a refused candidate between repetitions (the
+    # noisy clip once read a wobble as a rotation-right) does not split it (issue 28)
+    bends = [t for t in trials if t.movement == "side-bend-left" and t.status == "ok"]
+    assert len(bends) == 1
+    assert len(bends[0].repetitions) == len(bends[0].used_repetitions) == 3
 
 
 @pytest.mark.parametrize("movement", ["rotation-left", "rotation-right"])

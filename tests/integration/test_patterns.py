@@ -134,10 +134,14 @@ def test_a_standing_rotation_left_then_right_gives_both_sides():
         assert trial.status == "ok", (movement, [f.code for f in trial.flags])
         assert len(trial.repetitions) == 1
         assert abs(trial.value_deg - value) <= p.tolerance_deg, (movement, trial.value_deg, value)
+        # the pelvis is still: no hips note (the knees read 10.3 deg at the right turn's peak,
+        # within their noise on still rotations; issue 28)
+        assert "pelvis_turning" not in {f.code for f in trial.flags}, movement
     found = {t.movement: t for t in analyze_video(p.video, "auto").trials if t.status == "ok"}
     assert set(found) == set(want), list(found)
     for movement, value in want.items():
         assert abs(found[movement].value_deg - value) <= p.tolerance_deg
+        assert "pelvis_turning" not in {f.code for f in found[movement].flags}, movement
 
 
 def test_a_gentle_side_bend_is_measured_and_a_still_figure_is_not():

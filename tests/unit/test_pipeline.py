@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -245,3 +247,36 @@ def test_the_people_landmarker_is_released_after_the_last_count_not_at_the_end(t
     assert len(est.counted) == len(PROBE_AT) and last_probe < n - 1
     assert seen_at_end == [True]
     assert est.releases >= 1
+
+
+def test_auto_merges_one_movement_across_a_refused_candidate_only():
+    """Issue 28: two valid trials of one movement with only refused candidates between them are
+    analysed again as one (the refused ones dropped when that is valid); a valid trial of another
+    movement between them is never merged across; an invalid merge leaves the parts."""
+    from lumbar_rom.assessment.trial import TrialResult
+    from lumbar_rom.pipeline import _merged_across_refused
+
+    def trial(movement: str, ok: bool) -> TrialResult:
+        t = TrialResult.unmeasured(movement, [])
+        return replace(t, status="ok", value_deg=20.0) if ok else t
+
+    calls: list[tuple[int, int, str]] = []
+
+    def analyse(start: int, stop: int, movement: str) -> TrialResult:
+        calls.append((start, stop, movement))
+        return trial(movement, True)
+
+    sb, rot = "side-bend-left", "rotation-right"
+    found = [(trial(sb, True), 0, 115), (trial(rot, False), 111, 131), (trial(sb, True), 117, 177)]
+    merged = _merged_across_refused(found, analyse)
+    assert calls == [(0, 177, sb)]
+    assert [(t.movement, t.status, a) for t, a in merged] == [(sb, "ok", 0)]
+    # a valid trial of another movement between them: nothing merged, nothing re-analysed
+    calls.clear()
+    between = [found[0], (trial(rot, True), 111, 131), found[2]]
+    assert [t.movement for t, _ in _merged_across_refused(between, analyse)] == [sb, rot, sb]
+    assert calls == []
+    # the merged span not valid: the parts stay as they were
+    kept = _merged_across_refused(found, lambda a, b, m: trial(m, False))
+    assert [(t.movement, t.status) for t, _ in kept] == [(sb, "ok"), (rot, "inconclusive"),
+                                                       (sb, "ok")]

@@ -63,3 +63,39 @@ def test_full_body_frames_drop_missing_out_of_frame_and_close_up():
     vis[10, 23] = 0.1  # a hip unseen
     ok = full_body_frames(image, vis, (100, 160))
     assert np.flatnonzero(~ok).tolist() == [2, 5, 8, 10]
+
+
+def _lit(frames, gain, start):
+    """``frames`` with every frame from ``start`` on ``gain`` times brighter (clipped)."""
+    out = frames.astype(float)
+    out[start:] *= gain
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def test_a_change_of_light_is_no_cut_and_a_new_picture_is():
+    """Issue 28: the cut rule fired on real clips without a cut (a sun flare gone, the encoder's
+    key frames in a dark clip, a change of exposure). A frame that keeps the picture in another
+    light is no cut; a new picture still is."""
+    from lumbar_rom.video.shots import MAX_SIMILARITY, MIN_CONTENT, frame_changes
+
+    base = scene(w=180, h=320)
+    for frames in (_lit(base, 1.25, 15), _lit(base, 0.6, 15)):
+        diff, sim = frame_changes(list(frames))
+        assert diff[15] > MIN_CONTENT
+        assert cuts_from_differences(diff).tolist() == [15]  # the content rule alone: a cut
+        assert sim[15] > MAX_SIMILARITY
+        assert detect_cuts(list(frames)).size == 0
+    other = scene(w=180, h=320)[:, ::-1].copy()  # another picture: a different room
+    other[:, :120] = (90, 120, 160)
+    cut = np.concatenate([base[:15], other[15:]])
+    assert detect_cuts(list(cut)).tolist() == [15]
+
+
+def test_the_real_clip_with_a_sun_flare_has_no_cut():
+    """The committed Sports2D demo clip (benchmarks/real_clips): a sun flare in the trees comes
+    and goes at 3.5 s and 3.8 s (content 15 and 19, the old rule's two cuts); one shot."""
+    from pathlib import Path
+
+    clip = (Path(__file__).resolve().parents[2] / "benchmarks" / "real_clips" / "clips"
+            / "sports2d_walk_trampoline.mp4")
+    assert detect_cuts(clip).size == 0

@@ -132,6 +132,25 @@ def test_pelvis_turning_during_rotation():
     assert r.extras["pelvis_turn_deg"] == pytest.approx(20, abs=3)
 
 
+def test_the_hips_note_needs_a_turn_held_in_every_repetition_beyond_the_knees_noise():
+    """Issue 28: the knees' span on a still pelvis read 10.3 deg at one peak; the note needs the
+    turn held around every used repetition's peak and beyond the noise measured on still
+    rotations (protocol.toml pelvis_turn_noise_deg)."""
+    from lumbar_rom.assessment.trial import _held_turn
+
+    turn = np.zeros(60)
+    turn[20] = 30.0  # one frame
+    assert _held_turn(turn, [20]) == 0.0
+    turn[15:26] = 18.0
+    turn[40:51] = 18.0
+    assert _held_turn(turn, [20, 45]) == 18.0
+    turn[40:51] = 5.0  # not held in the second repetition
+    assert _held_turn(turn, [20, 45]) == 5.0
+    s = AnalysisSettings()
+    assert s.pelvis_turn_noise_deg > 10.8  # the largest read on a still pelvis (protocol.toml)
+    assert max(s.pelvis_turn_max_deg, s.pelvis_turn_noise_deg) < 17.0  # a real 25-deg turn
+
+
 def test_rotation_refuses_a_camera_off_front():
     r = analyze_trial(make_trial("rotation", [40, 40, 40], 15.0, arms="dowel"), "rotation-left")
     assert r.status == "inconclusive" and "camera_off_front" in codes(r)

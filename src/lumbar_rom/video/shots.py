@@ -5,7 +5,9 @@ decoded frames (PySceneDetect 0.7 itself requires the ``opencv-python`` wheel, w
 with the ``opencv-contrib-python`` that MediaPipe brings, so the 30-line rule is here). A frame
 starts a new shot when its mean HSV difference from the previous frame is large in itself and
 ``ratio`` times that of the frames around it (a handheld pan changes every frame a little; a cut
-changes one frame a lot). :func:`mark_cuts` applies the same rule to a stream of frames with
+changes one frame a lot), and it does not keep the old picture in another light
+(:data:`MAX_SIMILARITY`: a lens flare, a change of exposure or an encoder's key frame is no cut;
+issue 28). :func:`mark_cuts` applies the same rule to a stream of frames with
 two frames of look-ahead, so the tracking loop finds cuts in its one decode and can restart the
 landmarker before a new shot's first frame.
 
@@ -41,6 +43,14 @@ SMALL = 160  # frames are compared at this width (px)
 # the sample videos have none above 0.1. A false cut costs a landmarker restart (0.1-0.3 s) and
 # leaves nothing out while both shots show the body; a missed one keeps a close-up in the trial.
 MIN_CONTENT = 8.0
+# Most a cut's picture may keep of the previous frame's structure: the correlation of the two
+# frames' brightness (V channel, 160 px, mean and scale removed). A change of light, a lens flare
+# passing or an encoder's key frame changes many pixels a little and keeps the picture: measured
+# on the real clips (benchmarks/real_clips, issue 28) 0.93 (a sun flare gone, Sports2D demo),
+# 0.99-1.00 (the key frames every 128 frames of a dark studio clip and of a seated clip, content
+# 9.6-10.6 and 6-7 in a walking clip); a new picture keeps little: the rendered close-up 0.26, title
+# cards -0.16 to 0.08, a real cut to a logo card 0.08-0.32.
+MAX_SIMILARITY = 0.8
 
 
 def _hsv_small(rgb: np.ndarray) -> np.ndarray:
@@ -50,6 +60,22 @@ def _hsv_small(rgb: np.ndarray) -> np.ndarray:
     h = max(1, round(SMALL * rgb.shape[0] / rgb.shape[1]))
     small = cv2.resize(rgb, (SMALL, h), interpolation=cv2.INTER_LINEAR)
     return cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+
+
+def _similarity(prev: np.ndarray | None, hsv: np.ndarray) -> float:
+    """The correlation of ``prev``'s and ``hsv``'s brightness (V channel) over the pixels, mean
+    and scale removed (1: the same picture in another light; 0 for the first frame or a new
+    size; two flat frames: 1 when equal, else 0)."""
+    if prev is None or prev.shape != hsv.shape:
+        return 0.0
+    a = prev[..., 2].astype(np.float32)
+    b = hsv[..., 2].astype(np.float32)
+    a -= a.mean()
+    b -= b.mean()
+    den = float(np.sqrt(float((a * a).sum()) * float((b * b).sum())))
+    if den < 1e-6:
+        return 1.0 if np.array_equal(prev, hsv) else 0.0
+    return float((a * b).sum()) / den
 
 
 def _content(prev: np.ndarray | None, hsv: np.ndarray) -> float:
@@ -66,36 +92,51 @@ def content_differences(frames: Iterable[np.ndarray]) -> np.ndarray:
     """``(T,)`` PySceneDetect's "content value" of each frame against the previous one: the mean
     absolute difference of hue, saturation and value (0-255) over the frame scaled to 160 px
     wide (0 for the first frame; a frame of a new size counts as 255)."""
+    return frame_changes(frames)[0]
+
+
+def frame_changes(frames: Iterable[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """``(T,)`` content values (:func:`content_differences`) and ``(T,)`` similarities of each
+    frame to the previous one (the brightness correlation, :data:`MAX_SIMILARITY`)."""
     out: list[float] = []
+    sim: list[float] = []
     prev = None
     for rgb in frames:
         hsv = _hsv_small(rgb)
         out.append(_content(prev, hsv))
+        sim.append(_similarity(prev, hsv))
         prev = hsv
-    return np.asarray(out, float)
+    return np.asarray(out, float), np.asarray(sim, float)
 
 
 def _is_cut(d: list[float] | np.ndarray, i: int, last_cut: int | None, min_content: float,
-            ratio: float, window: int, min_shot: int) -> bool:
+            ratio: float, window: int, min_shot: int, similarity: float = 0.0) -> bool:
     """The AdaptiveDetector rule for frame ``i`` of the content values ``d`` (which must hold
-    ``d[i + window]`` unless the clip ends sooner); ``last_cut``: the previous cut or None."""
+    ``d[i + window]`` unless the clip ends sooner); ``last_cut``: the previous cut or None;
+    ``similarity``: frame ``i``'s to the frame before (a cut keeps at most
+    :data:`MAX_SIMILARITY` of the picture: a change of light is not a cut)."""
     around = [*d[max(1, i - window):i], *d[i + 1:i + 1 + window]]
     base = float(np.mean(around)) if around else 0.0
-    return (d[i] > min_content and d[i] > ratio * base
+    return (d[i] > min_content and d[i] > ratio * base and similarity <= MAX_SIMILARITY
             and (last_cut is None or i - last_cut >= min_shot))
 
 
 def cuts_from_differences(diff: np.ndarray, min_content: float = MIN_CONTENT, ratio: float = 3.0,
-                          window: int = 2, min_shot: int = 3) -> np.ndarray:
+                          window: int = 2, min_shot: int = 3,
+                          similarity: np.ndarray | None = None) -> np.ndarray:
     """Frame indices (sorted ``(K,) int``) that start a new shot, from ``diff (T,)``.
 
     PySceneDetect's ``AdaptiveDetector`` rule: a frame is a cut when its content value exceeds
     ``min_content`` and ``ratio`` x the mean of the ``window`` frames either side (itself
-    excluded); cuts closer than ``min_shot`` frames keep the first."""
+    excluded); cuts closer than ``min_shot`` frames keep the first. With ``similarity (T,)``
+    (:func:`frame_changes`), a frame that keeps more than :data:`MAX_SIMILARITY` of the picture
+    before it (a change of light) is no cut."""
     d = np.nan_to_num(np.asarray(diff, float))
+    sim = np.zeros(len(d)) if similarity is None else np.nan_to_num(np.asarray(similarity, float))
     cuts: list[int] = []
     for i in range(1, len(d)):
-        if _is_cut(d, i, cuts[-1] if cuts else None, min_content, ratio, window, min_shot):
+        if _is_cut(d, i, cuts[-1] if cuts else None, min_content, ratio, window, min_shot,
+                   float(sim[i])):
             cuts.append(i)
     return np.asarray(cuts, int)
 
@@ -110,6 +151,7 @@ def mark_cuts(items: Iterable[T], rgb: Callable[[T], np.ndarray], min_content: f
     runs that many frames behind the decoder, and can restart its tracker *before* the first
     frame of a new shot. Keeps one float per frame and ``window + 1`` items."""
     d: list[float] = []
+    sim: list[float] = []
     pending: deque[T] = deque()
     cuts: list[int] = []
     prev: np.ndarray | None = None
@@ -119,7 +161,7 @@ def mark_cuts(items: Iterable[T], rgb: Callable[[T], np.ndarray], min_content: f
         nonlocal done
         i = done
         cut = i > 0 and _is_cut(d, i, cuts[-1] if cuts else None, min_content, ratio, window,
-                                min_shot)
+                                min_shot, sim[i])
         if cut:
             cuts.append(i)
         done += 1
@@ -128,6 +170,7 @@ def mark_cuts(items: Iterable[T], rgb: Callable[[T], np.ndarray], min_content: f
     for item in items:
         hsv = _hsv_small(rgb(item))
         d.append(_content(prev, hsv))
+        sim.append(_similarity(prev, hsv))
         prev = hsv
         pending.append(item)
         if len(d) - done > window:
@@ -144,7 +187,8 @@ def detect_cuts(source: str | Path | Iterable[np.ndarray], min_content: float = 
         frames: Iterable[np.ndarray] = (f.rgb for f in iter_frames(source, max_side=320))
     else:
         frames = source
-    return cuts_from_differences(content_differences(frames), min_content, ratio)
+    diff, sim = frame_changes(frames)
+    return cuts_from_differences(diff, min_content, ratio, similarity=sim)
 
 
 def shots(cuts: np.ndarray, n_frames: int) -> list[tuple[int, int]]:
