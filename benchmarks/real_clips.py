@@ -22,11 +22,13 @@ disagreement), each result counts, per movement, as one of:
 
 Every refusal is printed with its reasons next to its clip, to be checked by hand.
 
-The Pose2Sim demo (``$LUMBAR_ROM_POSE2SIM`` or ``../shared/data/pose2sim-demo``; read here,
-never by tests) gives a test-retest proxy: one balancing trial filmed by two cameras at once; per
-camera, the trunk's change from the start frames against the 4-camera reference projected into
-that camera, and the two cameras' changes against each other (the reference's own inter-camera
-difference, which is projection, printed beside it), and what ``analyze`` reports on each.
+The Pose2Sim demo (the repository's ``.test-data/pose2sim-demo``, made by ``make test-data``;
+``$LUMBAR_ROM_POSE2SIM`` overrides it; read here, never by tests) gives a test-retest proxy: one
+balancing trial filmed by two cameras at once; per camera, the trunk's change from the start
+frames against the 4-camera reference projected into that camera (derived from the demo's .trc
+and calibration as ``tests/fixtures/pose2sim.py`` does), and the two cameras' changes against
+each other (the reference's own inter-camera difference, which is projection, printed beside
+it), and what ``analyze`` reports on each.
 
     PYTHONPATH=src .venv/bin/python benchmarks/real_clips.py [--save results.json]
     PYTHONPATH=src .venv/bin/python benchmarks/real_clips.py --load results.json  # re-score only
@@ -37,8 +39,8 @@ difference, which is projection, printed beside it), and what ``analyze`` report
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
+import importlib.util
 import json
 import math
 import os
@@ -224,13 +226,19 @@ def pose2sim_proxy(folder: Path) -> None:
     from lumbar_rom.kinematics.cleaned import CleanedPose
     from lumbar_rom.pipeline import analyze_sequence, track_video
 
-    if not (folder / "balancing_cam01.mp4").exists():
-        print(f"\nPose2Sim demo: skipped ({folder} not found; set LUMBAR_ROM_POSE2SIM)")
+    if not all((folder / f).exists() for f in ("balancing_cam01.mp4", "Balancing_for_IK.trc")):
+        print(f"\nPose2Sim demo: skipped ({folder} not found; run `make test-data` or set "
+              "LUMBAR_ROM_POSE2SIM)")
         return
-    ref: dict[str, list[float]] = defaultdict(list)
-    with (folder / "reference_trunk_angle_2d_projected.csv").open() as fh:
-        for row in csv.DictReader(fh):
-            ref[row["cam"]].append(float(row["ref_trunk2d_deg"]))
+    # the reference as the tests derive it (tests/fixtures/pose2sim.py: the demo's 4-camera .trc
+    # projected into each camera with its calibration)
+    spec = importlib.util.spec_from_file_location(
+        "pose2sim_reference", Path(__file__).resolve().parents[1] / "tests" / "fixtures"
+        / "pose2sim.py")
+    assert spec is not None and spec.loader is not None
+    fixture = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fixture)
+    ref = {f"cam_{cam}": fixture.reference_trunk_angle_2d(folder, cam) for cam in ("01", "03")}
     change, truth = {}, {}
     print("\nPose2Sim demo (balancing trial, two cameras at once; change from the mean of the "
           f"first {START_FRAMES} frames, image plane):\n")
@@ -300,7 +308,7 @@ def main() -> int:
     from lumbar_rom.logs import filter_native_stderr
 
     filter_native_stderr()
-    default = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "pose2sim-demo"
+    default = Path(__file__).resolve().parents[1] / ".test-data" / "pose2sim-demo"
     pose2sim = Path(os.environ.get("LUMBAR_ROM_POSE2SIM", default))
     if args.pose2sim_only:
         pose2sim_proxy(pose2sim)
