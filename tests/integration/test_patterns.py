@@ -109,3 +109,50 @@ def test_a_dark_room_at_a_close_camera_is_still_corrected_for_depth():
     assert trial.status == "ok"
     assert trial.extras["deep_flexion_corrected"] == 1.0
     assert abs(trial.value_deg - p.expected_rom_deg) <= p.tolerance_deg, trial.value_deg
+
+
+def test_arms_raising_a_stick_with_a_still_trunk_never_give_a_rotation():
+    """Issue 28 item 3: the wrists come closer in the picture as the arms rise, nothing turns
+    (truth: no rotation). Chosen as either side or detected, no trial is valid."""
+    p = built("arms raise a stick, trunk still (rotation chosen)")
+    assert p.expected_rom_deg is None and p.expected_flag == "arms_moved"
+    for movement in ("rotation-left", "rotation-right", "auto"):
+        trials = analyze_video(p.video, movement).trials
+        assert not [t for t in trials if t.status == "ok"], [
+            (t.movement, round(t.value_deg, 1), [f.code for f in t.flags]) for t in trials]
+
+
+def test_a_standing_rotation_left_then_right_gives_both_sides():
+    """Issue 28 item 2: one turn left then one right (standing, broom handle behind the
+    shoulders) was counted as repetitions of one side, then "inconsistent"; rotation-right read
+    "wrong direction". Each side is now its own trial, chosen or detected, within 6 deg."""
+    p = built("standing rotation, one turn left then one right")
+    truth = json.loads(p.sidecar.read_text())["truth"]
+    want = {"rotation-left": truth["rom_deg"], "rotation-right": truth["rom_other_side_deg"]}
+    for movement, value in want.items():
+        trial = analyze_video(p.video, movement).trials[0]
+        assert trial.status == "ok", (movement, [f.code for f in trial.flags])
+        assert len(trial.repetitions) == 1
+        assert abs(trial.value_deg - value) <= p.tolerance_deg, (movement, trial.value_deg, value)
+    found = {t.movement: t for t in analyze_video(p.video, "auto").trials if t.status == "ok"}
+    assert set(found) == set(want), list(found)
+    for movement, value in want.items():
+        assert abs(found[movement].value_deg - value) <= p.tolerance_deg
+
+
+def test_a_gentle_side_bend_is_measured_and_a_still_figure_is_not():
+    """Issue 28 item 5: a clear 3-8 deg movement is measured (a stiff person's whole range),
+    chosen or detected; a figure standing still gives no value (the noise floor,
+    data/noise_floor.toml, was measured on such clips: benchmarks/noise_floor.py)."""
+    from lumbar_rom.studio.scenarios import Scenario, render_scenario
+
+    p = built("gentle side bend, about 5 deg")
+    chosen = analyze_video(p.video, p.movement).trials[0]
+    assert chosen.status == "ok" and "small_motion" in [f.code for f in chosen.flags]
+    assert abs(chosen.value_deg - p.expected_rom_deg) <= p.tolerance_deg, chosen.value_deg
+    found = [t for t in analyze_video(p.video, "auto").trials if t.status == "ok"]
+    assert [t.movement for t in found] == [p.movement]
+    assert abs(found[0].value_deg - p.expected_rom_deg) <= p.tolerance_deg
+    still, _ = render_scenario(Scenario("side-bend-left", (0.0, 0.0, 0.0)), cache_dir() / "renders")
+    for movement in ("side-bend-left", "side-bend-right", "auto"):
+        assert not [t for t in analyze_video(still, movement).trials if t.status == "ok"]

@@ -19,7 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from lumbar_rom.assessment.protocol import Movement
-from lumbar_rom.assessment.trial import DEFAULT_ANALYSIS, AnalysisSettings, find_neutral
+from lumbar_rom.assessment.trial import (
+    DEFAULT_ANALYSIS,
+    AnalysisSettings,
+    find_neutral,
+    rotation_neutral,
+)
 from lumbar_rom.kinematics import angles as A
 from lumbar_rom.kinematics.cleaned import CleanedPose
 from lumbar_rom.kinematics.cleaning import runs
@@ -62,15 +67,12 @@ def segment_movements(seq: PoseSequence | CleanedPose,
         labelled = _front_signals(kin, trunk, neutral_trunk, n0, n1, settings)
     if not labelled:
         return []
-    names = list(labelled)
-    stack = np.nan_to_num(np.stack([labelled[k] for k in names]), nan=0.0)
-    best = np.argmax(stack, axis=0)
-    level = stack[best, np.arange(len(t))]
-    active = level > settings.segment_active_fraction * settings.min_peak_deg
-    bouts = [(a, b, names[int(np.bincount(best[a:b]).argmax())])
-             for a, b in runs(active) if np.max(level[a:b]) >= settings.min_peak_deg]
-    if not bouts:
-        return []
+    bouts = _bouts(labelled, settings.min_peak_deg, settings)
+    if not bouts:  # a small motion (trial.py: measured when repeated three times), no rotation
+        small = {k: v for k, v in labelled.items() if not k.startswith("rotation")}
+        bouts = _bouts(small, settings.small_peak_deg, settings) if small else []
+        if len(bouts) < settings.small_reps_needed:
+            return []
     groups: list[list[tuple[int, int, Movement]]] = [[bouts[0]]]
     for bout in bouts[1:]:
         if bout[2] == groups[-1][-1][2]:
@@ -78,6 +80,19 @@ def segment_movements(seq: PoseSequence | CleanedPose,
         else:
             groups.append([bout])
     return _trials(groups, len(t))
+
+
+def _bouts(labelled: dict[Movement, np.ndarray], peak: float, settings: AnalysisSettings
+           ) -> list[tuple[int, int, Movement]]:
+    """Bouts of movement: runs of frames beyond ``segment_active_fraction`` of ``peak`` that
+    reach ``peak``, each labelled by the signal that moves most."""
+    names = list(labelled)
+    stack = np.nan_to_num(np.stack([labelled[k] for k in names]), nan=0.0)
+    best = np.argmax(stack, axis=0)
+    level = stack[best, np.arange(stack.shape[1])]
+    active = level > settings.segment_active_fraction * peak
+    return [(a, b, names[int(np.bincount(best[a:b]).argmax())])
+            for a, b in runs(active) if np.max(level[a:b]) >= peak]
 
 
 def _trials(groups: list[list[tuple[int, int, Movement]]], n: int) -> list[Segment]:
@@ -95,8 +110,9 @@ def _front_signals(kin: CleanedPose, trunk: np.ndarray, neutral_trunk: float, n0
                    settings: AnalysisSettings) -> dict[Movement, np.ndarray]:
     """Front view: each candidate movement's excursion ``(T,)`` (deg, + = more of it).
 
-    Side bends: the image trunk angle. Rotations: the wrist span's rotation while the trunk stays
-    upright and the shoulders turn with it (``shoulder_turn``). Flexion / extension (the wrong
+    Side bends: the image trunk angle. Rotations: the wrist span's rotation, each turn signed by
+    the trunk's turn (``signed_rotation``: left and right apart), while the trunk stays upright
+    and the shoulders turn with it (``shoulder_turn``). Flexion / extension (the wrong
     view, which the trial analysis then refuses): the 3D trunk line's sagittal change, as far as
     the image trunk's shortening agrees (a forward bend seen from the front moves in depth and
     shortens the trunk in the picture; a side bend does neither).
@@ -104,9 +120,13 @@ def _front_signals(kin: CleanedPose, trunk: np.ndarray, neutral_trunk: float, n0
     pts, world = kin.image, kin.world
     left = A.left_side_sign(pts[n0:n1])
     fro = A.excursion(trunk, "frontal", neutral_trunk, left)
-    span = A.movement_signal(pts, "rotation")
-    rot = A.excursion(span, "rotation", float(A.nanmedian(span[n0:n1])))
-    turn = A.shoulder_turn(pts, world, slice(n0, n1), settings.rotation_span_min_deg)
+    # the rotations' own neutral, as the trial analysis finds it (the trunk's most upright
+    # stretch can span a whole rotation clip: the trunk angle barely moves in one)
+    rb = rotation_neutral(pts, kin.time_s, settings) or (n0, n1)
+    signed = A.signed_rotation(pts, world, slice(*rb),
+                               settings.segment_active_fraction * settings.min_peak_deg)
+    rot = np.abs(signed)
+    turn = A.shoulder_turn(pts, world, slice(*rb), settings.rotation_span_min_deg)
     # rotation only where the trunk stays upright in the frontal plane and the shoulders turn
     rot = np.where((np.abs(fro) < settings.segment_upright_fraction * rot)
                    & (np.abs(turn) >= settings.rotation_min_yaw_fraction * rot), rot, 0.0)
@@ -114,6 +134,6 @@ def _front_signals(kin: CleanedPose, trunk: np.ndarray, neutral_trunk: float, n0
     shortening = A.image_foreshortening(pts, pts[n0:n1])
     sag = np.sign(sag3) * np.fmin(np.abs(sag3), shortening)
     return {Movement("side-bend-left"): fro, Movement("side-bend-right"): -fro,
-            Movement("rotation-left"): rot * (turn > 0),
-            Movement("rotation-right"): rot * (turn < 0),
+            Movement("rotation-left"): rot * (signed > 0),
+            Movement("rotation-right"): rot * (signed < 0),
             Movement("flexion"): sag, Movement("extension"): -sag}

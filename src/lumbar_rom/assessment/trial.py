@@ -22,10 +22,12 @@ camera's own error per motion from ``data/camera_error.toml``, the spread of the
 (one repetition: the camera's error again) and the neutral's standard error (a short neutral, a
 larger term).
 
-Neutral: the first still phase near the start, or, when the clip begins upright and moves at once,
-the most upright steady stretch near the start, however short (``neutral_min_s``). A neutral (or
-start) further than ``neutral_upright_max_deg`` from upright is refused in words ("Start the clip
-standing upright; this one starts already bent back about 35 deg.").
+Neutral: the most upright steady stretch of the clip (:func:`find_neutral`): a still phase or a
+stretch of a few frames (``neutral_min_s``), at the start, between repetitions or at the end,
+the one closest to the view's vertical (the longest among the nearly as upright), its standard
+error part of the uncertainty. A neutral further than ``neutral_upright_max_deg`` from upright
+is refused in words ("Start the clip standing upright; this one starts already bent back about
+35 deg."), and so is a clip that starts away from upright and holds no repetition.
 """
 
 from __future__ import annotations
@@ -72,11 +74,13 @@ class AnalysisSettings:
     neutral_window_s: float = float(_T["neutral_window_s"])
     neutral_max_range_deg: float = float(_T["neutral_max_range_deg"])
     neutral_max_rel_span_range: float = float(_T["neutral_max_rel_span_range"])
-    neutral_search_fraction: float = float(_T["neutral_search_fraction"])
     neutral_min_s: float = float(_N["min_s"])
     neutral_upright_max_deg: float = float(_N["upright_max_deg"])
     neutral_frame_sd_deg: float = float(_N["frame_sd_deg"])
     min_peak_deg: float = float(_T["min_peak_deg"])
+    small_peak_deg: float = max(float(_T["small_peak_min_deg"]), float(_T["noise_floor_factor"])
+                                * float(load_toml("noise_floor.toml")["floor_deg"]))
+    small_reps_needed: int = int(_T["small_reps_needed"])
     min_prominence_fraction: float = float(_T["min_prominence_fraction"])
     min_prominence_of_min_peak: float = float(_T["min_prominence_of_min_peak"])
     min_rep_interval_s: float = float(_T["min_rep_interval_s"])
@@ -93,11 +97,11 @@ class AnalysisSettings:
     pelvis_turn_max_deg: float = float(_T["pelvis_turn_max_deg"])
     rotation_off_front_max_deg: float = float(_T["rotation_off_front_max_deg"])
     rotation_crosscheck_max_deg: float = float(_T["rotation_crosscheck_max_deg"])
-    rotation_wrong_way_min_deg: float = float(_T["rotation_wrong_way_min_deg"])
     segment_active_fraction: float = float(_T["segment_active_fraction"])
     segment_upright_fraction: float = float(_T["segment_upright_fraction"])
     rotation_min_yaw_fraction: float = float(_T["rotation_min_yaw_fraction"])
     rotation_span_min_deg: float = float(_T["rotation_span_min_deg"])
+    rotation_min_turn_fraction: float = float(_T["rotation_min_turn_fraction"])
 
 
 DEFAULT_ANALYSIS = AnalysisSettings()
@@ -193,32 +197,52 @@ def _fraction(mask: np.ndarray) -> float:
 
 def find_neutral(signal: np.ndarray, time_s: np.ndarray, *, rel: bool,
                  settings: AnalysisSettings) -> tuple[int, int] | None:
-    """The neutral phase near the start: ``(start, stop)`` frame indices or None.
+    """The neutral: the most upright steady stretch of the clip, ``(start, stop)`` frame
+    indices, or None when nothing is steady.
 
-    ``signal (T,)`` is the raw movement angle (deg) or, with ``rel=True``, a span whose relative
-    stillness is judged. First choice: the first still phase lasting at least
-    ``neutral_window_s`` that begins within the first ``neutral_search_fraction`` of the trial
-    (extended while the signal stays still). Else (a clip that begins upright and moves at once)
-    the most upright steady stretch (smallest angle from vertical; widest span with ``rel``) of at
-    least ``neutral_min_s`` in that part of the trial, however short.
+    ``signal (T,)`` is the raw movement angle (deg from the image vertical) or, with
+    ``rel=True``, a span (the widest is the most "upright": the rotation's neutral). The
+    candidates are the still phases of at least ``neutral_window_s`` and the steady stretches
+    of at least ``neutral_min_s`` (a few frames), anywhere in the clip: the start, the rests
+    between repetitions, the end (issue 28: a clip with 0.1 s upright at its start and a still
+    upright end). The one closest to vertical wins; among those within
+    ``neutral_max_range_deg`` of it (a span: within ``neutral_max_rel_span_range``) the longest,
+    then the earliest. So a held end-range position (a one-second side-bend hold after a short
+    upright start) is never taken when an upright moment exists; when none does, the caller
+    refuses a neutral further than ``neutral_upright_max_deg`` from vertical.
     """
     fps = 1.0 / float(np.median(np.diff(time_s)))
     n = max(3, int(round(settings.neutral_window_s * fps)))
-    found = _still_phase(signal, n, rel=rel, settings=settings)
-    if found is not None and (rel or _upright(signal[found[0]:found[1]], settings)):
-        return found
     n_min = max(3, int(round(settings.neutral_min_s * fps)))
-    # steady over the short stretch at the still phase's rate (its range per its duration)
-    short = _most_upright(signal, n_min, n_min / n, rel=rel, settings=settings)
-    if found is None or (short is not None and short[0] < found[0]
-                         and _upright(signal[short[0]:short[1]], settings)):
-        return short  # an upright moment before the first (not upright) still phase
-    return found
+    cands = _steady_runs(signal, n, 1.0, rel=rel, settings=settings)
+    # the short stretches: steady at the still phase's rate (its range per its duration)
+    cands += _steady_runs(signal, n_min, n_min / n, rel=rel, settings=settings)
+    if not cands:
+        return None
+    med = np.array([float(A.nanmedian(signal[a:b])) for a, b in cands])
+    score = -med if rel else np.abs(med)
+    ok = np.isfinite(score)
+    if not ok.any():
+        return None
+    best = float(np.min(score[ok]))
+    tol = (settings.neutral_max_rel_span_range * abs(float(np.nanmax(med))) if rel
+           else settings.neutral_max_range_deg)
+    near = [k for k in np.flatnonzero(ok) if score[k] <= best + tol]
+    k = min(near, key=lambda i: (-(cands[i][1] - cands[i][0]), cands[i][0]))
+    return cands[k]
 
 
-def _upright(angle: np.ndarray, settings: AnalysisSettings) -> bool:
-    """The trunk angle ``(N,)`` (deg from vertical) is within ``neutral_upright_max_deg``."""
-    return bool(abs(float(A.nanmedian(angle))) <= settings.neutral_upright_max_deg)
+def rotation_neutral(pts: np.ndarray, time_s: np.ndarray, settings: AnalysisSettings
+                     ) -> tuple[int, int] | None:
+    """A rotation's neutral: the widest steady wrist span (:func:`find_neutral` with ``rel``)
+    inside the trunk's most upright stretch (a hand sliding down a thigh widens the span: the
+    widest span alone can be a side bend's hold). ``pts (T, 33, >=2)`` -> frame indices."""
+    span = A.movement_signal(pts, "rotation")
+    tb = find_neutral(A.movement_signal(pts, "sagittal"), time_s, rel=False, settings=settings)
+    if tb is None or tb[1] - tb[0] < 3:
+        return find_neutral(span, time_s, rel=True, settings=settings)
+    inner = find_neutral(span[tb[0]:tb[1]], time_s[tb[0]:tb[1]], rel=True, settings=settings)
+    return (tb[0] + inner[0], tb[0] + inner[1]) if inner is not None else tb
 
 
 def _still(signal: np.ndarray, n: int, *, rel: bool, settings: AnalysisSettings,
@@ -233,40 +257,26 @@ def _still(signal: np.ndarray, n: int, *, rel: bool, settings: AnalysisSettings,
     return np.nan_to_num(still, nan=0).astype(bool)
 
 
-def _still_phase(signal: np.ndarray, n: int, *, rel: bool, settings: AnalysisSettings
-                 ) -> tuple[int, int] | None:
-    """The first still phase of at least ``n`` frames near the start (or None)."""
-    limit = settings.neutral_search_fraction * len(signal)
-    for start, stop in runs(_still(signal, n, rel=rel, settings=settings)):
-        if start > limit:
-            break
-        lo, hi = max(0, start - n // 2), min(len(signal), stop + n // 2)
-        if hi - lo >= n:
-            return lo, hi
-    return None
-
-
-def _most_upright(signal: np.ndarray, n: int, scale: float, *, rel: bool,
-                  settings: AnalysisSettings) -> tuple[int, int] | None:
-    """The most upright steady stretch of at least ``n`` frames near the start (or None)."""
-    still = _still(signal, n, rel=rel, settings=settings, scale=scale)
-    limit = int(settings.neutral_search_fraction * len(signal))
-    still[limit + 1:] = False
-    if not still.any():
-        return None
-    score = np.where(still, -signal if rel else np.abs(signal), np.inf)
-    best = int(np.nanargmin(score))
-    start, stop = next((a, b) for a, b in runs(still) if a <= best < b)
-    # the stretch: the steady run around the best frame, within its tolerance of that frame
-    tol = scale * (settings.neutral_max_rel_span_range * abs(signal[best]) if rel
-                   else settings.neutral_max_range_deg)
-    lo, hi = best, best + 1
-    while lo > max(0, start - n // 2) and abs(signal[lo - 1] - signal[best]) <= tol / 2:
-        lo -= 1
-    while hi < min(len(signal), stop + n // 2) and abs(signal[hi] - signal[best]) <= tol / 2:
-        hi += 1
-    return (lo, hi) if hi - lo >= n else (max(0, best - n // 2), min(len(signal),
-                                                                      best - n // 2 + n))
+def _steady_runs(signal: np.ndarray, n: int, scale: float, *, rel: bool,
+                 settings: AnalysisSettings) -> list[tuple[int, int]]:
+    """Every steady stretch of at least ``n`` frames: each run of frames whose centred
+    ``n``-frame window is still (:func:`_still` at ``scale``) cut into level pieces (each
+    within half the stillness tolerance of its first frame: windows each still can chain
+    along a slow ramp), the pieces of at least ``n`` frames."""
+    out = []
+    for start, stop in runs(_still(signal, n, rel=rel, settings=settings, scale=scale)):
+        lo, end = max(0, start - n // 2), min(len(signal), stop + n // 2)
+        while lo < end:
+            ref = signal[lo]
+            tol = scale * (settings.neutral_max_rel_span_range * abs(ref) if rel
+                           else settings.neutral_max_range_deg)
+            hi = lo + 1
+            while hi < end and abs(signal[hi] - ref) <= tol / 2:
+                hi += 1
+            if hi - lo >= n and np.isfinite(ref):
+                out.append((int(lo), int(hi)))
+            lo = hi
+    return out
 
 
 def detect_repetitions(excursion: np.ndarray, time_s: np.ndarray,
@@ -373,7 +383,8 @@ def analyze_cleaned(kin: CleanedPose, movement: MovementSpec | str, *,
 
     # -- neutral phase and the movement's signal
     raw = A.movement_signal(pts, spec.signal)
-    nb = find_neutral(raw, t, rel=spec.signal == "rotation", settings=settings)
+    nb = (rotation_neutral(pts, t, settings) if spec.signal == "rotation"
+          else find_neutral(raw, t, rel=False, settings=settings))
     start = _start_posture(spec, pts, nb, t, settings)
     if start is not None or nb is None:
         no_neutral = start or Flag("no_neutral", "No still, upright start was found; stand "
@@ -394,15 +405,31 @@ def analyze_cleaned(kin: CleanedPose, movement: MovementSpec | str, *,
     if not np.isfinite(sign):
         sign = 1.0
     neutral_raw = float(A.nanmedian(raw[n0:n1]))
-    excursion = A.excursion(raw, spec.signal, neutral_raw, sign, spec.direction)
+    if spec.signal == "rotation":  # signed by the trunk's turn: the other side reads < 0
+        excursion = spec.direction * A.signed_rotation(
+            pts, world, slice(n0, n1), settings.segment_active_fraction * settings.min_peak_deg)
+    else:
+        excursion = A.excursion(raw, spec.signal, neutral_raw, sign, spec.direction)
     neutral_angle = 0.0 if spec.signal == "rotation" else neutral_raw * sign
 
     flags += _wrong_direction(spec, excursion, n1, settings)
 
     reps = detect_repetitions(excursion, t, settings)
+    if not reps and spec.signal != "rotation":  # a small motion, if clear (protocol.toml)
+        small = detect_repetitions(excursion, t, replace(settings,
+                                                         min_peak_deg=settings.small_peak_deg))
+        if len(small) >= settings.small_reps_needed:
+            reps = small
+            flags.append(Flag("small_motion", "The movement was small (under "
+                              f"{settings.min_peak_deg:.0f} degrees); it is measured, close to "
+                              "the least the camera tells apart from standing still "
+                              f"({settings.small_peak_deg:.0f} degrees).", False))
     peaks = [r.peak_deg for r in reps]
     used, consistent = choose_repetitions(peaks, settings.consistency_deg)
-    flags += _repetition_flags(len(reps), consistent, settings)
+    # no repetition in a clip that starts away from upright: the start is the reason (it began
+    # at the end range and only came back; its one movement has no start to measure from)
+    start_away = _start_posture(spec, pts, None, t, settings) if not reps else None
+    flags += [start_away] if start_away else _repetition_flags(len(reps), consistent, settings)
 
     used_peaks = np.array([peaks[i] for i in used]) if used else np.array([])
     value = float(np.mean(used_peaks)) if used_peaks.size else float("nan")
@@ -417,7 +444,7 @@ def analyze_cleaned(kin: CleanedPose, movement: MovementSpec | str, *,
     extras["neutral_s"] = float(t[n1 - 1] - t[n0])
     extras["lr_swaps_repaired"] = float(kin.swaps_repaired)
     flags += gate_flags(spec.id, spec.signal, spec.label, value, extras,
-                        settings.rotation_min_yaw_fraction)
+                        settings.rotation_min_turn_fraction)
     posture = _posture(neutral_pts, view)
     status: Status = "inconclusive" if any(f.blocking for f in flags) else "ok"
     return TrialResult(spec.id, status, value, uncertainty,
@@ -492,12 +519,13 @@ def _quality_flags(seq: PoseSequence, settings: AnalysisSettings) -> list[Flag]:
 
 def _wrong_direction(spec: MovementSpec, excursion: np.ndarray, n1: int,
                      settings: AnalysisSettings) -> list[Flag]:
-    """Flexion/extension and side bends: the biggest excursion went the other way."""
-    if spec.signal == "rotation":
-        return []
+    """The biggest excursion went the other way (a rotation: the trunk turned the other way)."""
     after = excursion[n1:] if n1 < len(excursion) else excursion
     if np.isfinite(after).any() and -np.nanmin(after) > max(settings.min_peak_deg,
                                                             2 * max(np.nanmax(after), 0)):
+        if spec.signal == "rotation":
+            return [Flag("wrong_direction", "The upper body turned the other way from the "
+                         "movement chosen; check left and right.", True)]
         return [Flag("wrong_direction", f"The movement went the other way from "
                      f"{spec.label.lower()}; check the movement chosen.", True)]
     return []
@@ -510,7 +538,8 @@ def _repetition_flags(n_reps: int, consistent: bool, settings: AnalysisSettings
     if n_reps == 0:
         flags.append(Flag("no_repetitions", "No repetition of the movement was found; move "
                           f"at least {settings.min_peak_deg:.0f} degrees from the start "
-                          "position and come back.", True))
+                          "position and come back (a smaller movement counts when it is "
+                          "repeated three times).", True))
     if 0 < n_reps < 3:
         flags.append(Flag("fewer_than_3", f"Only {n_reps} repetition(s) found: the value is "
                           "reported with a wider uncertainty; three give a more reliable "
@@ -604,7 +633,8 @@ def _frontal_checks(c: _Comp) -> list[Flag]:
 
 
 def _rotation_checks(c: _Comp) -> list[Flag]:
-    """Rotation: camera square, pelvis turn, direction, hands vs shoulders."""
+    """Rotation: camera square, pelvis turn, hands vs shoulders, the arms' lift (the direction
+    is in the signed excursion: :func:`_wrong_direction`)."""
     flags: list[Flag] = []
     if c.extras.get("off_front_deg", 0.0) > c.s.rotation_off_front_max_deg:
         flags.append(Flag("camera_off_front", "The camera is not square to you (about "
@@ -622,14 +652,12 @@ def _rotation_checks(c: _Comp) -> list[Flag]:
     c.extras["pelvis_turn_deg"] = _at(pelvis, c.peak_idx)
     c.extras["shoulder_span_rotation_deg"] = _at(sh_rot, c.peak_idx)
     c.extras["shoulder_yaw_change_deg"] = yaw_change
-    c.extras["shoulder_turn_deg"] = _at(A.shoulder_turn(c.pts, c.world, slice(c.n0, c.n1),
-                                                        c.s.rotation_span_min_deg),
+    neutral = slice(c.n0, c.n1)
+    c.extras["arm_lift"] = _at(A.arm_lift(c.pts, neutral), c.peak_idx)
+    c.extras["face_turn_deg"] = _at(A.face_turn(c.pts, neutral), c.peak_idx)
+    # the gate's shoulder turn: the span's foreshortening counts at any size (no floor)
+    c.extras["shoulder_turn_deg"] = _at(A.shoulder_turn(c.pts, c.world, neutral, 0.0),
                                         c.peak_idx)
-    want = 1.0 if c.movement == "rotation-left" else -1.0
-    if c.peak_idx and np.isfinite(yaw_change) and np.sign(yaw_change) == -want \
-            and abs(yaw_change) > c.s.rotation_wrong_way_min_deg:
-        flags.append(Flag("wrong_direction", "The shoulders turned the other way from the "
-                          "movement chosen; check left and right.", True))
     if c.extras["pelvis_turn_deg"] > c.s.pelvis_turn_max_deg:
         flags.append(Flag("pelvis_turning", f"Your hips turned by about "
                           f"{c.extras['pelvis_turn_deg']:.0f} degrees; the value includes hip "

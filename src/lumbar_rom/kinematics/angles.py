@@ -22,7 +22,8 @@ Image coordinates are pixels, x to the image right, y down. World coordinates ar
     180 - the hip-knee-ankle angle; 0 = straight knee.
 ``rotation_from_span``  (front view, seated or standing, dowel across the shoulders or arms out)
     arccos(span / neutral span) of a line carried by the thorax (wrists on a dowel); 0..90,
-    unsigned: the direction comes from the prompt and is checked with ``shoulder_yaw``.
+    unsigned. ``signed_rotation`` signs each turn by ``turn_cue`` (the 3D shoulder line's yaw
+    plus the face's turn): + = to the person's left.
 ``shoulder_turn``  (front view)
     how far the shoulders turned from neutral: the larger of the 3D yaw change and the shoulder
     span's foreshortening, signed like ``shoulder_yaw``; + = turned to the person's left.
@@ -241,6 +242,66 @@ def shoulder_turn(image: np.ndarray, world: np.ndarray, neutral: slice,
     by_span = rotation_from_span(span, float(nanmedian(span[neutral])))
     by_span = np.where(by_span >= span_min_deg, by_span, 0.0)
     return np.sign(change) * np.fmax(np.abs(change), by_span)
+
+
+def arm_lift(image: np.ndarray, neutral: slice) -> np.ndarray:
+    """How far the wrists rose or fell against the shoulders since the ``neutral`` frames, as a
+    fraction of the neutral shoulder span (2D, front view): the mean wrist height minus the mean
+    shoulder height, its change from neutral, unsigned. A trunk rotation with a dowel across the
+    shoulders or the arms held out carries the wrists at a fixed height against the shoulders
+    (~0); arms raised or lowered move them (arms raised 25 deg from straight out: about 0.7).
+    ``image (T, 33, >=2) -> (T,)`` (dimensionless)."""
+    wrists = 0.5 * (image[:, L.LEFT_WRIST, 1] + image[:, L.RIGHT_WRIST, 1])
+    shoulders = 0.5 * (image[:, L.LEFT_SHOULDER, 1] + image[:, L.RIGHT_SHOULDER, 1])
+    rel = shoulders - wrists  # + = wrists above the shoulders (y is down)
+    span = span_2d(image, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    return np.abs(rel - nanmedian(rel[neutral])) / nanmedian(span[neutral])
+
+
+def face_turn(image: np.ndarray, neutral: slice) -> np.ndarray:
+    """How far the face turned from the ``neutral`` frames (front view), + = to the person's
+    left: the nose's horizontal offset from the ears' midpoint, its change from neutral, over
+    0.7 x the neutral ear span (the nose sits about that far ahead of the ears' axis), as an
+    arcsine. A rough angle, used for the sign of a turn: on 26 rendered rotations it read 17-50
+    deg at the end range, always the right way.
+    ``image (T, 33, >=2) -> (T,)`` degrees."""
+    left = left_side_sign(image[neutral])
+    left = left if np.isfinite(left) else 1.0
+    ears_x = 0.5 * (image[:, L.LEFT_EAR, 0] + image[:, L.RIGHT_EAR, 0])
+    offset = (image[:, L.NOSE, 0] - ears_x) * left
+    ears = span_2d(image, L.LEFT_EAR, L.RIGHT_EAR)
+    ratio = (offset - nanmedian(offset[neutral])) / (0.7 * nanmedian(ears[neutral]))
+    return np.degrees(np.arcsin(np.clip(ratio, -1.0, 1.0)))
+
+
+def turn_cue(image: np.ndarray, world: np.ndarray, neutral: slice) -> np.ndarray:
+    """Which way the trunk turned, + = left: the 3D shoulder line's yaw change plus the face's
+    turn (:func:`face_turn`), each where the other is missing. Both were right at the end range
+    of all 26 rendered rotations checked (the 3D yaw under-reads the size: 2-31 deg for 25-45).
+    ``image (T, 33, >=2), world (T, 33, 3) -> (T,)`` degrees (only its sign is meaningful)."""
+    yaw = shoulder_yaw(world)
+    change = yaw - nanmedian(yaw[neutral])
+    face = face_turn(image, neutral)
+    return np.where(np.isnan(change), face, np.where(np.isnan(face), change, change + face))
+
+
+def signed_rotation(image: np.ndarray, world: np.ndarray, neutral: slice,
+                    active_deg: float) -> np.ndarray:
+    """The wrist span's rotation (:func:`rotation_from_span`) signed by the trunk's turn,
+    + = to the person's left. Each stretch of frames beyond ``active_deg`` (one turn and
+    return) takes one sign, that of the median :func:`turn_cue` over it, so one motion is never
+    both left and right; the frames between take their own frame's sign (they are near 0).
+    ``image (T, 33, >=2), world (T, 33, 3) -> (T,)`` degrees."""
+    span = span_2d(image, L.LEFT_WRIST, L.RIGHT_WRIST)
+    unsigned = rotation_from_span(span, float(nanmedian(span[neutral])))
+    cue = turn_cue(image, world, neutral)
+    sign = np.where(cue < 0, -1.0, 1.0)
+    active = np.nan_to_num(unsigned, nan=0.0) > active_deg
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], active.astype(np.int8), [0]])))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        m = nanmedian(cue[a:b])
+        sign[a:b] = -1.0 if np.isfinite(m) and m < 0 else 1.0
+    return unsigned * sign
 
 
 def hip_yaw(world: np.ndarray) -> np.ndarray:

@@ -4,7 +4,10 @@ A pattern is a rendered :class:`~lumbar_rom.studio.scenarios.Scenario` post-proc
 phone clips differ from clean renders (issue 11, item 7): a short upright start, a start
 mid-movement, a cut to a close-up and back, title cards, 10 fps with tripled frames, 400x400 and
 4K, heavy compression, handheld shake, a dark noisy scene, oblique cameras, a mirrored clip, a
-second person walking through, motion blur.
+second person walking through, motion blur; and (issue 28) arms raising a stick with a still
+trunk, which must never give a rotation; a gentle side bend of about 5 deg (a stiff person's
+whole range); a standing rotation one turn left then one right
+(sidecar ``truth.rom_other_side_deg``: the right turn's truth).
 
 Sidecar (``<stem>.json``): the source render's sidecar plus ``pattern``: ``name``, ``movement``
 (the movement the clip shows, after mirroring), ``expected_rom_deg`` (the reported-value truth or
@@ -259,10 +262,25 @@ def specs(body: str = "male", distance: float = 3.2, other_body: str = "female")
     short = replace(base, peaks=(70.0,), neutral_s=0.2, rest_s=1.0)
     bridge = Scenario("extension", (35.0,), body=body, distance=distance, rest_s=1.5)
     tiny = replace(base, rise_s=0.8, hold_s=0.5, rest_s=0.4, neutral_s=1.0)
+    # arms raising a stick from straight out with the trunk still (issue 28): the wrists come
+    # closer in the picture, nothing turns; truth: no rotation. Never nearer than 3.2 m: the arms
+    # held out are as wide as the portrait frame there.
+    # issue 28, the neutral: a tenth of a second upright, one bend, a still upright end; and a
+    # one-second side-bend hold right after a quarter-second upright start
+    tenth = replace(base, peaks=(70.0,), neutral_s=0.1, rest_s=1.5)
+    held = replace(side, peaks=(25.0,), neutral_s=0.25, rise_s=0.6, hold_s=1.0, rest_s=0.5)
+    # standing (as every render), one turn left then one turn right, broom handle behind the
+    # shoulders (issue 28): each side measured as its own trial
+    both = Scenario("rotation-left", (40.0, 38.0), body=body, distance=max(distance, 3.2),
+                    rotation_protocol="dowel", sides=(1, -1), rest_s=1.0)
+    arms = Scenario("rotation-left", (25.0, 28.0, 26.0), body=body,
+                    distance=max(distance, 3.2), arms_only=True)
     return [
         Spec("short upright start, one repetition", short),
+        # measured since issue 28 from the upright rests between and after its two full
+        # repetitions (it was refused for its start before)
         Spec("starts mid-movement, two full repetitions follow", base,
-             trim_start(n_neutral + rise + hold // 2), flag="start_not_upright"),
+             trim_start(n_neutral + rise + hold // 2)),
         Spec("starts bent back, returns once", bridge, trim_start(n_neutral + rise + hold // 2),
              flag="start_not_upright"),
         Spec("cut to a close-up and back", side,
@@ -280,6 +298,11 @@ def specs(body: str = "male", distance: float = 3.2, other_body: str = "female")
         Spec("mirrored (side bend left shown as right)", side, mirror, mirrored=True),
         Spec("second person walking through", base, needs_other=True),
         Spec("motion blur (3 frames)", base, motion_blur(3)),
+        Spec("0.1 s upright start, one bend, still upright end", tenth),
+        Spec("one-second side-bend hold after a short upright start", held),
+        Spec("gentle side bend, about 5 deg", replace(side, peaks=(7.0, 7.0, 7.0))),
+        Spec("arms raise a stick, trunk still (rotation chosen)", arms, flag="arms_moved"),
+        Spec("standing rotation, one turn left then one right", both),
     ]
 
 

@@ -25,7 +25,15 @@ import numpy as np
 
 from lumbar_rom.kinematics.angles import estimated_lumbar_flexion
 from lumbar_rom.studio.body import Body, load_body
-from lumbar_rom.studio.pose import MovementPose, body_pose, dowel_mesh, landmarks, skin
+from lumbar_rom.studio.pose import (
+    BodyPose,
+    MovementPose,
+    body_pose,
+    dowel_mesh,
+    landmarks,
+    rot_z,
+    skin,
+)
 from lumbar_rom.studio.render import Camera, Renderer, Scene
 from lumbar_rom.video.writer import VideoWriter
 
@@ -64,10 +72,15 @@ class Scenario:
     background: tuple[int, int, int] = (200, 200, 195)
     light: tuple[float, float, float] = (0.3, 0.6, 0.8)  # toward the light, body frame
     rotation_protocol: str = "arms-out"  # or "dowel" (measurement-findings section 4)
+    arms_only: bool = False  # the trunk stays still; the arms rise by ``peaks`` (see below)
+    sides: tuple[int, ...] = ()  # per repetition +1 / -1: the other side for -1 (rotation, bends)
 
     def key(self) -> str:
         """Stable short hash of everything that changes the pixels (cache key)."""
         d: dict[str, Any] = asdict(self)
+        for later in ("arms_only", "sides"):  # added later: scenarios without keep their keys
+            if not d[later]:
+                d.pop(later)
         rig = RIG_REVISION.get(self.movement, 0)
         if rig:  # the rig changed under this movement since its first renders: new pixels
             d["rig_revision"] = rig
@@ -102,6 +115,8 @@ def profile(s: Scenario) -> tuple[np.ndarray, np.ndarray]:
 def movement_pose(s: Scenario, frac: float, rep: int) -> MovementPose:
     """The pose of one frame (``frac`` of repetition ``rep``'s peak)."""
     peak = s.peaks[rep] if rep >= 0 else 0.0
+    if s.sides and rep >= 0:  # a repetition to the other side
+        peak *= s.sides[rep]
     a = peak * frac
     m = s.movement
     if m == "flexion":
@@ -116,9 +131,38 @@ def movement_pose(s: Scenario, frac: float, rep: int) -> MovementPose:
         return MovementPose(spine_side_bend=sign * a, spine_flexion=s.lean * frac, arms="down")
     if m.startswith("rotation"):
         sign = 1.0 if m.endswith("left") else -1.0
+        if s.arms_only:  # the trunk still, the arms out (scenario_pose raises them)
+            return MovementPose(arms="out")
         return MovementPose(spine_rotation=sign * a, pelvis_rotation=sign * s.pelvis_rotation *
                             frac, arms="dowel" if s.rotation_protocol == "dowel" else "out")
     raise ValueError(f"unknown movement {m!r}")
+
+
+STICK_M = 1.7
+"""Length of the stick held in the arms-only scenario (a broom handle), metres."""
+
+
+def scenario_pose(s: Scenario, frac: float, rep: int) -> BodyPose:
+    """The bone rotations of one frame: :func:`movement_pose`'s, and with ``s.arms_only`` both
+    straight arms raised from straight out to the sides by ``frac`` of repetition ``rep``'s peak
+    (deg, in the frontal plane) with the trunk still: the wrists come closer together in the
+    picture while the shoulders do not turn (issue 28: a real clip of a person raising a stick
+    read as a 20-24 deg rotation)."""
+    pose = body_pose(movement_pose(s, frac, rep))
+    if not s.arms_only:
+        return pose
+    raise_deg = (s.peaks[rep] if rep >= 0 else 0.0) * frac
+    rots = dict(pose.rotations)
+    for side, sign in (("L", 1.0), ("R", -1.0)):
+        name = f"upperarm01.{side}"
+        rots[name] = rot_z(-sign * raise_deg) @ rots[name]
+    return BodyPose(rots)
+
+
+def stick_mesh(left_hand: np.ndarray, right_hand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A stick of ``STICK_M`` centred between the hands (the hands slide along it)."""
+    gap = float(np.linalg.norm(left_hand - right_hand))
+    return dowel_mesh(left_hand, right_hand, overhang=max(0.05, (STICK_M - gap) / 2))
 
 
 def _truth(lm: dict[str, np.ndarray]) -> tuple[float, float]:
@@ -153,19 +197,20 @@ def render_scenario(s: Scenario, out_dir: Path, backend: str = "auto",
         with VideoWriter(tmp, s.width, s.height, fps=s.fps, preset="veryfast", crf=20) as w:
             for ti, frac, rep in zip(t, fr[0], fr[1].astype(int), strict=True):
                 mp = movement_pose(s, float(frac), int(rep))
-                verts, heads = skin(body, body_pose(mp))
+                verts, heads = skin(body, scenario_pose(s, float(frac), int(rep)))
                 lm = landmarks(body, heads)
                 a_sag, a_fro = _truth(lm)
                 faces, colors = body.faces, body.colors
-                if mp.arms == "dowel":
-                    dv, df = dowel_mesh(lm["left_wrist"], lm["right_wrist"])
+                if mp.arms == "dowel" or s.arms_only:
+                    dv, df = (stick_mesh if s.arms_only else dowel_mesh)(lm["left_wrist"],
+                                                                       lm["right_wrist"])
                     faces = np.concatenate([faces, df + len(verts)])
                     verts = np.concatenate([verts, dv])
                     colors = np.concatenate([colors, np.tile([150, 105, 60], (len(dv), 1))
                                              .astype(np.uint8)])
                 sag.append(a_sag)
                 fro.append(a_fro)
-                rot.append(mp.spine_rotation)
+                rot.append(mp.spine_rotation)  # 0 with arms_only: the truth is no rotation
                 spine_applied.append(mp.spine_flexion if s.movement in ("flexion", "extension")
                                      else mp.spine_side_bend or mp.spine_rotation)
                 hip_applied.append(mp.hip_flexion)
@@ -174,6 +219,8 @@ def render_scenario(s: Scenario, out_dir: Path, backend: str = "auto",
         renderer.close()
     tmp.replace(video)
     rom = rom_truth(s, np.array(sag), np.array(fro), np.array(rot), fr)
+    other = (rom_truth(s, np.array(sag), np.array(fro), np.array(rot), fr, side=-1)
+             if -1 in s.sides else None)
     data = {
         "sidecar_version": SIDECAR_VERSION,
         "scenario": asdict(s),
@@ -181,6 +228,7 @@ def render_scenario(s: Scenario, out_dir: Path, backend: str = "auto",
         "movement": s.movement,
         "truth": {
             "rom_deg": rom,
+            "rom_other_side_deg": other,  # with ``sides``: the other side's repetitions
             "definition": "mean over repetitions of the excursion from neutral at the hold of "
                           "the mid-hip -> mid-shoulder line (sagittal plane for flexion/"
                           "extension, frontal plane for side bends); applied thorax-on-pelvis "
@@ -200,8 +248,9 @@ def render_scenario(s: Scenario, out_dir: Path, backend: str = "auto",
 
 
 def rom_truth(s: Scenario, sag: np.ndarray, fro: np.ndarray, rot: np.ndarray,
-              fr: np.ndarray) -> float:
-    """The reported-value truth: mean over repetitions of the excursion at full hold."""
+              fr: np.ndarray, side: int = 1) -> float:
+    """The reported-value truth: mean over repetitions of the excursion at full hold (with
+    ``s.sides``: over the repetitions to ``side``, +1 the movement's, -1 the other)."""
     m = s.movement
     if m in ("flexion", "extension"):
         x, sign = sag, (1.0 if m == "flexion" else -1.0)
@@ -210,7 +259,10 @@ def rom_truth(s: Scenario, sag: np.ndarray, fro: np.ndarray, rot: np.ndarray,
     else:
         x, sign = rot, (1.0 if m.endswith("left") else -1.0)
     neutral = float(np.median(x[fr[1] < 0]))
-    holds = [float(np.median(x[(fr[1] == k) & (fr[0] >= 0.999)])) for k in range(len(s.peaks))]
+    reps = [k for k in range(len(s.peaks)) if not s.sides or s.sides[k] == side]
+    if side < 0:
+        sign = -sign
+    holds = [float(np.median(x[(fr[1] == k) & (fr[0] >= 0.999)])) for k in reps]
     return round(float(np.mean([sign * (h - neutral) for h in holds])), 3)
 
 
@@ -259,7 +311,7 @@ def fingertip_truth(s: Scenario) -> dict[str, Any]:
     _, fr = profile(s)
     left, right = [], []
     for frac, rep in zip(fr[0], fr[1].astype(int), strict=True):
-        verts, _ = skin(body, body_pose(movement_pose(s, float(frac), int(rep))))
+        verts, _ = skin(body, scenario_pose(s, float(frac), int(rep)))
         left.append(100.0 * float(verts[left_v, 1]))
         right.append(100.0 * float(verts[right_v, 1]))
     lc, rc = np.array(left), np.array(right)
