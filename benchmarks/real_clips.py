@@ -34,6 +34,12 @@ it), and what ``analyze`` reports on each.
     PYTHONPATH=src .venv/bin/python benchmarks/real_clips.py --load results.json  # re-score only
     PYTHONPATH=src .venv/bin/python benchmarks/real_clips.py --only CLIP_ID --save results.json
     PYTHONPATH=src .venv/bin/python benchmarks/real_clips.py --pose2sim-only
+    PYTHONPATH=src .venv/bin/python benchmarks/real_clips.py --curve CLIP_ID [--step 0.25]
+
+``--curve`` prints one clip's signals over time, to diagnose a refusal or a wrong value: the
+trunk line's image angle (mid-hip -> mid-shoulder against the image vertical, + = top toward
+image right), the 3D shoulder and hip yaw (+ = left side away from the camera) and the wrist
+span over the shoulder span, each every ``--step`` seconds (median over the step).
 """
 
 from __future__ import annotations
@@ -267,6 +273,49 @@ def pose2sim_proxy(folder: Path) -> None:
           f"{np.nanmean(np.abs(d - dref)):.2f} deg")
 
 
+def curve(clip: dict[str, Any], step_s: float) -> None:
+    """Print the clip's trunk, shoulder, hip and wrist signals every ``step_s`` seconds."""
+    from lumbar_rom.kinematics import angles
+    from lumbar_rom.kinematics.cleaned import CleanedPose
+    from lumbar_rom.pipeline import track_video
+    from lumbar_rom.pose.landmarks import Landmark as L
+
+    path, why = locate(clip)
+    if path is None:
+        print(f"{clip['id']}: {why}")
+        return
+    kin = CleanedPose.from_sequence(track_video(path))
+    t = kin.time_s
+    trunk = angles.trunk_image_angle(kin.image)
+    sh_yaw, hip_yaw = angles.shoulder_yaw(kin.world), angles.hip_yaw(kin.world)
+    wrists = angles.span_2d(kin.image, L.LEFT_WRIST, L.RIGHT_WRIST)
+    shoulders = angles.span_2d(kin.image, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    print(f"{clip['id']}: {kin.n_frames} frames, {t[-1]:.1f} s, {kin.swaps_repaired} swaps "
+          "repaired; medians per step")
+    print("| t (s) | frames | trunk image angle | shoulder yaw | hip yaw | wrist/shoulder span |")
+    print("|---|---|---|---|---|---|")
+    for start in np.arange(0.0, t[-1] + 1e-9, step_s):
+        sel = (t >= start) & (t < start + step_s)
+        if not sel.any():
+            continue
+        idx = np.flatnonzero(sel)
+        cells = [_median_cell(x[sel]) for x in (trunk, sh_yaw, hip_yaw, wrists / shoulders)]
+        print(f"| {start:.2f} | {idx[0]}-{idx[-1]} | " + " | ".join(cells) + " |")
+
+
+def _median_cell(v: np.ndarray) -> str:
+    return f"{np.nanmedian(v):+.2f}" if np.isfinite(v).any() else "-"
+
+
+def curve_of(manifest: list[dict[str, Any]], cid: str, step_s: float) -> int:
+    for clip in manifest:
+        if clip["id"] == cid:
+            curve(clip, step_s)
+            return 0
+    print(f"no clip {cid!r} in the manifest")
+    return 1
+
+
 def collect(manifest: list[dict[str, Any]], notes: dict[str, dict[str, Any]],
             args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
     """Run (or load) each clip: the results by clip id, and the clips skipped with why."""
@@ -303,6 +352,8 @@ def main() -> int:
     ap.add_argument("--only", nargs="*", help="clip ids to run (default: all)")
     ap.add_argument("--no-pose2sim", action="store_true")
     ap.add_argument("--pose2sim-only", action="store_true")
+    ap.add_argument("--curve", metavar="CLIP_ID", help="print one clip's signals over time")
+    ap.add_argument("--step", type=float, default=0.25, help="--curve: seconds per row")
     args = ap.parse_args()
 
     from lumbar_rom.logs import filter_native_stderr
@@ -314,6 +365,8 @@ def main() -> int:
         pose2sim_proxy(pose2sim)
         return 0
     manifest = load_manifest()
+    if args.curve:
+        return curve_of(manifest, args.curve, args.step)
     notes = load_annotations()
     results, skipped = collect(manifest, notes, args)
     rows: dict[str, list[tuple[str, str, str, str]]] = {"explicit": [], "auto": []}
