@@ -35,6 +35,11 @@ it), and what ``analyze`` reports on each.
     PYTHONPATH=src .venv/bin/python benchmarks/real_clips.py --only CLIP_ID --save results.json
     PYTHONPATH=src .venv/bin/python benchmarks/real_clips.py --pose2sim-only
     PYTHONPATH=src .venv/bin/python benchmarks/real_clips.py --curve CLIP_ID [--step 0.25]
+    PYTHONPATH=src .venv/bin/python benchmarks/real_clips.py --load results.json --reasons
+
+``--reasons`` lists, per clip, each distinct refusal reason (numbers left in, the first
+occurrence) with the movements and modes it was given for: the list checked by hand against
+each clip.
 
 ``--curve`` prints one clip's signals over time, to diagnose a refusal or a wrong value: the
 trunk line's image angle (mid-hip -> mid-shoulder against the image vertical, + = top toward
@@ -50,6 +55,7 @@ import importlib.util
 import json
 import math
 import os
+import re
 import sys
 import time
 import tomllib
@@ -307,6 +313,30 @@ def _median_cell(v: np.ndarray) -> str:
     return f"{np.nanmedian(v):+.2f}" if np.isfinite(v).any() else "-"
 
 
+def reasons(manifest: list[dict[str, Any]], results: dict[str, Any]) -> None:
+    """Each clip's distinct refusal reasons, with where each was given."""
+    for clip in manifest:
+        res = results.get(clip["id"])
+        if res is None:
+            continue
+        where: dict[str, list[str]] = defaultdict(list)
+        if res.get("error"):
+            where[res["error"]].append("every movement")
+        trials = [("auto", t) for t in res["auto"]] + [("-m", t)
+                                                     for t in res["explicit"].values()]
+        for mode, t in trials:
+            if t["status"] == "ok":
+                continue
+            for r in t["reasons"] or [t["status"]]:
+                key = re.sub(r"-?\d+(\.\d+)?", "N", r)
+                first = next((k for k in where if re.sub(r"-?\d+(\.\d+)?", "N", k) == key), r)
+                if f"{mode} {t['movement']}" not in where[first]:
+                    where[first].append(f"{mode} {t['movement']}")
+        print(f"\n{clip['id']} ({clip['view']}, {clip['posture']})")
+        for r, places in where.items():
+            print(f"  - {r} [{', '.join(places)}]")
+
+
 def curve_of(manifest: list[dict[str, Any]], cid: str, step_s: float) -> int:
     for clip in manifest:
         if clip["id"] == cid:
@@ -354,6 +384,8 @@ def main() -> int:
     ap.add_argument("--pose2sim-only", action="store_true")
     ap.add_argument("--curve", metavar="CLIP_ID", help="print one clip's signals over time")
     ap.add_argument("--step", type=float, default=0.25, help="--curve: seconds per row")
+    ap.add_argument("--reasons", action="store_true",
+                    help="with --load: each clip's distinct refusal reasons, to check by hand")
     args = ap.parse_args()
 
     from lumbar_rom.logs import filter_native_stderr
@@ -369,6 +401,9 @@ def main() -> int:
         return curve_of(manifest, args.curve, args.step)
     notes = load_annotations()
     results, skipped = collect(manifest, notes, args)
+    if args.reasons:
+        reasons(manifest, results)
+        return 0
     rows: dict[str, list[tuple[str, str, str, str]]] = {"explicit": [], "auto": []}
     print(f"Real clips of real people: {len(results)} clips run, {len(skipped)} skipped "
           f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})")
