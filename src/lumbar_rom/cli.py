@@ -182,16 +182,18 @@ def landmarks(
     mirrored: MirroredOpt = False,
     model: ModelOpt = None,
 ) -> None:
-    """Per-frame pose landmarks (CSV/Parquet) and an annotated H.264 MP4."""
+    """Per-frame pose landmarks (CSV/Parquet) and an annotated H.264 MP4. Left and right of
+    the hips and shoulders are repaired as in the analysis (counted in landmarks.json)."""
     if fmt not in ("csv", "parquet"):
         raise _fail(ValueError(f"--format must be csv or parquet, not {fmt!r}."))
     _check(check_video_file, video)
     _check(check_output_dir, out, "--out")
-    from lumbar_rom.pipeline import track_video
+    from lumbar_rom.pipeline import repaired_landmarks, track_video
 
     try:
         seq = track_video(video, model_path=model, progress=True, mirrored=mirrored,
                           annotate_to=out / "annotated.mp4" if annotate else None)
+        seq, repaired = repaired_landmarks(seq)
         table = seq.save(out / f"landmarks.{fmt}")
     except LumbarRomError as err:
         raise _fail(err) from None
@@ -202,8 +204,10 @@ def landmarks(
     typer.echo(f"{found} of {seq.n_frames} frames with a person -> {table}")
     if annotate:
         typer.echo(f"annotated video -> {out / 'annotated.mp4'}")
+    typer.echo(f"left/right of hips and shoulders repaired in {repaired} frames")
     summary = {"video": str(video), "frames": seq.n_frames, "frames_with_person": found,
-               "fps": seq.fps, "frame_size": list(seq.frame_size)}
+               "fps": seq.fps, "frame_size": list(seq.frame_size),
+               "left_right": "repaired (hips, shoulders)", "lr_swaps_repaired": repaired}
     _check(atomic_write, out / "landmarks.json", json.dumps(summary, indent=2))
 
 

@@ -67,7 +67,7 @@ import cv2
 import numpy as np
 
 from lumbar_rom import __version__
-from lumbar_rom.assessment.protocol import MovementSpec, movement_spec, side_of
+from lumbar_rom.assessment.protocol import MOVEMENTS, Movement, MovementSpec, movement_spec, side_of
 from lumbar_rom.assessment.segment import segment_movements
 from lumbar_rom.assessment.trial import (
     DEFAULT_ANALYSIS,
@@ -85,6 +85,7 @@ from lumbar_rom.errors import LumbarRomError, NoPersonError
 from lumbar_rom.kinematics.angles import trunk_image_angle
 from lumbar_rom.kinematics.cleaned import CleanedPose
 from lumbar_rom.kinematics.deep_flexion import PeakFrameKeeper
+from lumbar_rom.kinematics.swaps import repair_swaps
 from lumbar_rom.pose.draw import draw_pose
 from lumbar_rom.pose.estimator import FramePose, MediaPipeEstimator, PoseEstimator
 from lumbar_rom.pose.masks import PersonMasker
@@ -449,6 +450,15 @@ def track_video(
     return seq
 
 
+def repaired_landmarks(seq: PoseSequence) -> tuple[PoseSequence, int]:
+    """``seq`` with its hips' and shoulders' left/right swaps put back as the analysis does
+    (:func:`~lumbar_rom.kinematics.swaps.repair_swaps`, before any cleaning: the exported
+    landmarks stay the model's own, only relabelled), and the number of frames repaired.
+    ``lumbar-rom landmarks`` exports these (issue 28: it exported the raw labels)."""
+    image, world, visibility, fixed = repair_swaps(seq.image, seq.world, seq.visibility)
+    return replace(seq, image=image, world=world, visibility=visibility), int(fixed.sum())
+
+
 def movement_span(seq: PoseSequence | None) -> float:
     """How much a person moves: the largest 5th-95th percentile travel of an upper-body landmark,
     in trunk lengths (shoulder to hip midpoints); 0 when the person is seen in under half the
@@ -660,11 +670,33 @@ def _analyze_sequence(seq: PoseSequence, movement: MovementSpec | str, height_cm
     segments = segment_movements(kin, settings)
     if not segments:
         return VideoAnalysis(seq, (unrecognised_trial(seq),), (0,))
-    trials = tuple(_framing_without(
-        analyze_cleaned(kin.slice(s.start, s.stop), s.movement, height_cm=height_cm,
-                        settings=settings), seq.slice(s.start, s.stop), out[s.start:s.stop],
-        settings) for s in segments)
-    return VideoAnalysis(seq, trials, tuple(s.start for s in segments))
+    found = [(_framing_without(_best_movement(kin.slice(s.start, s.stop), s.movement, height_cm,
+                                              settings),
+                               seq.slice(s.start, s.stop), out[s.start:s.stop], settings),
+              s.start) for s in segments]
+    # the movements done first, the refused candidates after them (each group in clip order)
+    found.sort(key=lambda pair: pair[0].status != "ok")
+    return VideoAnalysis(seq, tuple(t for t, _ in found), tuple(o for _, o in found))
+
+
+def _best_movement(kin: CleanedPose, label: Movement, height_cm: float | None,
+                   settings: AnalysisSettings) -> TrialResult:
+    """One auto-detected segment analysed as the movement it was labelled; when that is not
+    valid, as every other movement in turn (issue 28: a long side bend among other movements
+    was measured when chosen and lost in auto), the first valid one kept with a note. The same
+    gates apply to each, so a refused label is never turned into a false value."""
+    first = analyze_cleaned(kin, label, height_cm=height_cm, settings=settings)
+    if first.status == "ok":
+        return first
+    for other in MOVEMENTS:
+        if other == label:
+            continue
+        trial = analyze_cleaned(kin, other, height_cm=height_cm, settings=settings)
+        if trial.status == "ok":
+            note = Flag("tried_movements", f"Found as {movement_spec(other).label.lower()}; "
+                        "as the movement it first looked like it was not valid.", False)
+            return replace(trial, flags=(*trial.flags, note))
+    return first
 
 
 _FRAMING = ("out_of_frame", "limbs_out_of_frame", "low_visibility")  # _quality_flags' codes

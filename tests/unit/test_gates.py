@@ -267,3 +267,19 @@ def test_a_clip_that_starts_away_from_upright_is_refused_in_words(movement, star
     assert r.reasons[-1] == f"Start the clip standing upright; this one starts already {words}."
     moving = from_angles("flexion", one_bend(start, peak, upright_s=0.0), "side")
     assert f"already {words}" in analyze_trial(moving, movement).reasons[-1]
+
+
+def test_a_seated_clip_is_not_told_to_stand():
+    """Issue 28 item 6: "start the clip standing upright" was said of a seated exercise."""
+    angles = bend_profile(0.0, 30.0, 0.6, 0.0) + 40.0  # starts bent forward 40 deg, seated
+    images, worlds = [], []
+    for v in angles:
+        img, wor = project(body(Pose3D(flexion=v, knee_bend=90.0)), "side")
+        images.append(img)
+        worlds.append(wor)
+    image = np.array(images)
+    seq = PoseSequence(np.arange(len(angles)) / 30.0, image, np.array(worlds),
+                       np.full(image.shape[:2], 0.99), (720, 1280), "synthetic-seated")
+    r = analyze_trial(seq, "flexion")
+    assert r.status == "inconclusive" and "start_not_upright" in codes(r)
+    assert r.reasons[-1].startswith("Start the clip sitting upright"), r.reasons

@@ -56,3 +56,18 @@ def test_the_repair_is_counted_in_the_cleaned_data_and_the_trial():
     assert r.status == "ok" and r.value_deg == pytest.approx(ref.value_deg, abs=0.05)
     assert r.posture.pelvic_obliquity_deg == pytest.approx(ref.posture.pelvic_obliquity_deg,
                                                            abs=0.05)
+
+
+def test_the_landmarks_export_is_repaired(tmp_path):
+    """Issue 28 item 7: `lumbar-rom landmarks` exported the raw labels (the repair ran only
+    inside the analysis). The exported table holds the repaired labels, the count beside it."""
+    from lumbar_rom.pipeline import repaired_landmarks
+
+    seq = make_trial("side_bend", [25, 25, 25], "front", noise_px=0.5)
+    bad = np.r_[20:30, 60:75]
+    fixed, n = repaired_landmarks(swapped(seq, bad))
+    assert n == len(bad)
+    np.testing.assert_allclose(fixed.image, seq.image)
+    saved = PoseSequence.load(fixed.save(tmp_path / "landmarks.csv"))
+    for li, ri in PAIRS:
+        assert np.all(saved.image[:, li, 0] > saved.image[:, ri, 0])  # left on the image right

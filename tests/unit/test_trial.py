@@ -146,8 +146,12 @@ def test_left_and_right_turns_in_one_clip_are_told_apart(peaks):
     assert left.value_deg == pytest.approx(want_left, abs=1.0)
     assert right.value_deg == pytest.approx(want_right, abs=1.0)
     assert min(left.excursion_deg) < -30  # the right turns read the other way, not as left
-    found = {(t.movement, t.status) for t in analyze_sequence(seq, "auto").trials}
-    assert found == {("rotation-left", "ok"), ("rotation-right", "ok")}, found
+    auto = analyze_sequence(seq, "auto").trials
+    assert sorted((t.movement, t.status, len(t.repetitions)) for t in auto) == [
+        ("rotation-left", "ok", 3), ("rotation-right", "ok", 3)]
+    by = {t.movement: t.value_deg for t in auto}
+    assert by["rotation-left"] == pytest.approx(want_left, abs=1.0)
+    assert by["rotation-right"] == pytest.approx(want_right, abs=1.0)
 
 
 def test_one_motion_never_validates_both_sides():
@@ -316,3 +320,29 @@ def test_thresholds_come_from_the_protocol_file():
                       settings=AnalysisSettings(consistency_deg=1.0))
     assert r.status == "inconclusive" and "inconsistent" in [f.code for f in r.flags]
     assert "within 1 deg" in r.rule
+
+
+def test_auto_tries_every_movement_and_lists_the_valid_first():
+    """Issue 28 item 4: a segment whose first label is not valid is tried as every other
+    movement (the same gates), and the movements done are listed before the refused
+    candidates."""
+    from lumbar_rom.kinematics.cleaned import CleanedPose
+    from lumbar_rom.pipeline import _best_movement
+
+    kin = CleanedPose.from_sequence(make_trial("side_bend", [30, 31, 30], "front"))
+    wrong = analyze_trial(make_trial("side_bend", [30, 31, 30], "front"), "side-bend-right")
+    assert wrong.status == "inconclusive"
+    best = _best_movement(kin, "side-bend-right", None, S)
+    assert best.movement == "side-bend-left" and best.status == "ok"
+    assert "tried_movements" in codes(best) and best.value_deg == pytest.approx(30.3, abs=1)
+    # nothing valid: the first label's refusal is kept
+    still = CleanedPose.from_sequence(make_trial("side_bend", [1, 1, 1], "front"))
+    assert _best_movement(still, "side-bend-left", None, S).movement == "side-bend-left"
+    # a refused candidate (a flexion filmed from the front) before a valid side bend: the side
+    # bend comes first in the result, the refusal after it, each with its own offset
+    seq = concat(make_trial("flexion", [50, 52, 51], "front"),
+                 make_trial("side_bend", [30, 30, 30], "front"))
+    result = analyze_sequence(seq, "auto")
+    assert [(t.movement, t.status) for t in result.trials] == [
+        ("side-bend-left", "ok"), ("flexion", "inconclusive")]
+    assert result.offsets[0] > result.offsets[1]

@@ -95,14 +95,36 @@ def _bouts(labelled: dict[Movement, np.ndarray], peak: float, settings: Analysis
             for a, b in runs(active) if np.max(level[a:b]) >= peak]
 
 
+def _family(m: Movement) -> str:
+    """"rotation" / "side-bend" for the sided movements, else the movement itself."""
+    return str(m).rsplit("-", 1)[0] if str(m).endswith(("-left", "-right")) else str(m)
+
+
 def _trials(groups: list[list[tuple[int, int, Movement]]], n: int) -> list[Segment]:
-    """One trial per group of bouts with the same label."""
-    segments: list[Segment] = []
+    """One trial per group of bouts with the same label; consecutive groups of one sided family
+    that alternate sides (left, right, left, ...) give one trial per side over all of them
+    (the signed excursion keeps the sides apart: issue 28, a rotation turning left and right
+    in turn gave one-repetition trials)."""
+    bounds = []
     for k, g in enumerate(groups):
         # each trial keeps the whole rest before it (its neutral) and after it
         start = 0 if k == 0 else groups[k - 1][-1][1]
         stop = n if k == len(groups) - 1 else groups[k + 1][0][0]
-        segments.append(Segment(g[0][2], int(start), int(stop)))
+        bounds.append((g[0][2], int(start), int(stop)))
+    segments: list[Segment] = []
+    k = 0
+    while k < len(bounds):
+        j = k
+        while j + 1 < len(bounds) and _family(bounds[j + 1][0]) == _family(bounds[k][0]) \
+                and _family(bounds[k][0]) != str(bounds[k][0]):
+            j += 1
+        run = bounds[k:j + 1]
+        sides = list(dict.fromkeys(m for m, _, _ in run))
+        if len(sides) > 1:  # both sides in turn: each side over the whole run
+            segments += [Segment(m, run[0][1], run[-1][2]) for m in sides]
+        else:
+            segments += [Segment(m, a, b) for m, a, b in run]
+        k = j + 1
     return segments
 
 

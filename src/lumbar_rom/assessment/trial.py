@@ -387,8 +387,8 @@ def analyze_cleaned(kin: CleanedPose, movement: MovementSpec | str, *,
           else find_neutral(raw, t, rel=False, settings=settings))
     start = _start_posture(spec, pts, nb, t, settings)
     if start is not None or nb is None:
-        no_neutral = start or Flag("no_neutral", "No still, upright start was found; stand "
-                                   "still for a second before moving.", True)
+        no_neutral = start or Flag("no_neutral", "No still, upright moment was found; hold "
+                                   "still, upright, for a moment before or after moving.", True)
         return TrialResult.unmeasured(spec.id, [*flags, no_neutral], seq.source)
     n0, n1 = nb
     neutral_pts, neutral_world = pts[n0:n1], world[n0:n1]
@@ -489,8 +489,22 @@ def _start_posture(spec: MovementSpec, pts: np.ndarray, nb: tuple[int, int] | No
     else:
         sign, words = A.left_side_sign(part), ("bent to the left", "bent to the right")
     how = "bent" if not np.isfinite(sign) else words[0] if angle * sign > 0 else words[1]
-    return Flag("start_not_upright", "Start the clip standing upright; this one starts "
+    pose = "sitting" if _seated(part) else "standing"  # no standing advice for a seated clip
+    return Flag("start_not_upright", f"Start the clip {pose} upright; this one starts "
                 f"already {how} about {abs(angle):.0f} deg.", True)
+
+
+def _seated(pts: np.ndarray) -> bool:
+    """The person sits in these frames ``(N, 33, >=2)``: the knees bent beyond 45 deg (side
+    view) or the thighs, pointing at the camera, under 0.6 of the shins' length in the picture
+    (front view); both legs' median."""
+    thigh = A.nanmedian(np.stack([A.span_2d(pts, L.LEFT_HIP, L.LEFT_KNEE),
+                                  A.span_2d(pts, L.RIGHT_HIP, L.RIGHT_KNEE)]), axis=0)
+    shin = A.nanmedian(np.stack([A.span_2d(pts, L.LEFT_KNEE, L.LEFT_ANKLE),
+                                 A.span_2d(pts, L.RIGHT_KNEE, L.RIGHT_ANKLE)]), axis=0)
+    knee = float(A.nanmedian(A.knee_flexion(pts)))
+    ratio = float(A.nanmedian(np.asarray(thigh) / np.asarray(shin)))
+    return bool((np.isfinite(knee) and knee > 45.0) or (np.isfinite(ratio) and ratio < 0.6))
 
 
 def _quality_flags(seq: PoseSequence, settings: AnalysisSettings) -> list[Flag]:
@@ -637,9 +651,12 @@ def _rotation_checks(c: _Comp) -> list[Flag]:
     is in the signed excursion: :func:`_wrong_direction`)."""
     flags: list[Flag] = []
     if c.extras.get("off_front_deg", 0.0) > c.s.rotation_off_front_max_deg:
-        flags.append(Flag("camera_off_front", "The camera is not square to you (about "
-                          f"{c.extras['off_front_deg']:.0f} degrees off); sit facing it "
-                          "directly.", True))
+        # one camera cannot tell a camera off to one side from a person sitting turned: the
+        # words name both (issue 28: a square camera and a person who started turned)
+        flags.append(Flag("camera_off_front", "At rest your hips were about "
+                          f"{c.extras['off_front_deg']:.0f} degrees off square to the camera "
+                          "(the camera off to one side, or you turned away from it); face the "
+                          "camera directly.", True))
     # The pelvis turn is read from the knees' span: MediaPipe's hip landmarks turn with the
     # shoulders even with the pelvis still (measurement-findings 3-4; seen on our rendered
     # trials too), while the knees stay put unless the pelvis (and thighs) turn.

@@ -338,9 +338,15 @@ def build(spec: Spec, out_dir: Path, render_dir: Path) -> Pattern:
             "frame_map": [int(x) for x in fmap],
         }
         sidecar.write_text(json.dumps(data, indent=1))
-    p = json.loads(sidecar.read_text())["pattern"]
-    return Pattern(spec.name, movement, video, sidecar, p["expected_rom_deg"],
-                   p["expected_flag"], p["tolerance_deg"])
+    data = json.loads(sidecar.read_text())
+    p = data["pattern"]
+    # the expectation is the spec's (it can change without new pixels: "starts mid-movement"
+    # is measured since issue 28); a built clip's sidecar is brought up to date
+    expected = None if spec.flag else data["truth"]["rom_deg"]
+    if (p["expected_flag"], p["expected_rom_deg"]) != (spec.flag, expected):
+        p["expected_flag"], p["expected_rom_deg"] = spec.flag, expected
+        sidecar.write_text(json.dumps(data, indent=1))
+    return Pattern(spec.name, movement, video, sidecar, expected, spec.flag, p["tolerance_deg"])
 
 
 def build_all(out_dir: Path, render_dir: Path, body: str = "male",
