@@ -22,26 +22,40 @@ disagreement), each result counts, per movement, as one of:
 
 Every refusal is printed with its reasons next to its clip, to be checked by hand.
 
-The Pose2Sim demo (``$LUMBAR_ROM_POSE2SIM`` or ``../shared/data/pose2sim-demo``; read here,
-never by tests) gives a test-retest proxy: one balancing trial filmed by two cameras at once; per
-camera, the trunk's change from the start frames against the 4-camera reference projected into
-that camera, and the two cameras' changes against each other (the reference's own inter-camera
-difference, which is projection, printed beside it), and what ``analyze`` reports on each.
+The Pose2Sim demo (the repository's ``.test-data/pose2sim-demo``, made by ``make test-data``;
+``$LUMBAR_ROM_POSE2SIM`` overrides it; read here, never by tests) gives a test-retest proxy: one
+balancing trial filmed by two cameras at once; per camera, the trunk's change from the start
+frames against the 4-camera reference projected into that camera (derived from the demo's .trc
+and calibration as ``tests/fixtures/pose2sim.py`` does), and the two cameras' changes against
+each other (the reference's own inter-camera difference, which is projection, printed beside
+it), and what ``analyze`` reports on each.
 
     PYTHONPATH=src .venv/bin/python benchmarks/real_clips.py [--save results.json]
     PYTHONPATH=src .venv/bin/python benchmarks/real_clips.py --load results.json  # re-score only
     PYTHONPATH=src .venv/bin/python benchmarks/real_clips.py --only CLIP_ID --save results.json
     PYTHONPATH=src .venv/bin/python benchmarks/real_clips.py --pose2sim-only
+    PYTHONPATH=src .venv/bin/python benchmarks/real_clips.py --curve CLIP_ID [--step 0.25]
+    PYTHONPATH=src .venv/bin/python benchmarks/real_clips.py --load results.json --reasons
+
+``--reasons`` lists, per clip, each distinct refusal reason (numbers left in, the first
+occurrence) with the movements and modes it was given for: the list checked by hand against
+each clip.
+
+``--curve`` prints one clip's signals over time, to diagnose a refusal or a wrong value: the
+trunk line's image angle (mid-hip -> mid-shoulder against the image vertical, + = top toward
+image right), the 3D shoulder and hip yaw (+ = left side away from the camera) and the wrist
+span over the shoulder span, each every ``--step`` seconds (median over the step).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
+import importlib.util
 import json
 import math
 import os
+import re
 import sys
 import time
 import tomllib
@@ -224,13 +238,19 @@ def pose2sim_proxy(folder: Path) -> None:
     from lumbar_rom.kinematics.cleaned import CleanedPose
     from lumbar_rom.pipeline import analyze_sequence, track_video
 
-    if not (folder / "balancing_cam01.mp4").exists():
-        print(f"\nPose2Sim demo: skipped ({folder} not found; set LUMBAR_ROM_POSE2SIM)")
+    if not all((folder / f).exists() for f in ("balancing_cam01.mp4", "Balancing_for_IK.trc")):
+        print(f"\nPose2Sim demo: skipped ({folder} not found; run `make test-data` or set "
+              "LUMBAR_ROM_POSE2SIM)")
         return
-    ref: dict[str, list[float]] = defaultdict(list)
-    with (folder / "reference_trunk_angle_2d_projected.csv").open() as fh:
-        for row in csv.DictReader(fh):
-            ref[row["cam"]].append(float(row["ref_trunk2d_deg"]))
+    # the reference as the tests derive it (tests/fixtures/pose2sim.py: the demo's 4-camera .trc
+    # projected into each camera with its calibration)
+    spec = importlib.util.spec_from_file_location(
+        "pose2sim_reference", Path(__file__).resolve().parents[1] / "tests" / "fixtures"
+        / "pose2sim.py")
+    assert spec is not None and spec.loader is not None
+    fixture = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fixture)
+    ref = {f"cam_{cam}": fixture.reference_trunk_angle_2d(folder, cam) for cam in ("01", "03")}
     change, truth = {}, {}
     print("\nPose2Sim demo (balancing trial, two cameras at once; change from the mean of the "
           f"first {START_FRAMES} frames, image plane):\n")
@@ -257,6 +277,73 @@ def pose2sim_proxy(folder: Path) -> None:
           f"own cam01-cam03 difference (projection of one 3D motion into two oblique views) "
           f"{np.nanmean(np.abs(dref)):.2f} deg; after removing it: "
           f"{np.nanmean(np.abs(d - dref)):.2f} deg")
+
+
+def curve(clip: dict[str, Any], step_s: float) -> None:
+    """Print the clip's trunk, shoulder, hip and wrist signals every ``step_s`` seconds."""
+    from lumbar_rom.kinematics import angles
+    from lumbar_rom.kinematics.cleaned import CleanedPose
+    from lumbar_rom.pipeline import track_video
+    from lumbar_rom.pose.landmarks import Landmark as L
+
+    path, why = locate(clip)
+    if path is None:
+        print(f"{clip['id']}: {why}")
+        return
+    kin = CleanedPose.from_sequence(track_video(path))
+    t = kin.time_s
+    trunk = angles.trunk_image_angle(kin.image)
+    sh_yaw, hip_yaw = angles.shoulder_yaw(kin.world), angles.hip_yaw(kin.world)
+    wrists = angles.span_2d(kin.image, L.LEFT_WRIST, L.RIGHT_WRIST)
+    shoulders = angles.span_2d(kin.image, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    print(f"{clip['id']}: {kin.n_frames} frames, {t[-1]:.1f} s, {kin.swaps_repaired} swaps "
+          "repaired; medians per step")
+    print("| t (s) | frames | trunk image angle | shoulder yaw | hip yaw | wrist/shoulder span |")
+    print("|---|---|---|---|---|---|")
+    for start in np.arange(0.0, t[-1] + 1e-9, step_s):
+        sel = (t >= start) & (t < start + step_s)
+        if not sel.any():
+            continue
+        idx = np.flatnonzero(sel)
+        cells = [_median_cell(x[sel]) for x in (trunk, sh_yaw, hip_yaw, wrists / shoulders)]
+        print(f"| {start:.2f} | {idx[0]}-{idx[-1]} | " + " | ".join(cells) + " |")
+
+
+def _median_cell(v: np.ndarray) -> str:
+    return f"{np.nanmedian(v):+.2f}" if np.isfinite(v).any() else "-"
+
+
+def reasons(manifest: list[dict[str, Any]], results: dict[str, Any]) -> None:
+    """Each clip's distinct refusal reasons, with where each was given."""
+    for clip in manifest:
+        res = results.get(clip["id"])
+        if res is None:
+            continue
+        where: dict[str, list[str]] = defaultdict(list)
+        if res.get("error"):
+            where[res["error"]].append("every movement")
+        trials = [("auto", t) for t in res["auto"]] + [("-m", t)
+                                                     for t in res["explicit"].values()]
+        for mode, t in trials:
+            if t["status"] == "ok":
+                continue
+            for r in t["reasons"] or [t["status"]]:
+                key = re.sub(r"-?\d+(\.\d+)?", "N", r)
+                first = next((k for k in where if re.sub(r"-?\d+(\.\d+)?", "N", k) == key), r)
+                if f"{mode} {t['movement']}" not in where[first]:
+                    where[first].append(f"{mode} {t['movement']}")
+        print(f"\n{clip['id']} ({clip['view']}, {clip['posture']})")
+        for r, places in where.items():
+            print(f"  - {r} [{', '.join(places)}]")
+
+
+def curve_of(manifest: list[dict[str, Any]], cid: str, step_s: float) -> int:
+    for clip in manifest:
+        if clip["id"] == cid:
+            curve(clip, step_s)
+            return 0
+    print(f"no clip {cid!r} in the manifest")
+    return 1
 
 
 def collect(manifest: list[dict[str, Any]], notes: dict[str, dict[str, Any]],
@@ -295,19 +382,28 @@ def main() -> int:
     ap.add_argument("--only", nargs="*", help="clip ids to run (default: all)")
     ap.add_argument("--no-pose2sim", action="store_true")
     ap.add_argument("--pose2sim-only", action="store_true")
+    ap.add_argument("--curve", metavar="CLIP_ID", help="print one clip's signals over time")
+    ap.add_argument("--step", type=float, default=0.25, help="--curve: seconds per row")
+    ap.add_argument("--reasons", action="store_true",
+                    help="with --load: each clip's distinct refusal reasons, to check by hand")
     args = ap.parse_args()
 
     from lumbar_rom.logs import filter_native_stderr
 
     filter_native_stderr()
-    default = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "pose2sim-demo"
+    default = Path(__file__).resolve().parents[1] / ".test-data" / "pose2sim-demo"
     pose2sim = Path(os.environ.get("LUMBAR_ROM_POSE2SIM", default))
     if args.pose2sim_only:
         pose2sim_proxy(pose2sim)
         return 0
     manifest = load_manifest()
+    if args.curve:
+        return curve_of(manifest, args.curve, args.step)
     notes = load_annotations()
     results, skipped = collect(manifest, notes, args)
+    if args.reasons:
+        reasons(manifest, results)
+        return 0
     rows: dict[str, list[tuple[str, str, str, str]]] = {"explicit": [], "auto": []}
     print(f"Real clips of real people: {len(results)} clips run, {len(skipped)} skipped "
           f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})")

@@ -21,7 +21,7 @@ HERE = ROOT / "benchmarks" / "real_clips"
 MANIFEST = tomllib.loads((HERE / "manifest.toml").read_text())["clip"]
 NOTES = tomllib.loads((HERE / "annotations.toml").read_text())["clip"]
 BY_ID = {c["id"]: c for c in NOTES}
-VIEWS = {"front", "side", "oblique"}
+VIEWS = {"front", "side", "back", "oblique"}
 POSTURES = {"standing", "seated", "floor", "walking"}
 FIELDS = {"id", "file", "committed", "sha256", "repo", "commit", "path", "licence", "shows",
           "view", "posture", "people"}
@@ -57,6 +57,10 @@ def test_the_corpus_has_the_clips_the_issue_asks_for():
     measurable = {t["movement"] for c in NOTES for t in c.get("trial", []) if t["measurable"]}
     assert {"flexion", "side-bend-left", "side-bend-right", "rotation-left",
             "rotation-right"} <= measurable
+    posture = {c["id"]: c["posture"] for c in MANIFEST}
+    seated = {t["movement"] for c in NOTES if posture[c["id"]] == "seated"
+              for t in c.get("trial", []) if t["measurable"]}
+    assert {"rotation-left", "rotation-right"} <= seated, "the seated rotation protocol"
 
 
 @pytest.mark.parametrize("clip", MANIFEST, ids=lambda c: c["id"])
