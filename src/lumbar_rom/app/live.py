@@ -25,7 +25,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import cv2
@@ -168,6 +168,8 @@ class GuidedTrial:
         self._busy = False  # the model is working on a frame
         self._pending: tuple[np.ndarray, list[FramePose | None], tuple[int, int]] | None = None
         self._ref_size: tuple[int, int] | None = None  # the first frame's (W, H) of a recording
+        # no landmarks for this long: the camera stopped (the browser path sets 10 s)
+        self.silence_s = STALL_S
         self._reset_recording()
         self._phase_since = 0.0
 
@@ -198,9 +200,10 @@ class GuidedTrial:
         with self._lock:
             pending, self._pending = self._pending, None
             last = self._last_frame_clock
-            # streamlit-webrtc gives up on a frame callback after 10 s
-            silent = self.clock() - last > (10.0 if self._busy else STALL_S) \
-                if last is not None else False
+            # streamlit-webrtc gives up on a frame callback after 10 s; landmarks from the page
+            # come in batches that wait for the server's turn (``silence_s``)
+            limit = max(10.0 if self._busy else STALL_S, self.silence_s)
+            silent = self.clock() - last > limit if last is not None else False
             if pending is None and self._snap.phase in ACTIVE and silent:
                 self._set_phase("stalled", STALLED, self._last_t or 0.0)
         if pending is None:
@@ -221,6 +224,43 @@ class GuidedTrial:
         with self._lock:
             if self._snap.phase in ACTIVE:
                 self._set_phase("stalled", STALLED, self._last_t or 0.0)
+
+    # ---- landmarks from the page (app.pose_component: the model ran in the browser) -----------
+    def feed(self, times_s: np.ndarray, poses: Sequence[FramePose | None],
+             sizes: np.ndarray, latency_ms: float | None = None) -> int:
+        """Landmarks found in the browser, in frame order: ``times_s (n,)`` the frames' own time
+        stamps (seconds), ``n`` poses (None: nobody) in each frame's pixels, ``sizes (n, 2)``
+        the frames' (W, H). The same state machine as :meth:`process` (which runs the model on
+        the server); returns how many frames were taken (older than the newest are skipped)."""
+        taken = 0
+        with self._lock:
+            self._last_frame_clock = self.clock()
+            for raw, pose, size in zip(times_s, poses, sizes, strict=True):
+                t = self._timeline(float(raw))
+                before = self._snap.frames
+                if pose is not None:
+                    pose = replace(pose, timestamp_ms=int(round(t * 1000)))
+                self._observe(pose, t, (int(size[0]), int(size[1])))
+                taken += self._snap.frames - before
+            if latency_ms is not None:
+                self._snap.latency_ms = float(latency_ms)
+        return taken
+
+    def label(self) -> str:
+        """The picture's caption now (what the server path draws on the frame)."""
+        with self._lock:
+            return self._label()
+
+    def live_reference(self) -> dict[str, float | str] | None:
+        """While moving: what the page needs to draw the live angle with the same formula
+        (``kinematics.angles.movement_signal`` / ``excursion``): the signal, its neutral value,
+        the side sign and the direction; None in the other phases."""
+        with self._lock:
+            if self._snap.phase != "moving" or self._neutral is None:
+                return None
+            sign = self._facing if self.spec.signal == "sagittal" else self._left
+            return {"signal": self.spec.signal, "neutral": self._neutral, "sign": float(sign),
+                    "direction": float(self.spec.direction)}
 
     # ---- frames from the camera (worker thread) -----------------------------------------------
     def process(self, rgb: np.ndarray, t: float | None = None) -> np.ndarray:

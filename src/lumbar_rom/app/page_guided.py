@@ -13,7 +13,7 @@ from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
 def guided_page() -> None:
     from lumbar_rom.app import guided_holds
     from lumbar_rom.app.pain_inputs import motion_pain_inputs
-    from lumbar_rom.app.webcam import live_panel
+    from lumbar_rom.app.webcam import camera_panel
 
     st.title("Guided webcam test")
     if need_screening():
@@ -42,7 +42,7 @@ def guided_page() -> None:
     if pic is not None:
         c1.image(pic, caption=f"Camera: {spec.view} view", width=220)
     c2.markdown(f"**Camera:** {spec.camera}\n\n**Start:** {spec.start}\n\n**Then:** {spec.cue}")
-    live_panel(movement, v)
+    camera_panel(movement, v)
     if movement in v.trials:  # issue 14: what the motion felt like (saved with the results)
         with st.expander("How did it feel?", expanded=True):
             motion_pain_inputs(movement)

@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import threading
 from collections.abc import Callable
 from importlib.metadata import version
+from typing import Any
 
 import av
 import numpy as np
 import streamlit as st
 
-from lumbar_rom.app.live import MIN_FPS, TOO_SLOW, GuidedTrial
+from lumbar_rom.app.live import FRAMING_TIPS, MIN_FPS, TOO_SLOW, GuidedTrial, Snapshot
 from lumbar_rom.app.state import Visit
 from lumbar_rom.app.widgets import picture, speak
 from lumbar_rom.assessment.protocol import movement_spec
@@ -193,6 +195,119 @@ def live_panel(movement: str, v: Visit) -> None:
         v.trials.pop(movement, None)
 
 
+# ---- the browser path (default, issue 32): the model runs in the page ---------------------------
+PATH_KEY = "camera_path"  # "browser" (default) or "server" (streamlit-webrtc, the fallback)
+BROWSER_KEY = "pose_camera"
+BROWSER_SILENCE_S = 10.0  # no landmarks for this long: the camera stopped (batches can wait)
+
+
+def use_server_path() -> bool:
+    return st.session_state.get(PATH_KEY) == "server"
+
+
+def camera_panel(movement: str, v: Visit) -> None:
+    """The guided step's camera: the browser path unless the server path was chosen."""
+    if use_server_path():
+        live_panel(movement, v)
+        if st.button("Back to the camera in this browser (recommended)", key="path_browser"):
+            st.session_state[PATH_KEY] = "browser"
+            st.rerun()
+        return
+    browser_panel(movement, v)
+
+
+def _feed() -> Any:
+    from lumbar_rom.app.pose_component import Feed
+
+    feed = st.session_state.get("pose_feed")
+    if feed is None:
+        feed = st.session_state["pose_feed"] = Feed()
+    return feed
+
+
+def browser_panel(movement: str, v: Visit) -> None:
+    """The pose model runs in the page (``app.pose_component``): only landmarks reach the
+    server, and they go through the same state machine and trial analysis."""
+    trial = _trial_for(movement, v, camera())  # the camera's model is never opened here
+    trial.silence_s = BROWSER_SILENCE_S
+    _browser_status(movement, v)
+    st.caption("Press Start camera and allow the camera. The video stays on this device: the "
+               "pose is found in this browser and only the body's landmark positions are sent. "
+               "If the picture stays black, allow the camera in the address bar (it works on "
+               "localhost or https only), or use the Upload page instead.")
+    c1, c2, c3 = st.columns(3)
+    if c1.button("Pause / resume", key=f"pause_{movement}"):
+        trial.command("resume" if trial.snapshot().phase == "paused" else "pause")
+    if c2.button("Redo this movement", key=f"redo_{movement}"):
+        trial.command("redo")
+        v.trials.pop(movement, None)
+    if c3.button("Stop: it hurts", key=f"pain_{movement}"):
+        trial.command("stop_pain")
+        v.pain_limited.add(movement)
+        v.trials.pop(movement, None)
+    error = _feed().error
+    if error:
+        st.warning("The camera cannot be analysed in this browser (" + error + "). Use a "
+                   "current Chrome, Edge, Firefox or Safari, or the server camera below (it "
+                   "sends the video to this app's server).", icon=":material/warning:")
+    with st.expander("Camera not working?", expanded=bool(error)):
+        st.caption("The server camera sends the video to this app's server, which finds the "
+                   "pose there: use it only where this browser cannot run the model.")
+        if st.button("Use the server camera instead", key="path_server"):
+            st.session_state[PATH_KEY] = "server"
+            st.rerun()
+
+
+def _component_args(trial: GuidedTrial, s: Snapshot, feed: Any) -> dict[str, Any]:
+    from lumbar_rom.app.live import _LIVE
+
+    return {
+        "step": trial.movement, "name": trial.spec.label.split(" (")[0], "label": trial.label(),
+        "phase": s.phase, "cue": s.cue, "framing": s.framing, "rep": min(s.reps + 1, 3),
+        "live": trial.live_reference(), "ack": feed.ack(trial.movement), "tips": FRAMING_TIPS,
+        "thresholds": {k: float(_LIVE[k]) for k in (
+            "visibility_threshold", "visible_fraction_min", "too_close_height_fraction")},
+        "delegate": os.environ.get("LUMBAR_ROM_BROWSER_DELEGATE", "CPU").upper(),
+    }
+
+
+def take_landmarks(value: Any, trial: GuidedTrial, feed: Any) -> int:
+    """The page's message into the step's trial (new frames only); how many were taken."""
+    from lumbar_rom.app.pose_component import parse_batch
+
+    if feed.seen(value):
+        return 0
+    try:
+        batch = parse_batch(value)
+    except (ValueError, TypeError) as err:
+        logger.warning("malformed landmarks from the page: %s", err)
+        return 0
+    if batch is None or (batch.step != trial.movement and not batch.error):
+        return 0  # the previous step's last message, returned again by a rerun
+    fresh = feed.new_frames(batch)
+    taken = 0
+    if fresh is not None and fresh.n:
+        taken = trial.feed(fresh.times_s, fresh.poses(), fresh.sizes,
+                           latency_ms=batch.stats.get("infer_ms"))
+    if batch.ended:
+        trial.stream_ended()
+    return taken
+
+
+@st.fragment(run_every=0.5)
+def _browser_status(movement: str, v: Visit) -> None:
+    from lumbar_rom.app.pose_component import pose_camera
+
+    trial = st.session_state.get(f"live_{movement}")
+    if trial is None:
+        return
+    feed = _feed()
+    value = pose_camera(BROWSER_KEY, **_component_args(trial, trial.snapshot(), feed))
+    take_landmarks(value, trial, feed)
+    trial.tick()  # the finished trial is analysed here, on the script side
+    _show_status(movement, v, trial, speak_cue=False)
+
+
 def _say(movement: str, cue: str) -> None:
     st.markdown(f"**{cue}**")
     key = f"spoken_{movement}"
@@ -221,8 +336,17 @@ def _status(movement: str, v: Visit) -> None:
     if trial is None:
         return
     trial.tick()  # the finished trial is analysed here, on the script side
+    _show_status(movement, v, trial)
+
+
+def _show_status(movement: str, v: Visit, trial: GuidedTrial, speak_cue: bool = True) -> None:
+    """The step's phase, cue, framing checklist, angle, repetitions, rate and result (the
+    browser path speaks in the page itself: ``speak_cue`` False)."""
     s = trial.snapshot()
-    _say(movement, s.cue)
+    if speak_cue:
+        _say(movement, s.cue)
+    else:
+        st.markdown(f"**{s.cue}**")
     if s.phase == "stalled":
         st.warning(s.cue, icon=":material/videocam_off:")
     if s.phase == "help":
