@@ -1,0 +1,179 @@
+"""The browser camera (issue 32) on the server side: the page's landmark messages, their
+de-duplication, the same state machine and trial analysis fed with landmarks instead of frames,
+and the committed build against its source (no npm, no network)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+from lumbar_rom.app.live import GuidedTrial
+from lumbar_rom.app.pose_component import BUILD, SOURCE, Feed, ensure_model, parse_batch
+from lumbar_rom.app.webcam import take_landmarks
+from lumbar_rom.pose.estimator import FramePose
+from tests.fixtures.skeleton import make_trial
+from tests.unit.test_live import Clock, Replay, hold_then, run
+
+FRONTEND = SOURCE.parent
+
+
+def message(seq, start, stop, *, sid="page1", step="flexion", base=None, n=1, ended=False,
+            missing=(), fps=30.0, size=None):
+    """The page's message for frames ``start..stop`` of ``seq`` (``base``: its ``from``)."""
+    w, h = size or seq.frame_size
+    frames = []
+    for i in range(start, stop):
+        if i in missing:
+            frames.append([round(1000 * i / fps), w, h, None, None])
+            continue
+        img = np.concatenate([seq.image[i], seq.visibility[i][:, None]], axis=1)
+        frames.append([round(1000 * i / fps), w, h, img.ravel().tolist(),
+                       seq.world[i].ravel().tolist()])
+    return {"sid": sid, "step": step, "from": start if base is None else base, "n": n,
+            "ended": ended, "frames": frames, "stats": {"fps": fps, "infer_ms": 40.0}}
+
+
+def test_a_message_becomes_the_estimators_arrays_with_nan_for_nobody():
+    seq = make_trial("flexion", [60], "side")
+    b = parse_batch(message(seq, 0, 5, missing={2}))
+    assert b is not None and b.n == 5 and b.start == 0
+    assert b.image.shape == (5, 33, 3) and b.world.shape == (5, 33, 3)
+    assert b.visibility.shape == (5, 33)
+    assert list(b.found) == [True, True, False, True, True]
+    assert np.isnan(b.image[2]).all()
+    np.testing.assert_allclose(b.image[3], seq.image[3])
+    np.testing.assert_allclose(b.world[4], seq.world[4])
+    assert b.times_s[1] == pytest.approx(1 / 30, abs=1e-3)
+    poses = b.poses()
+    assert poses[2] is None and isinstance(poses[0], FramePose)
+
+
+def test_a_malformed_message_is_refused_and_no_message_is_none():
+    assert parse_batch(None) is None
+    assert parse_batch({"frames": []}) is None
+    with pytest.raises(ValueError):
+        parse_batch({"sid": "x", "step": "flexion", "frames": [[0, 640, 480, [1, 2], []]]})
+    with pytest.raises(ValueError):
+        parse_batch({"sid": "x", "step": "flexion", "frames": [[0, 640]]})
+    err = parse_batch({"sid": "x", "error": "this browser has no WebAssembly SIMD"})
+    assert err is not None and err.error and err.n == 0
+
+
+def test_re_sent_frames_are_taken_once_and_a_gap_waits_for_the_resend():
+    seq = make_trial("flexion", [60], "side")
+    feed = Feed()
+    first = feed.new_frames(parse_batch(message(seq, 0, 10)))
+    assert first is not None and first.n == 10
+    assert feed.ack("flexion") == {"sid": "page1", "step": "flexion", "count": 10}
+    # the ack had not reached the page yet: frames 0..14 again, only 10..14 are new
+    again = feed.new_frames(parse_batch(message(seq, 0, 15, n=2)))
+    assert again is not None and again.n == 5 and again.start == 10
+    np.testing.assert_allclose(again.image[0], seq.image[10])
+    # a message that starts after a lost one: nothing taken, the page re-sends from the ack
+    assert feed.new_frames(parse_batch(message(seq, 20, 25, n=3))) is None
+    assert feed.ack("flexion")["count"] == 15
+    # a reloaded page (new sid) starts its own count
+    other = feed.new_frames(parse_batch(message(seq, 0, 3, sid="page2", n=1)))
+    assert other is not None and other.n == 3
+
+
+def test_the_components_last_value_returned_by_a_rerun_is_not_taken_twice():
+    seq = hold_then(10, make_trial("flexion", [60], "side"))
+    clock = Clock()
+    trial = GuidedTrial("flexion", Replay(seq), clock=clock)
+    feed = Feed()
+    msg = message(seq, 0, 20)
+    assert take_landmarks(msg, trial, feed) == 20
+    assert take_landmarks(msg, trial, feed) == 0  # the same value on the next rerun
+    assert trial.snapshot().frames == 20
+    # the previous step's last message, returned after the step changed, is not this step's
+    ext = GuidedTrial("extension", Replay(seq), clock=clock)
+    assert take_landmarks(message(seq, 20, 30, n=2), ext, feed) == 0
+    assert ext.snapshot().frames == 0
+
+
+@pytest.mark.parametrize("batch", [1, 15, 45])
+def test_landmarks_in_batches_give_the_same_result_as_frames_on_the_server(batch):
+    """The browser path (landmarks in batches of 1, 15 or 45 frames) and the server path (the
+    same poses from the model, frame by frame) reach the same state and the same result."""
+    seq = hold_then(150, make_trial("flexion", [60, 62, 61], "side"))
+    n = seq.n_frames + 30
+    clock = Clock()
+    server = GuidedTrial("flexion", Replay(seq), clock=clock)
+    run(server, clock, n)
+
+    clock2 = Clock()
+    browser = GuidedTrial("flexion", Replay(seq), clock=clock2)
+    feed = Feed()
+    for k, start in enumerate(range(0, n, batch)):
+        # frames past the clip repeat its last pose, as the replay does
+        stop = min(start + batch, n)
+        idx = [min(i, seq.n_frames - 1) for i in range(start, stop)]
+        msg = message(seq, 0, 0, n=k)
+        msg["from"] = start
+        for i, j in zip(range(start, stop), idx, strict=True):
+            img = np.concatenate([seq.image[j], seq.visibility[j][:, None]], axis=1)
+            msg["frames"].append([round(1000 * i / 30), 720, 1280, img.ravel().tolist(),
+                                  seq.world[j].ravel().tolist()])
+        clock2.t = stop / 30
+        take_landmarks(msg, browser, feed)
+        browser.tick()
+    a, b = server.snapshot(), browser.snapshot()
+    assert b.phase == a.phase == "done" and b.reps == 3
+    assert a.result is not None and b.result is not None
+    assert b.result.value_deg == pytest.approx(a.result.value_deg, abs=0.05)
+    assert b.fps == pytest.approx(30, rel=0.05)
+    assert b.latency_ms == 40.0  # the page's own inference time
+
+
+def test_the_live_angle_reference_is_given_while_moving_only():
+    seq = hold_then(150, make_trial("flexion", [60, 62, 61], "side"))
+    clock = Clock()
+    g = GuidedTrial("flexion", Replay(seq), clock=clock)
+    assert g.live_reference() is None
+    while g.snapshot().phase != "moving":
+        run(g, clock, 1)
+    ref = g.live_reference()
+    assert ref is not None and ref["signal"] == "sagittal" and ref["sign"] in (1.0, -1.0)
+    assert np.isfinite(ref["neutral"])
+
+
+def test_a_page_that_stops_its_camera_stalls_the_step():
+    seq = hold_then(60, make_trial("flexion", [60], "side"))
+    trial = GuidedTrial("flexion", Replay(seq), clock=Clock())
+    msg = message(seq, 0, 10, ended=True)
+    take_landmarks(msg, trial, Feed())
+    assert trial.snapshot().phase == "stalled"
+
+
+def test_the_component_folder_holds_the_model_and_the_committed_build_matches_the_source(
+        tmp_path):
+    """The build served to the browser is the source's (``npm run build`` copies it) and the
+    tasks-vision version pinned by package-lock.json; every file listed in BUILD.json is there
+    with its checksum. The model is linked into the folder when the app starts."""
+    info = json.loads((BUILD / "BUILD.json").read_text())
+    lock = json.loads((FRONTEND / "package-lock.json").read_text())
+    assert info["@mediapipe/tasks-vision"] == \
+        lock["packages"]["node_modules/@mediapipe/tasks-vision"]["version"]
+    for src in SOURCE.iterdir():
+        assert (BUILD / src.name).read_bytes() == src.read_bytes(), f"rebuild: {src.name}"
+    for name, digest in info["files"].items():
+        assert hashlib.sha256((BUILD / name).read_bytes()).hexdigest() == digest, name
+    assert {"index.html", "main.js", "vision_bundle.mjs", "vision_wasm_internal.js",
+            "vision_wasm_internal.wasm"} <= set(info["files"])
+    build = tmp_path / "build"
+    build.mkdir()
+    model = ensure_model(build)
+    assert model.parent == build and model.stat().st_size > 1_000_000
+    assert ensure_model(build) == model  # once
+
+
+def test_no_address_off_the_machine_in_the_page_source():
+    """The page loads everything from its own folder (relative URLs): no http(s) address, no
+    CDN in the code written here."""
+    for src in SOURCE.iterdir():
+        text = src.read_text()
+        assert "http://" not in text and "https://" not in text, src.name
