@@ -322,7 +322,10 @@ def _show_result(movement: str, v: Visit, trial: GuidedTrial) -> None:
         return
     label = movement_spec(movement).label
     if r.status == "ok":
+        first = v.trials.get(movement) is not r
         v.trials[movement] = r
+        if first:  # the whole page again: "Next movement" (outside this fragment) is enabled
+            st.rerun()
         st.success(f"{label}: {r.value_deg:.1f} degrees ± {r.uncertainty_deg:.1f}",
                    icon=OK_ICON)
         st.caption(f"Live result: {movement} {r.value_deg:.2f} degrees")

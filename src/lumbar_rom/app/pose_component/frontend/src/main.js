@@ -14,6 +14,7 @@ import { FilesetResolver, PoseLandmarker } from "./vision_bundle.mjs";
 const BASE = new URL(".", window.location.href).href;
 const SEND_EVERY_MS = 500;
 const MAX_FRAMES_PER_MESSAGE = 900;
+const ON_KEY = "lumbarPoseCameraOn"; // sessionStorage: the camera was started in this tab
 const HISTORY = 3000; // frames kept for window.lumbarPose.history (tests read it)
 const KEY_POINTS = [0, 11, 12, 23, 24, 27, 28];
 const CONNECTIONS = PoseLandmarker.POSE_CONNECTIONS.map((c) => [c.start, c.end]);
@@ -92,8 +93,10 @@ async function load() {
         minTrackingConfidence: 0.5 });
     landmarker = await loading;
     state.stats.delegate = delegate;
+    state.ready = true;
     status.textContent = "Ready: press Start camera.";
-    if (args.autostart) start();
+    // the camera was on before the page re-drew this panel: carry on without a click
+    if (sessionStorage.getItem(ON_KEY)) start();
   } catch (err) {
     state.error = String(err && err.message || err);
     status.textContent = "The pose model cannot run in this browser: " + state.error;
@@ -115,6 +118,7 @@ async function start() {
   }
   video.srcObject = stream;
   await video.play();
+  sessionStorage.setItem(ON_KEY, "1");
   $("start").disabled = true;
   $("stop").disabled = false;
   status.textContent = "Camera on: the pictures stay on this device.";
@@ -126,6 +130,7 @@ function stop() {
   if (!stream) return;
   for (const track of stream.getTracks()) track.stop();
   stream = null;
+  sessionStorage.removeItem(ON_KEY);
   video.srcObject = null;
   $("start").disabled = false;
   $("stop").disabled = true;
