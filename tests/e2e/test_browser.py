@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from lumbar_rom.app.live import STALLED
 from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
+from tests.e2e.test_requests import outside
 from tests.fixtures.browser import (
     WEBRTC_IFRAME,
     body_text,
@@ -144,7 +145,10 @@ def test_the_whole_guided_test_all_six_motions(server, e2e_db, browser_factory, 
     the page's camera is stopped after each step and started in the next)."""
     cam = clip_to_y4m(SAMPLES / f"{MOVEMENTS[0]}.mp4", tmp_path / "camera.y4m", still_s=10.0,
                       fps=CAMERA_FPS)
-    page = browser_factory(cam).new_page()
+    ctx = browser_factory(cam)
+    requests: list[str] = []
+    ctx.on("request", lambda r: requests.append(r.url))
+    page = ctx.new_page()
     shown: dict[str, float | None] = {}
     with busy_processes(0 if os.environ.get("LUMBAR_ROM_E2E_LOAD", "1") == "0" else 2):
         open_guided(page, server)
@@ -164,8 +168,14 @@ def test_the_whole_guided_test_all_six_motions(server, e2e_db, browser_factory, 
         wrong = {m: v for m, v in shown.items()
                  if v is None or abs(v - truth(m)) > TOLERANCE.get(m, 5.0)}
         assert len(shown) == len(MOVEMENTS) and not wrong, f"off or missing: {wrong}"
-        spoken = page_pose(page).get("spoken", [])
+        pose = page_pose(page)
+        spoken = pose.get("spoken", [])
         assert any("Repetition 3 done" in c for c in spoken), spoken  # cues spoken in the page
+        # nothing left the machine in these minutes (tasks-vision's usage-log post, every 60 s,
+        # is refused by the page's Content-Security-Policy: listed in "blocked")
+        print(f"{len(requests)} requests; refused by the page's policy: {pose['blocked']}")
+        leaked = sorted({u for u in requests if outside(u)})
+        assert not leaked, f"requests left the machine: {leaked}"
         see_and_save_results(page, e2e_db, shown)
 
 

@@ -1,4 +1,12 @@
-"""The live camera panel (streamlit-webrtc): one stream for the whole guided test; its frames go
+"""The guided test's camera panel, by one of two paths into the same :class:`GuidedTrial`.
+
+The browser path (default, issue 32: :func:`browser_panel`): the pose model runs in the page
+(``app.pose_component``); the page's landmark messages go into :meth:`GuidedTrial.feed` in the
+script thread, so the server runs only the state machine and the trial analysis, and no video
+leaves the person's device. The server path (the fallback for a browser that cannot run the
+model, e.g. without WebAssembly SIMD; the person chooses it under "Camera not working?"):
+
+streamlit-webrtc: one stream for the whole guided test; its frames go
 to the current step's :class:`GuidedTrial` in the worker thread; the page polls the trial's
 snapshot (and lets it analyse a finished trial) with an auto-rerunning fragment.
 
@@ -294,7 +302,9 @@ def take_landmarks(value: Any, trial: GuidedTrial, feed: Any) -> int:
     return taken
 
 
-@st.fragment(run_every=0.5)
+# the page's landmark messages (about every half second while the camera runs) re-run this
+# fragment too: once a second is enough for the rest (the analysis, a silent camera)
+@st.fragment(run_every=1.0)
 def _browser_status(movement: str, v: Visit) -> None:
     from lumbar_rom.app.pose_component import pose_camera
 

@@ -181,10 +181,10 @@ _COMPONENT: Any = None
 def pose_camera(key: str, **args: Any) -> Any:
     """Show the camera panel (the component) and return the page's newest message (or None)."""
     global _COMPONENT
+    ensure_model()  # a stat when it is there (a rebuild of the page may have removed it)
     if _COMPONENT is None:
         import streamlit.components.v1 as components
 
-        ensure_model()
         _COMPONENT = components.declare_component(COMPONENT, path=str(BUILD))
     return _COMPONENT(key=key, default=None, **args)
 

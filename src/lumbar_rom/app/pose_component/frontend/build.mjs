@@ -10,8 +10,11 @@ import { join } from "node:path";
 
 const pkg = "node_modules/@mediapipe/tasks-vision";
 const out = "build";
-rmSync(out, { recursive: true, force: true });
-mkdirSync(out);
+// a fresh build/, but the model linked in by the app (build/*.task, not part of the build) stays
+mkdirSync(out, { recursive: true });
+for (const name of readdirSync(out)) {
+  if (!name.endsWith(".task")) rmSync(join(out, name), { recursive: true, force: true });
+}
 const files = {};
 function copy(from, name) {
   copyFileSync(from, join(out, name));

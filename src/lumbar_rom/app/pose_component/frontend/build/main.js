@@ -40,8 +40,12 @@ let localProblem = "";
 let localSince = 0;
 const times = [];
 let inferMs = 0;
-const state = { frames: 0, history: [], stats: {}, error: "", sid };
+const state = { frames: 0, history: [], stats: {}, error: "", sid, blocked: [] };
 window.lumbarPose = state;
+// what the page's Content-Security-Policy refused (index.html: requests off this server)
+document.addEventListener("securitypolicyviolation", (e) => {
+  state.blocked = state.blocked.concat([`${e.violatedDirective} ${e.blockedURI}`]).slice(-50);
+});
 
 // ---- the Streamlit component protocol (v1) --------------------------------------------------
 function post(type, data) {
