@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -177,3 +178,27 @@ def test_no_address_off_the_machine_in_the_page_source():
     for src in SOURCE.iterdir():
         text = src.read_text()
         assert "http://" not in text and "https://" not in text, src.name
+
+
+def test_a_read_only_install_serves_a_copy_from_the_users_cache(tmp_path, monkeypatch):
+    import platformdirs
+
+    import lumbar_rom.app.pose_component as pc
+
+    build = tmp_path / "site" / "build"
+    build.mkdir(parents=True)
+    for name in ("BUILD.json", "index.html", "main.js"):
+        (build / name).write_bytes((BUILD / name).read_bytes())
+    real = pc.ensure_model
+
+    def refuse_the_package(folder: Path = BUILD) -> Path:
+        if folder == build:
+            raise PermissionError(13, "Permission denied")
+        return real(folder)
+
+    monkeypatch.setattr(pc, "ensure_model", refuse_the_package)
+    monkeypatch.setattr(platformdirs, "user_cache_dir", lambda name: str(tmp_path / "cache"))
+    served = pc.component_dir(build)
+    assert served.is_relative_to(tmp_path / "cache")
+    assert (served / "index.html").read_bytes() == (BUILD / "index.html").read_bytes()
+    assert (served / pc.MODEL_NAME).stat().st_size > 1_000_000

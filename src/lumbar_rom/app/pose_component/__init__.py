@@ -22,6 +22,8 @@ path (``app.webcam.live_panel``).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -175,17 +177,38 @@ class Feed:
         return batch.tail(skip)
 
 
+def component_dir(build: Path = BUILD) -> Path:
+    """The folder Streamlit serves for the panel: ``build`` with the model linked in, or, where
+    the package's folder is read-only (a system-wide install), a copy of it in the user's cache
+    folder."""
+    try:
+        ensure_model(build)
+        return build
+    except OSError:
+        import platformdirs
+
+        info = json.loads((build / "BUILD.json").read_text())
+        cache = Path(platformdirs.user_cache_dir("lumbar-rom")) / "pose_component" / \
+            hashlib.sha256(json.dumps(info, sort_keys=True).encode()).hexdigest()[:16]
+        shutil.copytree(build, cache, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("*.task"))
+        ensure_model(cache)
+        return cache
+
+
 _COMPONENT: Any = None
+_DIR: Path | None = None
 
 
 def pose_camera(key: str, **args: Any) -> Any:
     """Show the camera panel (the component) and return the page's newest message (or None)."""
-    global _COMPONENT
-    ensure_model()  # a stat when it is there (a rebuild of the page may have removed it)
+    global _COMPONENT, _DIR
+    if _DIR is None or _DIR == BUILD:  # a stat when the model is there (a rebuild of the page
+        _DIR = component_dir()  # may have removed it)
     if _COMPONENT is None:
         import streamlit.components.v1 as components
 
-        _COMPONENT = components.declare_component(COMPONENT, path=str(BUILD))
+        _COMPONENT = components.declare_component(COMPONENT, path=str(_DIR))
     return _COMPONENT(key=key, default=None, **args)
 
 
