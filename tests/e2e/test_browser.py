@@ -19,6 +19,7 @@ from lumbar_rom.app.live import STALLED
 from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
 from tests.e2e.test_requests import outside
 from tests.fixtures.browser import (
+    ARTIFACTS,
     WEBRTC_IFRAME,
     body_text,
     busy_processes,
@@ -80,8 +81,12 @@ def measure_step(page, movement: str, timeout_s: float = 240.0,
             stop(page)
             start(page)
         if "inconclusive" in text or re.search(r"Phase\s+help", text):
-            print(f"{movement}: redo after {text[text.find('Phase'):][:300]!r}")
+            why = text[text.find("inconclusive"):][:200] if "inconclusive" in text else ""
+            print(f"{movement}: redo after {text[text.find('Phase'):][:300]!r} {why!r}")
             shot(page, f"guided-{movement}-failed")
+            if not server_camera:  # what the page sent, to replay the step (GuidedTrial.feed)
+                (ARTIFACTS / f"guided-{movement}-failed.json").write_text(
+                    json.dumps(page_pose(page)))
             page.get_by_role("button", name="Redo this movement").click()
             time.sleep(3)
         time.sleep(0.5)
