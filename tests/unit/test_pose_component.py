@@ -202,3 +202,20 @@ def test_a_read_only_install_serves_a_copy_from_the_users_cache(tmp_path, monkey
     assert served.is_relative_to(tmp_path / "cache")
     assert (served / "index.html").read_bytes() == (BUILD / "index.html").read_bytes()
     assert (served / pc.MODEL_NAME).stat().st_size > 1_000_000
+
+
+def test_a_gap_in_the_pages_frames_stays_real_time_and_a_reload_continues():
+    """The page's clock runs for the whole visit: 4 s without an analysed picture are 4 s (not
+    closed up as a restarted WebRTC stream's are); a reloaded page's clock starts lower and
+    continues after the last frame."""
+    seq = hold_then(200, make_trial("flexion", [60], "side"))
+    trial = GuidedTrial("flexion", Replay(seq), clock=Clock())
+    feed = Feed()
+    first = message(seq, 0, 30)  # 0 .. 0.97 s
+    later = message(seq, 150, 180, n=2, base=30)  # 5.0 .. 5.97 s: a 4 s gap
+    take_landmarks(first, trial, feed)
+    take_landmarks(later, trial, feed)
+    assert trial._last_t == pytest.approx(5.97, abs=0.02)
+    reloaded = message(seq, 0, 10, sid="page2")
+    take_landmarks(reloaded, trial, feed)
+    assert trial._last_t == pytest.approx(5.97 + 1 / 30 + 0.3, abs=0.02)

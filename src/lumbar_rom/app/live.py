@@ -236,7 +236,7 @@ class GuidedTrial:
         with self._lock:
             self._last_frame_clock = self.clock()
             for raw, pose, size in zip(times_s, poses, sizes, strict=True):
-                t = self._timeline(float(raw))
+                t = self._page_time(float(raw))
                 before = self._snap.frames
                 if pose is not None:
                     pose = replace(pose, timestamp_ms=int(round(t * 1000)))
@@ -245,6 +245,17 @@ class GuidedTrial:
             if latency_ms is not None:
                 self._snap.latency_ms = float(latency_ms)
         return taken
+
+    def _page_time(self, raw: float) -> float:
+        """The page's frame times are on one clock for the whole visit (the browser's): a gap is
+        real time without an analysed picture and is kept, unlike :meth:`_timeline` (a WebRTC
+        stream restarts its clock, so there a gap is closed up). Only a clock that goes back (a
+        reloaded page) continues right after the last frame."""
+        prev, self._raw_last = self._raw_last, raw
+        if prev is None or raw <= prev:
+            last = self._last_t
+            self._t_shift = (0.0 if last is None else last + 1 / 30) - raw
+        return raw + self._t_shift
 
     def label(self) -> str:
         """The picture's caption now (what the server path draws on the frame)."""
