@@ -172,12 +172,19 @@ def test_the_component_folder_holds_the_model_and_the_committed_build_matches_th
     assert ensure_model(build) == model  # once
 
 
-def test_no_address_off_the_machine_in_the_page_source():
-    """The page loads everything from its own folder (relative URLs): no http(s) address, no
-    CDN in the code written here."""
+def test_no_address_off_the_machine_in_the_page_source_and_its_policy_forbids_one():
+    """The page loads everything from its own folder (relative URLs): no http(s) address in the
+    code written here; its Content-Security-Policy lets it connect to its own server only (the
+    tasks-vision bundle has a usage-log address, which the policy refuses)."""
     for src in SOURCE.iterdir():
         text = src.read_text()
         assert "http://" not in text and "https://" not in text, src.name
+    html = (BUILD / "index.html").read_text()
+    policy = html.split('http-equiv="Content-Security-Policy" content="')[1].split('"')[0]
+    rules = dict(r.strip().split(" ", 1) for r in policy.split(";") if r.strip())
+    assert rules["default-src"] == "'none'" and rules["connect-src"] == "'self'"
+    assert rules["script-src"].split() == ["'self'", "'wasm-unsafe-eval'"]
+    assert "odml.pa.googleapis.com" in (BUILD / "vision_bundle.mjs").read_text()
 
 
 def test_a_read_only_install_serves_a_copy_from_the_users_cache(tmp_path, monkeypatch):

@@ -4,7 +4,9 @@ page runs MediaPipe's PoseLandmarker itself and sends the server only timestampe
 The page (``frontend/src/``, built into ``frontend/build/`` with ``npm ci && npm run build``;
 the build is committed, so running the app needs no Node) loads ``@mediapipe/tasks-vision``'s
 module, its SIMD WebAssembly and the model bundle from this component's folder on the app's own
-server (``/component/...``): no CDN, no request off the machine, no frame sent anywhere.
+server (``/component/...``): no CDN, no request off the machine, no frame sent anywhere. The
+page's Content-Security-Policy (``connect-src 'self'``) refuses the usage-log post that
+tasks-vision 1.1.0 makes to ``odml.pa.googleapis.com`` every 60 s.
 
 What the page sends (the component's value, about every half second)::
 
