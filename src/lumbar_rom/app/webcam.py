@@ -312,9 +312,15 @@ def _browser_status(movement: str, v: Visit) -> None:
     if trial is None:
         return
     feed = _feed()
-    value = pose_camera(BROWSER_KEY, **_component_args(trial, trial.snapshot(), feed))
-    take_landmarks(value, trial, feed)
+    # the page's newest message first (the component's value, kept under its key), so that the
+    # panel is drawn with this run's acknowledgement and cue, not the previous run's
+    try:
+        take_landmarks(st.session_state.get(BROWSER_KEY), trial, feed)
+    except Exception:  # noqa: BLE001 - no value yet: the component returns it below
+        logger.debug("no component value in the session state yet")
     trial.tick()  # the finished trial is analysed here, on the script side
+    value = pose_camera(BROWSER_KEY, **_component_args(trial, trial.snapshot(), feed))
+    take_landmarks(value, trial, feed)  # the same message is taken once (Feed.seen)
     _show_status(movement, v, trial, speak_cue=False)
 
 
