@@ -87,8 +87,14 @@ def measure_step(page, movement: str, timeout_s: float = 240.0,
             if not server_camera:  # what the page sent, to replay the step (GuidedTrial.feed)
                 (ARTIFACTS / f"guided-{movement}-failed.json").write_text(
                     json.dumps(page_pose(page)))
-            page.get_by_role("button", name="Redo this movement").click()
-            time.sleep(3)
+            if server_camera:
+                page.get_by_role("button", name="Redo this movement").click()
+                time.sleep(3)
+            else:  # the clip from its start again (its still start), as a person would stand
+                stop(page)
+                page.get_by_role("button", name="Redo this movement").click()
+                time.sleep(3)
+                start(page)
         time.sleep(0.5)
     shot(page, f"guided-{movement}")
     if value is None:
