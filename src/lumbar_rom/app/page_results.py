@@ -75,6 +75,8 @@ def _save_panel(v: Visit, a: Assessment) -> None:
     if c3.button("Save to my history", type="primary", disabled=v.saved_session is not None):
         try:
             service.save(v, a, int(pain_after), notes, keep, trial_pain=measured_answers(v))
+        except AccessError as err:  # e.g. a clinician's typed name that is not their patient
+            st.error(f"{err} Nothing was saved; download the results below so nothing is lost.")
         except Exception:  # the database is outside our control: say so, lose nothing
             log.exception("saving the session failed")
             st.error("Your results could not be saved (the details are in the app's log); "
