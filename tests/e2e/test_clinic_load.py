@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from lumbar_rom.history.accounts import add_account, audit_log
 from lumbar_rom.history.store import Store
@@ -82,8 +83,21 @@ async def one_patient(browser, url: str, i: int) -> dict:  # type: ignore[no-unt
         age = page.get_by_label("Age (years)")
         await age.fill(str(30 + i), timeout=T)
         await age.press("Enter")
-        await page.get_by_label("Sex").click(timeout=T)
-        await page.get_by_role("option", name="female").click(timeout=T)
+        # The list closes when the app re-runs after the age's Enter (seen: 10 of 10 patients
+        # stuck at "choose" for the whole bound): open it again until the option can be clicked,
+        # as tests.fixtures.browser._choose does for the synchronous tests.
+        box = page.get_by_test_id("stSelectbox").filter(has_text="Sex")
+        for attempt in range(8):
+            await idle(page)
+            await box.click(timeout=T)
+            try:
+                await page.get_by_role("option", name="female", exact=True).click(
+                    timeout=15_000)
+                break
+            except PlaywrightTimeout:
+                if attempt == 7:
+                    raise
+                await page.keyboard.press("Escape")
         pain = page.get_by_label("Pain right now (0 = none, 10 = worst imaginable)")
         await pain.fill("2", timeout=T)
         await pain.press("Enter")
