@@ -66,6 +66,58 @@ async def idle(page) -> None:  # type: ignore[no-untyped-def]
         ".includes('Running')", timeout=T)
 
 
+async def answer_start(page, i: int) -> None:  # type: ignore[no-untyped-def]
+    """The Start page's three screens under load, each press retried until the next screen
+    shows (or Continue's link)."""
+    age = page.get_by_label("Age (years)")
+    await age.fill(str(30 + i), timeout=T)
+    await age.press("Enter")
+    await page.get_by_label("Sex").click(timeout=T)
+    await page.get_by_role("option", name="female").click(timeout=T)
+    # issue 31: one screen at a time (the profile, the safety questions, the pain)
+    refused = page.get_by_text("before you continue.")
+    radios = page.locator(SAFETY_RADIOS)
+    for _ in range(5):
+        await idle(page)
+        await page.get_by_role("button", name="Next").click(timeout=T)
+        await radios.first.or_(refused).first.wait_for(timeout=T)
+        if await radios.count():
+            break
+    # issue 27: every safety question starts unanswered; answer each "No" (again, below,
+    # any whose click was lost to a rerun)
+
+    async def answer_open() -> None:
+        for j in range(await radios.count()):
+            if not await radios.nth(j).locator("input[type=radio]:checked").count():
+                await radios.nth(j).get_by_text("No", exact=True).click(timeout=T)
+    pain = page.get_by_label("Pain right now (0 = none, 10 = worst imaginable)")
+    for _ in range(5):
+        await answer_open()
+        await idle(page)
+        await page.get_by_role("button", name="Next").click(timeout=T)
+        await page.wait_for_timeout(500)
+        await idle(page)
+        await pain.or_(refused).first.wait_for(timeout=T)
+        if await pain.count():
+            break
+    await pain.fill("2", timeout=T)
+    await pain.press("Enter")
+    link = page.get_by_role("link", name="Upload videos")
+    # The stall between Continue and Upload: a fixed 20 s wait for the link was shorter than
+    # one rerun under load, so Continue was clicked again while the first run was still in
+    # flight and each click restarted the rerun. Instead wait (up to T) for the run's outcome:
+    # the link, or the page's refusal when a typed value reached the server after the click
+    # (then Continue again).
+    for _ in range(5):
+        await idle(page)
+        await page.get_by_role("button", name="Continue").click(timeout=T)
+        await page.wait_for_timeout(500)
+        await idle(page)
+        await link.or_(refused).first.wait_for(timeout=T)
+        if await link.count():
+            break
+
+
 async def one_patient(browser, url: str, i: int) -> dict:  # type: ignore[no-untyped-def]
     ctx = await browser.new_context(viewport={"width": 1280, "height": 1000})
     page = await ctx.new_page()
@@ -79,39 +131,8 @@ async def one_patient(browser, url: str, i: int) -> dict:  # type: ignore[no-unt
         await page.get_by_label("Password", exact=True).fill(PASSWORD)
         await page.get_by_role("button", name="Sign in").click()
         await page.get_by_text(f"Signed in as p{i} (patient)").wait_for(timeout=T)
-        age = page.get_by_label("Age (years)")
-        await age.fill(str(30 + i), timeout=T)
-        await age.press("Enter")
-        await page.get_by_label("Sex").click(timeout=T)
-        await page.get_by_role("option", name="female").click(timeout=T)
-        pain = page.get_by_label("Pain right now (0 = none, 10 = worst imaginable)")
-        await pain.fill("2", timeout=T)
-        await pain.press("Enter")
-        # issue 27: every safety question starts unanswered; answer each "No" (again, below,
-        # any whose click was lost to a rerun)
-        radios = page.locator(SAFETY_RADIOS)
-        await radios.first.wait_for(timeout=T)
-
-        async def answer_open() -> None:
-            for j in range(await radios.count()):
-                if not await radios.nth(j).locator("input[type=radio]:checked").count():
-                    await radios.nth(j).get_by_text("No", exact=True).click(timeout=T)
+        await answer_start(page, i)
         link = page.get_by_role("link", name="Upload videos")
-        refused = page.get_by_text("before you continue.")
-        # The stall between Continue and Upload: a fixed 20 s wait for the link was shorter than
-        # one rerun under load, so Continue was clicked again while the first run was still in
-        # flight and each click restarted the rerun. Instead wait (up to T) for the run's outcome:
-        # the link, or the page's refusal when a typed value reached the server after the click
-        # (then Continue again).
-        for _ in range(5):
-            await answer_open()
-            await idle(page)
-            await page.get_by_role("button", name="Continue").click(timeout=T)
-            await page.wait_for_timeout(500)
-            await idle(page)
-            await link.or_(refused).first.wait_for(timeout=T)
-            if await link.count():
-                break
         await link.click(timeout=T)
         await page.get_by_text("Which movement is in the video?").wait_for(timeout=T)
         await page.locator("input[type=file]").set_input_files(str(CLIP), timeout=T)

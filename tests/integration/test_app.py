@@ -19,9 +19,8 @@ def test_start_page_and_clean_screening(app):
 
 
 def test_red_flag_stops_with_emergency_guidance(app):
-    radio(app, "Have you recently had new or worsening difficulty starting to pass").set_value(
-        "Yes")
-    submit(app)
+    submit(app, safety=lambda at: radio(
+        at, "Have you recently had new or worsening difficulty starting to pass").set_value("Yes"))
     assert not app.exception
     assert "emergency" in " ".join(e.value for e in app.error)
     app.switch_page(PAGE.format("upload")).run()
@@ -30,11 +29,14 @@ def test_red_flag_stops_with_emergency_guidance(app):
 
 
 def test_recent_injury_blocks_testing_for_72_hours(app):
-    radio(app, "Did you injure your back recently").set_value("Yes").run()  # shows the date
     when = datetime.now() - timedelta(hours=3)
-    app.date_input[0].set_value(when.date())
-    app.time_input[0].set_value(when.time().replace(second=0, microsecond=0))
-    submit(app)
+
+    def injured(at):
+        radio(at, "Did you injure your back recently").set_value("Yes").run()  # shows the date
+        at.date_input[0].set_value(when.date())
+        at.time_input[0].set_value(when.time().replace(second=0, microsecond=0))
+
+    submit(app, safety=injured)
     assert not app.exception
     assert "72 hours" in " ".join(w.value for w in app.warning)
     assert "You can do the test after" in " ".join(i.value for i in app.info)
