@@ -154,7 +154,7 @@ def test_progress_page_empty_and_with_history(app, tmp_path):
     assert len(opened) == 2
     opened[1].click().run()  # the older session, drawn by the results renderer
     assert not app.exception
-    assert app.title[0].value == "Your results"
+    assert app.title[0].value == f"Session of {store.sessions('cai')[0].started_at:%Y-%m-%d %H:%M}"
     body = texts(app)
     assert f"Session {store.sessions('cai')[0].id} of cai" in " ".join(
         h.value for h in app.subheader)

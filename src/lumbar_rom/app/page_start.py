@@ -114,6 +114,7 @@ def start_page() -> None:
     if "session" in st.query_params:  # a ?session=ID link (the sign-in form lands here)
         st.session_state[service.SESSION_LINK] = st.query_params["session"]
         st.switch_page(page("results"))
+    visit().opened_session = None  # "your results" are this visit's again (issue 31)
     st.title("lumbar-rom")
     st.write("Measure how far your lower back bends, compared with normal ranges, and stretch "
              "only what is truly restricted. " + DISCLAIMER)

@@ -1,6 +1,10 @@
 """Upload page: analyse video files (or the bundled samples) of the movements, or time an
 endurance hold from a video (the movement choice lists the four holds; ``app.holds``).
 
+After an analysis the page is drawn again with an empty uploader and the outcome of each file
+(issue 31): files analysed once are never analysed again under a movement chosen afterwards.
+The sample clips' results are marked "sample" (``Visit.samples``).
+
 One progress bar runs over the whole job (every file's tracking, analysis and replay, "n of N"
 for several files) and a Cancel button stops it: clicking it interrupts the run (Streamlit
 reruns the page); the flag it sets also makes the progress callback raise
@@ -9,6 +13,7 @@ reruns the page); the flag it sets also makes the progress callback raise
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -21,10 +26,10 @@ from lumbar_rom.app import service
 from lumbar_rom.app.holds import (
     analyse_hold_upload,
     hold_label,
+    hold_text,
     holds,
     keep_hold,
     readiness_check,
-    show_hold,
 )
 from lumbar_rom.app.navigation import need_screening, page
 from lumbar_rom.app.state import MAX_UPLOAD_MB, SAMPLES, visit
@@ -34,6 +39,8 @@ from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
 from lumbar_rom.errors import LumbarRomError
 
 CANCELLED = "The analysis was cancelled; the videos finished before it are kept."
+UPLOADER = "uploader_round"  # the uploader's key changes after each analysis: it starts empty
+DONE = "upload_done"  # the outcome of the last analysis, shown after the page is drawn again
 Job = tuple[str, str, Callable[[], AbstractContextManager[Path]]]  # label, movement, path
 
 
@@ -41,8 +48,10 @@ def upload_page() -> None:
     st.title("Upload movement videos")
     if need_screening():
         return
+    visit().opened_session = None  # "your results" are this visit's again
     if st.session_state.pop("upload_cancelled", False):
         st.info(CANCELLED)
+    _last_outcome()
     st.write("Film each movement as the guide says: flexion and extension from the side, side "
              "bends and rotation from the front; stand still for a second first, then do the "
              "movement three times. MP4, MOV or WebM, up to "
@@ -55,7 +64,8 @@ def upload_page() -> None:
                             help="The endurance holds are timed, not detected: choose the one "
                             "you filmed.")
     files = st.file_uploader("Videos", type=["mp4", "mov", "webm", "m4v"],
-                             accept_multiple_files=True)
+                             accept_multiple_files=True,
+                             key=f"uploads_{st.session_state.get(UPLOADER, 0)}")
     mirrored = st.checkbox("These videos are mirrored (front camera)", key="mirrored",
                            help="Front cameras can save mirror images: a bend to your left "
                            "then looks like a bend to your right. Tick this to turn them back.")
@@ -68,9 +78,10 @@ def upload_page() -> None:
         _run_jobs([job for f in files if (job := _upload_job(f, movement)) is not None],
                   mirrored)
     if sample:
-        _run_jobs(_sample_jobs(), False)
+        _run_jobs(_sample_jobs(), False, sample=True)
     if visit().trials or holds():
-        st.page_link(page("results"), label="See your results", icon=":material/bar_chart:")
+        label = "See the sample results" if visit().sample_only() else "See your results"
+        st.page_link(page("results"), label=label, icon=":material/bar_chart:")
 
 
 def _upload_job(f: UploadedFile, movement: str) -> Job | None:
@@ -105,12 +116,31 @@ def _cancel() -> None:
     st.session_state["upload_cancelled"] = True
 
 
-def _run_jobs(jobs: list[Job], mirrored: bool) -> None:
-    """Analyse the jobs one after the other under one progress bar and a Cancel button."""
-    from lumbar_rom.pipeline import Cancelled
+def _say(kind: str, text: str) -> None:
+    """Keep one line of the analysis' outcome (``kind``: success, warning, error, info) for the
+    page drawn after it."""
+    st.session_state.setdefault(DONE, []).append((kind, text))
 
+
+def _last_outcome() -> None:
+    for kind, text in st.session_state.pop(DONE, []):
+        getattr(st, kind)(text)
+
+
+def _run_jobs(jobs: list[Job], mirrored: bool, sample: bool = False) -> None:
+    """Analyse the jobs one after the other under one progress bar and a Cancel button, then
+    draw the page again with an empty uploader and each file's outcome."""
     if not jobs:
         return
+    st.session_state[DONE] = []
+    _analyse(jobs, mirrored, sample)
+    st.session_state[UPLOADER] = st.session_state.get(UPLOADER, 0) + 1
+    st.rerun()
+
+
+def _analyse(jobs: list[Job], mirrored: bool, sample: bool) -> None:
+    from lumbar_rom.pipeline import Cancelled
+
     st.session_state["upload_cancelled"] = False
     bar = st.progress(0.0, text="Starting…")
     st.button("Cancel", key="cancel_upload", on_click=_cancel)
@@ -133,31 +163,32 @@ def _run_jobs(jobs: list[Job], mirrored: bool) -> None:
                 with path_of() as path:
                     result = analyse_hold_upload(path, movement, on_progress, mirrored)
                 keep_hold(result)
-                show_hold(result, visit().profile.sex)
+                _say("success" if math.isfinite(result.held_s) else "warning",
+                     hold_text(result, visit().profile.sex))
                 continue
             with path_of() as path:
                 trials, replay = service.analyse_upload(path, movement, visit().profile.height_cm,
                                                         on_progress, mirrored=mirrored,
                                                         on_wait=on_wait)
-        except Cancelled as err:
+        except Cancelled:  # the flag it raised on is said once, on the page drawn next
             bar.empty()
-            st.info(md(err))
+            st.session_state["upload_cancelled"] = True
             return
         except LumbarRomError as err:
-            st.error(f"{label}: {md(err)}")
+            _say("error", f"{label}: {md(err)}")
             continue
-        _show(label, trials, replay)
+        _show(label, trials, replay, sample)
     bar.empty()
 
 
-def _show(label: str, trials: list, replay: bytes) -> None:
-    service.keep_trials(visit(), trials, replay)
+def _show(label: str, trials: list, replay: bytes, sample: bool = False) -> None:
+    service.keep_trials(visit(), trials, replay, sample=sample)
     for trial in trials:
         if trial.movement not in MOVEMENTS:
-            st.error(f"{label}: " + md(" ".join(trial.reasons)))
+            _say("error", f"{label}: " + md(" ".join(trial.reasons)))
         elif trial.status == "ok":
-            st.success(f"{label}: {movement_spec(trial.movement).label} measured "
-                       f"{trial.value_deg:.0f} deg ± {trial.uncertainty_deg:.0f}.")
+            _say("success", f"{label}: {movement_spec(trial.movement).label} measured "
+                 f"{trial.value_deg:.0f} deg ± {trial.uncertainty_deg:.0f}.")
         else:
-            st.warning(f"{label}: {movement_spec(trial.movement).label} could not be "
-                       "trusted: " + " ".join(trial.reasons))
+            _say("warning", f"{label}: {movement_spec(trial.movement).label} could not be "
+                 "trusted: " + " ".join(trial.reasons))

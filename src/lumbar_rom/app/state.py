@@ -1,5 +1,11 @@
 """Per-browser-session state and shared resources of the Streamlit app.
 
+Decisions (issue 31): "your results" are the current visit's. A stored session opened from
+Progress is a view of that session (``Visit.opened_session``), shown as "Session of <date>";
+it closes when the person goes to Start or Upload, or when a new movement is measured. Results
+of the bundled sample clips are marked (``Visit.samples``), never saved to anyone's history,
+and a real trial of the same movement always replaces a sample's.
+
 Everything the pages share lives in ``st.session_state`` under the keys below; the history store
 is shared by all sessions (``st.cache_resource``); each session gets its own landmarkers (file
 and live mode), closed when the server shuts down (the estimator registry's ``atexit``) or when a
@@ -37,6 +43,11 @@ class Visit:
     started_at: datetime = field(default_factory=datetime.now)
     saved_session: int | None = None
     opened_session: int | None = None  # a stored session being viewed
+    samples: set[str] = field(default_factory=set)  # movements measured from a sample clip
+
+    def sample_only(self) -> bool:
+        """Every measured movement comes from a bundled sample clip (not this person)."""
+        return bool(self.trials) and set(self.trials) <= self.samples
 
 
 def visit() -> Visit:
