@@ -5,13 +5,14 @@ import json
 import shutil
 import subprocess
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from lumbar_rom.cli import app
 from lumbar_rom.history.store import Store
-from lumbar_rom.report.pdf import write_report
+from lumbar_rom.report.pdf import measured_rows, write_report
 from tests.fixtures.clinical import restricted_set, trial
 from tests.fixtures.history import NOW, save
 
@@ -135,9 +136,56 @@ def test_inconclusive_rows_say_why_and_never_dash_plus_minus(tmp_path):
     row = s.sessions("ana")[0]
     text = flat(write_report(row, [row], tmp_path / "i.pdf"))
     assert "- +/- 9" not in text and "+/- -" not in text
-    assert "Backward bending (extension) | not measured: The hips left the frame." in text
-    assert ("Forward bending (flexion) | 62 +/- 3, not valid for a decision: its 95 % band "
-            "(59-65 deg) straddles the threshold (65 deg)") in text
+    rows = {r[0]: r[1] for r in measured_rows(row, row.read_assessment())}
+    assert rows["Backward bending (extension)"] == "not measured: The hips left the frame."
+    assert rows["Forward bending (flexion)"] == ("62 +/- 3, not valid for a decision: its 95 % "
+                                                 "band (59-65 deg) straddles the threshold "
+                                                 "(65 deg)")
+    assert "not measured: The hips left the frame." in text  # printed in its cell
+
+
+def test_the_measured_table_has_real_rows_and_columns(tmp_path):
+    """Issue 31: a table, not pipe-separated text. In pdftotext's layout, each motion is one
+    row whose cells start at the column of their header; the rendered page is looked at in
+    test-artifacts/report-table.png."""
+    import re
+
+    need("pdftoppm")
+    s = Store(f"sqlite:///{tmp_path / 't.db'}")
+    save(s, "ana", trials=restricted_set())
+    row = s.sessions("ana")[0]
+    out = write_report(row, [row], tmp_path / "t.pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    lines = text.splitlines()
+    assert not [line for line in lines if " | " in line]
+    header = next(line for line in lines if line.lstrip().startswith("Motion "))
+    cols = [header.index(h) for h in ("Measured", "Norm", "Restricted below", "Decision")]
+    a = row.read_assessment()
+    for d, cells in zip(a.decisions, measured_rows(row, a), strict=True):
+        line = next(line for line in lines  # a long label wraps inside its cell
+                    if line.lstrip().startswith(cells[0].split(" (")[0] + " "))
+        words = [m.start() for m in re.finditer(r"(?<=\s\s)\S", line)]
+        assert len(words) >= 4, line  # the cells, apart, on the motion's line
+        assert line.rstrip().endswith(d.status.upper())
+        # each cell begins near its header's column (pdftotext places words by position)
+        starts = [min(words, key=lambda w, c=c: abs(w - c)) for c in cols]
+        assert all(abs(w - c) <= 6 for w, c in zip(starts, cols, strict=True)), (line, cols)
+    side = next(line for line in lines if line.lstrip().startswith("Side bending to the left"))
+    assert re.search(r"12 \+/- 2\s{2,}25\s{2,}16\s{2,}RESTRICTED$", side.rstrip())
+    art = Path(__file__).resolve().parents[2] / "test-artifacts"
+    art.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "70", "-png", "-f", "1", "-l", "1", "-singlefile",
+                    str(out), str(art / "report-table")], check=True)
+    from PIL import Image
+
+    img = Image.open(art / "report-table.png").convert("L")
+    # the rules under the header and between rows: long light or dark horizontal lines
+    w, h = img.size
+    ruled = [y for y in range(h)
+             if sum(1 for x in range(w // 10, w * 8 // 10) if img.getpixel((x, y)) < 235)
+             > w * 0.6]
+    assert len(ruled) >= len(a.decisions)
 
 
 def test_sources_are_numbered_and_listed_with_their_links(store, tmp_path, monkeypatch):

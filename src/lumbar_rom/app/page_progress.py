@@ -9,6 +9,7 @@ where the pain goal and its trend are read, so the entry shows up in the trend a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
@@ -248,7 +249,7 @@ def _checklist_extras(sessions: list, diary: list, holds: list, sex: str | None,
 def _session_list(v: Visit, sessions: list) -> None:
     st.subheader("Sessions")
     for x in reversed(sessions):
-        c1, c2, c3 = st.columns([3, 1, 1])
+        c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
         vals = ", ".join(f"{t.movement} {t.value_deg:.0f}°" for t in x.trials
                          if t.value_deg is not None)
         vals = session_headline(x.assessment) or vals  # a stopped or deferred session says so
@@ -256,8 +257,16 @@ def _session_list(v: Visit, sessions: list) -> None:
         if c2.button("Open", key=f"open_{x.id}"):
             v.opened_session = x.id
             st.switch_page(page("results"))
+        # the clinician PDF, made (and audited) only when pressed (issue 31)
+        c4.download_button("PDF", _report(store(), x.id), f"lumbar-rom-session-{x.id}.pdf",
+                           "application/pdf", key=f"pdf_{x.id}", on_click="ignore",
+                           help="The report for a clinic: tables, decisions, sources")
         if c3.button("Delete", key=f"del_{x.id}"):
             st.session_state["confirm_delete"] = x.id
+
+
+def _report(s: Any, session_id: int) -> Callable[[], bytes]:
+    return lambda: service.report_pdf(s, session_id) or b""
 
 
 def _confirm_delete(s: Any) -> None:
@@ -277,10 +286,13 @@ def _confirm_delete(s: Any) -> None:
 
 def _exports(s: Any, person: str) -> None:
     stem = f"lumbar-rom-{file_stem(person)}"
-    st.download_button("Export all sessions (CSV)", s.export_csv(person), f"{stem}.csv",
-                       "text/csv")
-    st.download_button("Export all sessions (JSON)", json.dumps(s.export_json(person), indent=1),
-                       f"{stem}.json", "application/json")
+    # made when pressed (Streamlit runs the callable then): opening Progress exports nothing,
+    # and the clinic audit log records only exports that happened (issue 31)
+    st.download_button("Export all sessions (CSV)", lambda: s.export_csv(person),
+                       f"{stem}.csv", "text/csv", on_click="ignore")
+    st.download_button("Export all sessions (JSON)",
+                       lambda: json.dumps(s.export_json(person), indent=1), f"{stem}.json",
+                       "application/json", on_click="ignore")
     with st.expander("Delete all my data"):
         st.write("To delete every session and the profile of this person, type their name "
                  "exactly as shown here:")

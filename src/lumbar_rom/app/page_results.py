@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 
 
 def results_page() -> None:
-    st.title("Your results")
     try:
         _results()
     except AccessError as err:  # the store refused: one sentence, no data
@@ -43,8 +42,10 @@ def _results() -> None:
     if v.opened_session is not None:
         _stored_results(v, v.opened_session)
         return
+    st.title("Sample results" if v.sample_only() else "Your results")
     if need_screening():
         return
+    _samples_note(v)
     # the pain-after slider (below) is part of the assessment that is shown, saved and downloaded
     a = service.current_assessment(v, pain_after=st.session_state.get("pain_after"))
     if a is None:
@@ -60,6 +61,23 @@ def _results() -> None:
     _downloads(v, a)
 
 
+def _samples_note(v: Visit) -> None:
+    """Which motions come from the bundled sample clips (not this person), with a way to drop
+    them (issue 31)."""
+    if not v.samples:
+        return
+    from lumbar_rom.assessment.protocol import movement_spec
+
+    names = ", ".join(movement_spec(m).label for m in sorted(v.samples))
+    st.warning(f"Sample videos, not you: {names}. {service.SAMPLES_NOT_SAVED}")
+    if st.button("Remove the sample results", key="drop_samples"):
+        for m in list(v.samples):
+            v.trials.pop(m, None)
+            v.videos.pop(m, None)
+        v.samples.clear()
+        st.rerun()
+
+
 def _save_panel(v: Visit, a: Assessment) -> None:
     c1, c2, c3 = st.columns(3)
     pain_after = c1.slider("Pain now, after the test (0-10)", 0, 10,
@@ -68,7 +86,9 @@ def _save_panel(v: Visit, a: Assessment) -> None:
     keep = c2.checkbox("Also keep the annotated replay videos on this computer",
                        value=False, key="keep_video",
                        help="Off by default: only angles and results are stored.")
-    if c3.button("Save to my history", type="primary", disabled=v.saved_session is not None):
+    if c3.button("Save to my history", type="primary",
+                 disabled=v.saved_session is not None or bool(v.samples),
+                 help=service.SAMPLES_NOT_SAVED if v.samples else None):
         try:
             service.save(v, a, int(pain_after), notes, keep, trial_pain=measured_answers(v))
         except Exception:  # the database is outside our control: say so, lose nothing
@@ -77,6 +97,19 @@ def _save_panel(v: Visit, a: Assessment) -> None:
                      "download them with the buttons below so nothing is lost.")
     if v.saved_session is not None:
         st.success(f"Saved as session {v.saved_session}. See it on the Progress page.")
+        report_button(v.saved_session)
+    elif not v.samples:
+        st.caption("Save to your history to get the report for your clinic (PDF).")
+
+
+def report_button(session_id: int, key: str = "report_pdf") -> None:
+    """The clinician PDF of a stored session, made (and audited as exported) only when the
+    button is pressed (issue 31)."""
+    s = store()
+    st.download_button("Download the report for your clinic (PDF)",
+                       lambda: service.report_pdf(s, session_id) or b"",
+                       f"lumbar-rom-session-{session_id}.pdf", "application/pdf", key=key,
+                       on_click="ignore", icon=":material/picture_as_pdf:")
 
 
 def _downloads(v: Visit, a: Assessment) -> None:
@@ -92,6 +125,9 @@ def _downloads(v: Visit, a: Assessment) -> None:
 def _stored_results(v: Visit, session_id: int) -> None:
     """A stored session (opened from the Progress page), drawn by the same renderer."""
     row = store().get_session(session_id)
+    st.title(f"Session of {row.started_at:%Y-%m-%d %H:%M}" if row is not None
+             else "A stored session")
+    st.caption("A stored session, opened from the Progress page: not the current visit.")
     if st.button("← Back to the current test"):
         v.opened_session = None
         st.query_params.clear()
@@ -102,6 +138,7 @@ def _stored_results(v: Visit, session_id: int) -> None:
     st.subheader(f"Session {row.id} of {md(row.person.name)}: {row.started_at:%Y-%m-%d %H:%M}")
     render_assessment(service.stored_assessment(row))
     st.caption(md(row.notes or ""))
+    report_button(row.id)
     if service.is_clinician():
         _annotate(row.id, row.notes or "")
 

@@ -100,16 +100,29 @@ def analyse_upload(path: Path, movement: str, height_cm: float | None,
     return out
 
 
-def keep_trials(v: Visit, trials: list[TrialResult], replay: bytes) -> None:
+def keep_trials(v: Visit, trials: list[TrialResult], replay: bytes,
+                sample: bool = False) -> None:
     """Add the trials of known movements (with their replay) to the visit: one per movement,
-    the most valid one whatever the order they arrive in (:func:`trial_rank`)."""
+    the most valid one whatever the order they arrive in (:func:`trial_rank`). A ``sample``
+    trial (a bundled clip, not this person) never replaces a real one, and a real trial always
+    replaces a sample's (issue 31). New trials close a stored session being viewed: "your
+    results" are this visit's."""
     for trial in trials:
         if trial.movement not in MOVEMENTS:
             continue
-        old = v.trials.get(trial.movement)
-        if old is None or trial_rank(trial) > trial_rank(old):
-            v.trials[trial.movement] = trial
-            v.videos[trial.movement] = replay
+        m = trial.movement
+        old = v.trials.get(m)
+        was_sample = m in v.samples
+        if old is not None and sample and not was_sample:
+            continue  # the person's own trial outranks any sample
+        if old is None or (was_sample and not sample) or trial_rank(trial) > trial_rank(old):
+            v.trials[m] = trial
+            v.videos[m] = replay
+            if sample:
+                v.samples.add(m)
+            else:
+                v.samples.discard(m)
+        v.opened_session = None
 
 
 def trial_rank(t: TrialResult) -> tuple[bool, int, int, float, float]:
@@ -174,15 +187,40 @@ def save(v: Visit, a: Assessment, pain_after: int, notes: str, keep_video: bool 
 
     ``a`` should be :func:`current_assessment` with the same ``pain_after``; ``trial_pain``:
     what each measured motion felt like (``app.pain_inputs``). Raises whatever the database
-    raises."""
+    raises; :class:`ValueError` (one sentence) for a visit with sample results, which are
+    never saved to anyone's history."""
     from lumbar_rom.pose.model import FULL_MODEL_SHA256
 
+    if v.samples:
+        raise ValueError(SAMPLES_NOT_SAVED)
     video_path = keep_videos(v) if keep_video else None
     v.saved_session = store().save_session(
         v.person, v.profile, visit_screening(v, pain_after), list(v.trials.values()), a,
         started_at=v.started_at, notes=notes, model_sha256=FULL_MODEL_SHA256,
         video_path=video_path, trial_pain=trial_pain)
     return v.saved_session
+
+
+SAMPLES_NOT_SAVED = ("Results from the sample videos are not yours, so they are never saved to "
+                     "your history: upload your own videos (they replace the samples).")
+
+
+def report_pdf(s: Any, session_id: int) -> bytes | None:
+    """The clinician PDF (:mod:`lumbar_rom.report.pdf`) of stored session ``session_id``, read
+    through the store ``s`` (scoped in clinic mode) and audited there as exported; ``None``
+    when the session is not one this account may open. Called by a download button when it is
+    pressed (Streamlit runs it then, outside the page's script: ``s`` is passed in), so the
+    audit log records only exports that happened."""
+    from lumbar_rom.report.pdf import write_report
+
+    row = s.get_session(session_id)
+    if row is None:
+        return None
+    history = s.sessions(row.person.name)
+    with tempfile.TemporaryDirectory(prefix="lumbar-rom-report-") as tmp:
+        data = write_report(row, history, Path(tmp) / "report.pdf").read_bytes()
+    s.exported(row.person.name, session_id, "PDF report")
+    return data
 
 
 def stored_assessment(row: Any) -> Assessment:

@@ -590,6 +590,10 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def exported(self, person: str, session_id: int | None, detail: str) -> None:
+        """An export made outside the store (the clinician PDF, issue 31): nothing to record
+        in personal mode (the scoped view audits it)."""
+
 
 class ScopedStore(Store):
     """The store as one signed-in account may see it (built by ``Store.for_account``)."""
@@ -666,6 +670,11 @@ class ScopedStore(Store):
         out = super().export_json(person)
         self._audit("exported", person, detail=f"JSON, {len(out['sessions'])} session(s)")
         return dict(out)
+
+    def exported(self, person: str, session_id: int | None, detail: str) -> None:
+        """Audit an export made outside the store (the clinician PDF), when it was made."""
+        self._may("export")
+        self._audit("exported", person, session_id, detail)
 
     # ---- writes (audited) -------------------------------------------------------------
     def save_session(self, person: str, *args: Any, **kwargs: Any) -> int:

@@ -28,6 +28,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.dates import AutoDateLocator, DateFormatter, date2num  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 
 from lumbar_rom.assessment.hold import HOLD_TESTS, endurance_knowledge  # noqa: E402
 from lumbar_rom.assessment.units import unit_rows  # noqa: E402
@@ -125,6 +126,44 @@ class _Writer:
                      family="DejaVu Sans", color="#1d4ed8", url=url, usetex=False,
                      parse_math=False)
             self.y -= step
+
+    def table(self, columns: list[tuple[str, float]], rows: list[list[str]],
+              size: float = 8.0) -> None:
+        """A table: ``columns`` as (header, width in page fractions), each row's cells wrapped
+        inside their column, a rule under the header and between rows; a row never splits
+        over two pages, and the header is drawn again at the top of a new page."""
+        step = LINE * size / 9.0
+        chars = [max(4, int(width / (0.0082 * size / 9.0)) - 1) for _, width in columns]
+        xs = [LEFT + sum(width for _, width in columns[:i]) for i in range(len(columns))]
+        right = LEFT + sum(width for _, width in columns)
+
+        def wrapped(cells: list[str]) -> list[list[str]]:
+            return [textwrap.wrap(c, width=n, break_on_hyphens=False) or [""]
+                    for c, n in zip(cells, chars, strict=True)]
+
+        def draw(cells: list[list[str]], bold: bool) -> None:
+            height = max(len(c) for c in cells) * step + 0.004
+            fig = self.room(height)
+            for x, lines in zip(xs, cells, strict=True):
+                for k, text in enumerate(lines):
+                    fig.text(x, self.y - k * step, text, fontsize=size, va="top",
+                             fontweight="bold" if bold else "normal", family="DejaVu Sans",
+                             usetex=False, parse_math=False)
+            self.y -= height
+            fig.add_artist(Line2D([LEFT, right], [self.y + 0.002] * 2, linewidth=0.8 if bold
+                                  else 0.3, color="#444444" if bold else "#bbbbbb",
+                                  transform=fig.transFigure))
+
+        header = wrapped([h for h, _ in columns])
+        draw(header, bold=True)
+        for row in rows:
+            cells = wrapped(row)
+            need = max(len(c) for c in cells) * step + 0.004
+            if self.y - need < BOTTOM:  # the row starts a new page: the header goes with it
+                self._new()
+                draw(header, bold=True)
+            draw(cells, bold=False)
+        self.y -= 0.006
 
     def heading(self, text: str, keep: float = 3 * LINE) -> None:
         """A section heading, kept with the next ``keep`` (page fractions) of what follows."""
@@ -290,14 +329,22 @@ def measured_cell(d: Decision, t: TrialRow | None) -> str:
     return meas
 
 
-def _measured(w: _Writer, session: SessionRow, a: Assessment, refs: _References) -> None:
-    w.heading("Measured range of motion")
-    w.line("motion | measured (deg, +/- 95 %) | norm (deg) | restricted below | decision",
-           bold=True)
+MEASURED_COLUMNS = [("Motion", 0.20), ("Measured (deg, +/- 95 %)", 0.34), ("Norm (deg)", 0.09),
+                    ("Restricted below (deg)", 0.14), ("Decision", 0.12)]
+"""The columns of the measured range of motion table (header, width in page fractions)."""
+
+
+def measured_rows(session: SessionRow, a: Assessment) -> list[list[str]]:
+    """The measured range of motion table's rows, one per motion (the cells of
+    :data:`MEASURED_COLUMNS`)."""
     trials = {t.movement: t for t in session.trials}
-    for d in a.decisions:
-        w.line(f"{d.label} | {measured_cell(d, trials.get(d.movement))} | {_n(d.norm_deg)} | "
-               f"{_n(d.threshold_deg)} | {d.status.upper()}")
+    return [[d.label, measured_cell(d, trials.get(d.movement)), _n(d.norm_deg),
+             _n(d.threshold_deg), d.status.upper()] for d in a.decisions]
+
+
+def _measured(w: _Writer, session: SessionRow, a: Assessment, refs: _References) -> None:
+    w.heading("Measured range of motion", keep=6 * LINE)
+    w.table(MEASURED_COLUMNS, measured_rows(session, a))
     for d in a.decisions:
         w.line(f"- {refs.inline(d.explanation)}", size=8)
     for x in a.asymmetries:
