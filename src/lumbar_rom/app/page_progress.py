@@ -19,6 +19,7 @@ from lumbar_rom.app import charts, service
 from lumbar_rom.app.navigation import page
 from lumbar_rom.app.state import Visit, account, store, visit
 from lumbar_rom.app.text import file_stem, md
+from lumbar_rom.app.widgets import sources
 from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
 from lumbar_rom.clinical.knowledge import knowledge
 from lumbar_rom.clinical.summary import session_headline
@@ -102,7 +103,8 @@ def _history(s: Any, v: Visit, person: str) -> None:
     except InputError:  # a value stored before the profile was validated (issue 27)
         prof = None
     st.caption("Compare measurements taken the same way and at the same time of day: range of "
-               "motion changes through the day (S19, S20).")
+               "motion changes through the day.")
+    sources("S19; S20")
     maint = s.maintenance(person)
     holds, diary = s.holds(person), s.pain_entries(person)
     sex = prof.sex if prof else None

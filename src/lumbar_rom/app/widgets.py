@@ -24,6 +24,11 @@ STATUS_ICON = {"normal": ":material/check_circle:", "restricted": ":material/war
                "pain-limited": ":material/front_hand:", "not tested": ":material/remove:"}
 
 
+DETAILS = "Details and sources"
+"""The label of the details folds: the sources, numbers and statistics behind a lay sentence
+(the readability tests read lay-facing pages outside these folds only, issue 31)."""
+
+
 def finite(x: float | None) -> bool:
     """A measured number (a stored one may be ``None`` where the live one is NaN)."""
     return x is not None and bool(np.isfinite(x))
@@ -51,10 +56,11 @@ def source_markdown(s: Source) -> str:
 
 
 def sources(source_text: str) -> None:
-    """The cited sources of ``source_text`` in a collapsed "Sources" expander, each a link."""
+    """The cited sources of ``source_text`` in a collapsed "Details and sources" expander, each
+    a link (a details fold: source keys are shown only there, issue 31)."""
     found = sources_for(source_text)
     if found:
-        with st.expander("Sources"):
+        with st.expander(DETAILS):
             st.markdown("\n".join(source_markdown(s) for s in found))
 
 
