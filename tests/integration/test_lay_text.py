@@ -85,8 +85,8 @@ def pages(tmp_path_factory):
 def decision_texts(at) -> set[str]:
     """The range-of-motion decision's own texts on the page (the ``norms`` branch's: the
     "Measured ..." line and each decision's explanation)."""
-    v = at.session_state["visit"] if "visit" in at.session_state else None
-    if v is None or not v.trials:
+    v = at.session_state["visit"]  # noqa: SIM401 - AppTest's session state has no get
+    if not v.trials:
         return set()
     a = service.current_assessment(v)
     explained = {d.explanation for d in a.decisions} if a is not None else set()
