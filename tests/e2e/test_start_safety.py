@@ -7,6 +7,7 @@ import pytest
 
 from tests.fixtures.browser import (
     PAIN_LABEL,
+    PAIN_SCREEN,
     SAFETY_RADIOS,
     about_you,
     answer_safety,
@@ -33,7 +34,7 @@ def test_no_safety_answer_is_pre_selected_and_continue_waits_for_all(server, bro
     shot(page, "start-safety-unanswered")
     answer_safety(page)
     assert page.locator(f":is({SAFETY_RADIOS}) input[type=radio]:checked").count() == n
-    next_screen(page, f"[aria-label='{PAIN_LABEL}']")
+    next_screen(page, PAIN_SCREEN)
     field = page.get_by_label(PAIN_LABEL, exact=True)
     field.fill("2")
     field.press("Enter")

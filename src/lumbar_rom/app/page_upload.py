@@ -69,6 +69,8 @@ def upload_page() -> None:
     mirrored = st.checkbox("These videos are mirrored (front camera)", key="mirrored",
                            help="Front cameras can save mirror images: a bend to your left "
                            "then looks like a bend to your right. Tick this to turn them back.")
+    if movement in HOLD_TESTS:  # issue 31: the position in a picture, and how long to hold it
+        _hold_position(movement)
     # issue 27: a hold of your own is timed only after the short readiness check
     ready = movement not in HOLD_TESTS or readiness_check("upload_ready")
     c1, c2 = st.columns(2)
@@ -82,6 +84,18 @@ def upload_page() -> None:
     if visit().trials or holds():
         label = "See the sample results" if visit().sample_only() else "See your results"
         st.page_link(page("results"), label=label, icon=":material/bar_chart:")
+
+
+def _hold_position(test: str) -> None:
+    from lumbar_rom.app.widgets import position_picture
+    from lumbar_rom.assessment.hold import endurance_knowledge
+
+    most = endurance_knowledge()["tests"][test].get("max_s")
+    pic = position_picture(test)
+    if pic is not None:
+        st.image(str(pic), caption=f"{hold_label(test)}: hold the position as long as you can"
+                 + (f" (at most {most // 60} minutes)" if most else "")
+                 + "; stop at once if it hurts.", width=360)
 
 
 def _upload_job(f: UploadedFile, movement: str) -> Job | None:

@@ -11,7 +11,13 @@ import numpy as np
 import streamlit as st
 
 from lumbar_rom.app import charts
-from lumbar_rom.app.widgets import STATUS_ICON, finite, show_gate, sources
+from lumbar_rom.app.widgets import (
+    STATUS_ICON,
+    finite,
+    position_picture,
+    show_gate,
+    sources,
+)
 from lumbar_rom.assessment.protocol import movement_spec
 from lumbar_rom.assessment.trial import TrialResult
 from lumbar_rom.assessment.units import unit_rows
@@ -123,6 +129,9 @@ def _plan(a: Assessment) -> None:
     for p in a.plan:
         with st.container(border=True):
             st.markdown(f"**{p.name}**" + (f" ({p.how})" if p.how else ""))
+            pic = position_picture(p.stretch)  # issue 31: the position, with its dose
+            if pic is not None:
+                st.image(str(pic), caption=f"{p.name}: {p.dose}", width=300)
             st.write(p.cues)
             st.caption(f"Dose: {p.dose} · For: {', '.join(p.for_muscles)} · Caution: "
                        f"{p.contraindications}")

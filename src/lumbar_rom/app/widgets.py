@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -93,6 +94,18 @@ def speak(text: str) -> None:
       try {{ const s = window.parent.speechSynthesis || window.speechSynthesis;
              s.cancel(); s.speak(new SpeechSynthesisUtterance({safe})); }} catch (e) {{}}
     </script>""", height=1)
+
+
+PICTURES = Path(__file__).resolve().parent / "pictures"
+"""Pictures of the stretch positions and endurance holds, rendered once with the validation
+studio (scripts/render_pictures.py) and committed: ``<stretch id>.png`` / ``<hold test>.png``."""
+
+
+def position_picture(key: str) -> Path | None:
+    """The picture of a stretch (its id, e.g. ``standing_side_bend``) or hold (its test id, e.g.
+    ``side-plank-left``); ``None`` when none was rendered."""
+    path = PICTURES / f"{key}.png"
+    return path if path.is_file() else None
 
 
 def picture(movement: str) -> bytes | None:
