@@ -34,7 +34,7 @@ def test_no_safety_answer_is_pre_selected_and_continue_waits_for_all(server, bro
     shot(page, "start-safety-unanswered")
     answer_safety(page)
     assert page.locator(f":is({SAFETY_RADIOS}) input[type=radio]:checked").count() == n
-    next_screen(page, PAIN_SCREEN)
+    next_screen(page, PAIN_SCREEN, before=answer_safety)
     field = page.get_by_label(PAIN_LABEL, exact=True)
     field.fill("2")
     field.press("Enter")

@@ -76,6 +76,7 @@ def test_the_persons_own_trial_replaces_a_sample_and_samples_can_be_removed(app,
     v = the_visit(app)
     assert v.trials["flexion"].value_deg == 40 and "flexion" not in v.samples
     press(app, "Try a sample")  # a sample again never takes the person's place
+    assert "your own video of this movement is kept" in texts(app)
     v = the_visit(app)
     assert v.trials["flexion"].value_deg == 40 and "flexion" not in v.samples
     assert len(v.samples) == 5

@@ -200,6 +200,9 @@ def _show(label: str, trials: list, replay: bytes, sample: bool = False) -> None
     for trial in trials:
         if trial.movement not in MOVEMENTS:
             _say("error", f"{label}: " + md(" ".join(trial.reasons)))
+        elif sample and trial.movement not in visit().samples:
+            _say("info", f"{label}: {movement_spec(trial.movement).label}: your own video of "
+                 "this movement is kept, not the sample's.")
         elif trial.status == "ok":
             _say("success", f"{label}: {movement_spec(trial.movement).label} measured "
                  f"{trial.value_deg:.0f} deg ± {trial.uncertainty_deg:.0f}.")
