@@ -56,10 +56,10 @@ def test_legend_names_measured_goal_and_norm():
     spec, lays = layers(chart)
     colors = [lay["encoding"]["color"] for lay in lays]
     assert all(c["field"] == "series" for c in colors)
-    assert colors[0]["scale"]["domain"] == ["measured (+/- 95 %)", "goal line", "norm"]
+    assert colors[0]["scale"]["domain"] == ["measured (± uncertainty)", "goal line", "norm"]
     assert colors[0]["legend"] is not None
     series = {row["series"] for rows in spec["datasets"].values() for row in rows}
-    assert series == {"measured (+/- 95 %)", "goal line", "norm"}
+    assert series == {"measured (± uncertainty)", "goal line", "norm"}
 
 
 def test_value_axis_covers_the_bars_goal_and_norm():
@@ -78,7 +78,7 @@ def test_value_axis_covers_the_bars_goal_and_norm():
 def test_normal_motion_has_no_goal_but_its_norm():
     chart = progress_chart(prog((T0, 80.0, "normal")))
     spec, lays = layers(chart)
-    assert lays[0]["encoding"]["color"]["scale"]["domain"] == ["measured (+/- 95 %)", "norm"]
+    assert lays[0]["encoding"]["color"]["scale"]["domain"] == ["measured (± uncertainty)", "norm"]
     lo, hi = lays[0]["encoding"]["y"]["scale"]["domain"]
     assert lo < 77.0 < hi
 

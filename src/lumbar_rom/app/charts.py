@@ -65,7 +65,7 @@ def angle_curve(t: TrialResult) -> alt.LayerChart:
     return (line + pts).properties(height=180)
 
 
-SERIES = {"measured (+/- 95 %)": "#2563eb", "goal line": "#f59e0b", "norm": "#16a34a"}
+SERIES = {"measured (± uncertainty)": "#2563eb", "goal line": "#f59e0b", "norm": "#16a34a"}
 
 
 def _when(t: datetime) -> alt.DateTime:
