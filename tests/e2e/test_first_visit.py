@@ -147,7 +147,8 @@ def test_a_first_visit_start_upload_results_progress(server, browser_factory, wi
     go(page, "Progress")
     page.get_by_role("heading", name="Progress").first.wait_for(timeout=T)
     page.get_by_text("Sessions", exact=True).wait_for(timeout=T)
-    expect(page.get_by_role("button", name="Open", exact=True)).to_have_count(1)  # only the saved visit
+    # only the saved visit
+    expect(page.get_by_role("button", name="Open", exact=True)).to_have_count(1)
     expect(page.get_by_role("button", name="PDF", exact=True)).to_have_count(1)
     text = main_text(page)
     assert "Forward bending (flexion)" in text and "Side bending" not in text
