@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 import typer
 
 from lumbar_rom import __version__
-from lumbar_rom.assessment.protocol import MOVEMENTS, MovementSpec, parse_movement
+from lumbar_rom.assessment.protocol import (
+    MOVEMENTS,
+    MovementSpec,
+    parse_movement,
+    side_measured,
+)
 from lumbar_rom.cli_users import users_app
 from lumbar_rom.data import CLINICAL, load_toml
 from lumbar_rom.errors import LumbarRomError
@@ -228,20 +233,6 @@ def _parse_movement_option(text: str) -> MovementSpec | str:
     except ValueError:
         raise _fail(ValueError(f"--movement must be one of {', '.join(ANALYZE_CHOICES)}."
                                )) from None
-
-
-def side_measured(movement: str, mirrored: bool = False) -> str:
-    """For a side-specific movement, which side of the body the value is (issue 29: a mirrored
-    clip not declared as such swaps the sides, and nothing in the picture proves which it is);
-    ``""`` for flexion and extension."""
-    side = "left" if movement.endswith("-left") else "right" if movement.endswith("-right") else ""
-    if not side:
-        return ""
-    if mirrored:
-        return f" (the person's {side}; the video was turned back from a mirror image)"
-    other = "right" if side == "left" else "left"
-    return (f" (the person's {side} as the video shows it; if the video is a mirror image, as "
-            f"front cameras often save, it was their {other}: run again with --mirrored)")
 
 
 def _print_trial(t: TrialResult, mirrored: bool = False) -> None:

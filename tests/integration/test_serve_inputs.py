@@ -98,7 +98,7 @@ def test_assess_says_who_was_measured_when_two_people_are_in_view(tmp_path):
 
 
 def test_a_side_specific_value_says_which_side_of_the_body():
-    from lumbar_rom.cli import side_measured
+    from lumbar_rom.assessment.protocol import side_measured
 
     assert side_measured("flexion") == "" and side_measured("extension", True) == ""
     assert side_measured("side-bend-left") == (

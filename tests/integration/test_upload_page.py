@@ -53,3 +53,30 @@ def test_several_files_share_one_bar_and_the_mirrored_tick(app, monkeypatch):
     assert not app.exception
     # each upload is written under a name made from an id (never the uploaded name)
     assert seen == [("upload.mp4", True), ("upload.mp4", True)]
+
+
+@pytest.mark.parametrize("tick, words", [
+    (False, "(the person's left as the video shows it; if the video is a mirror image, as front "
+            "cameras often save, it was their right: tick 'These videos are mirrored'"),
+    (True, "(the person's left; the video was turned back from a mirror image)"),
+])
+def test_a_side_specific_value_says_which_side_of_the_body(app, monkeypatch, tick, words):
+    """Issue 29 item 9: no side-specific value without the side of the body it is, and what a
+    mirror image would change."""
+    from tests.fixtures.clinical import trial
+
+    def fake(path, movement, height_cm, on_progress=None, mirrored=False, on_wait=None):
+        return [trial("side-bend-left", 21.0, 2.0, view="front")], b""
+
+    monkeypatch.setattr(service, "analyse_upload", fake)
+    screened(app)
+    app.switch_page(PAGE.format("upload")).run()
+    app.get("file_uploader")[0].upload("a.mp4", (SAMPLES / "side-bend-left.mp4").read_bytes(),
+                                       "video/mp4")
+    app.run()
+    if tick:
+        next(c for c in app.checkbox if c.key == "mirrored").check().run()
+    next(b for b in app.button if b.label == "Analyse").click().run()
+    assert not app.exception
+    [line] = [s.value for s in app.success if "measured 21 deg" in s.value]
+    assert words in line

@@ -30,7 +30,7 @@ from lumbar_rom.app.navigation import need_screening, page
 from lumbar_rom.app.state import MAX_UPLOAD_MB, SAMPLES, visit
 from lumbar_rom.app.text import md
 from lumbar_rom.assessment.hold import HOLD_TESTS
-from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec
+from lumbar_rom.assessment.protocol import MOVEMENTS, movement_spec, side_measured
 from lumbar_rom.errors import LumbarRomError
 
 CANCELLED = "The analysis was cancelled; the videos finished before it are kept."
@@ -165,7 +165,9 @@ def _show(label: str, trials: list, replay: bytes) -> None:
         if trial.movement not in MOVEMENTS:
             st.error(f"{label}: " + md(" ".join(trial.reasons)))
         elif trial.status == "ok":
-            st.success(f"{label}: {movement_spec(trial.movement).label} measured "
+            side = side_measured(trial.movement, bool(st.session_state.get("mirrored")),
+                                 "tick 'These videos are mirrored' and analyse it again")
+            st.success(f"{label}: {movement_spec(trial.movement).label}{side} measured "
                        f"{trial.value_deg:.0f} deg ± {trial.uncertainty_deg:.0f}.")
         else:
             st.warning(f"{label}: {movement_spec(trial.movement).label} could not be "

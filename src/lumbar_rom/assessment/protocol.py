@@ -68,3 +68,19 @@ def side_of(movement: str) -> str | None:
         if str(movement).endswith("-" + side):
             return side
     return None
+
+
+def side_measured(movement: str, mirrored: bool = False, redo: str = "run again with --mirrored"
+                  ) -> str:
+    """For a side-specific movement, which side of the body the value is (issue 29: a mirrored
+    clip not declared as such swaps the sides, and nothing in the picture proves which it is);
+    ``""`` for flexion and extension. ``redo`` says how to declare a mirror image (the CLI's
+    flag, the app's tick box)."""
+    side = side_of(movement)
+    if side is None:
+        return ""
+    if mirrored:
+        return f" (the person's {side}; the video was turned back from a mirror image)"
+    other = "right" if side == "left" else "left"
+    return (f" (the person's {side} as the video shows it; if the video is a mirror image, as "
+            f"front cameras often save, it was their {other}: {redo})")
