@@ -88,3 +88,16 @@ def test_results_page_asymmetry_line_keeps_the_finding_and_folds_the_mdc():
     shown = _without_brackets(x.text)
     assert shown.startswith("Side bending to the left is 15 deg less than to the other side")
     assert "Confirm it in a second session" in shown and not STATS.search(shown)
+
+
+def test_no_pain_limited_motion_reads_as_fine_in_the_summary():
+    """A motion that pain stopped (far below the usual range) is never summed up as "no
+    stretching is needed": the summary says why there is no plan (fresh-eyes review)."""
+    from lumbar_rom.clinical.engine import Screening, assess
+
+    a = assess(PERSON, Screening(pain_before=3, pain_limited=("flexion",)),
+               [trial("flexion", lower("flexion") - 30, 3)])
+    assert [d.status for d in a.decisions if d.movement == "flexion"] == ["pain-limited"]
+    text = summary_text(a)
+    assert "No stretching is needed" not in text
+    assert "a motion that pain stopped is never stretched" in text

@@ -60,8 +60,9 @@ def test_the_goals_section_holds_rom_strength_and_pain_with_status(store, tmp_pa
     assert "Trunk flexor hold at 60 deg: from 90 s: " in g and "latest 90 s. Status: on track" in g
     assert "founding document's range-of-motion schedule" in g and "not evidence" in g
     # pain: 8 at the first session, 8 in the diary at day 44: behind the chronic milestones
-    # (35 % less by day 42: 5.2; 49 % by day 182: 4.1)
-    assert "Pain - pain (NRS 0-10): from 8 on 2026-11-25: 5.2 by 2027-01-06, 4.1 by 2027-05-26." \
+    # (35 % less by day 42: 5.2; 49 % by day 182: 4.1), stated in whole NRS points as a person
+    # scores them (issue 27 item 8; half up: 5 and 4)
+    assert "Pain - pain (NRS 0-10): from 8 on 2026-11-25: 5 by 2027-01-06, 4 by 2027-05-26." \
         in g
     assert ("Pain trend (2 diary entries and the sessions' pain; long-standing): 8 on "
             "2026-11-25, 8 on 2026-12-05, 8 on 2027-01-08. Status: behind.") in g

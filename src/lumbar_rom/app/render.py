@@ -174,6 +174,9 @@ def _plan(a: Assessment) -> None:
     elif not a.plan and undecided:
         st.info("No stretch plan yet: add your age on the Start page so that each motion can be "
                 "compared with people of your age.")
+    elif not a.plan and any(d.status == "pain-limited" for d in a.decisions):
+        st.info("No stretch plan: a motion that pain stopped is never stretched (see its advice "
+                "above); no other motion was found truly restricted.")
     elif not a.plan and open_:  # issue 31: no green "nothing restricted" beside open trials
         st.info("No stretch plan: no motion was found truly restricted by stiffness, but "
                 f"{len(open_)} could not be decided (each says why above).")

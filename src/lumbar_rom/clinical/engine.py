@@ -555,15 +555,15 @@ def _goals(decisions: list[Decision], screening: Screening, chronic: bool, today
     if screening.pain_before is not None and screening.pain_before > 0:
         sched = g.pain_chronic if chronic else g.pain_recent
         p0 = float(screening.pain_before)
-        ms = _pain_milestones(p0, [(today + timedelta(days=int(day))).isoformat()
+        ms = pain_milestones(p0, [(today + timedelta(days=int(day))).isoformat()
                                    for day, _ in sched], [frac for _, frac in sched])
         out.append(Goal("pain", "pain", p0, min(v for _, v in ms), ms, g.pain_text,
                         g.pain_evidence, g.pain_source))
     return out
 
 
-def _pain_milestones(p0: float, days: list[str], fracs: list[float]
-                     ) -> tuple[tuple[str, float], ...]:
+def pain_milestones(p0: float, days: list[str], fracs: list[float]
+                    ) -> tuple[tuple[str, float], ...]:
     """The pain milestones in whole NRS points (a person scores whole numbers; half up), never
     rising, and the last one at least a clinically important fall from ``p0``: 2 points or
     30 % (the smaller fall that meets either, S79 Farrar 2001), when the schedule asks for

@@ -129,6 +129,12 @@ def _muscles_and_plan(a: Assessment) -> list[str]:
         if any(d.status == "no decision" for d in a.decisions):
             return [*lines, "\nNo stretch plan: no restriction decision without an age "
                     "(add --age)."]
+        if any(d.status == "pain-limited" for d in a.decisions):  # not "your range is fine"
+            return [*lines, "\nNo stretch plan: a motion that pain stopped is never stretched "
+                    "(see the advice for it above); no other motion was found restricted."]
+        if any(d.status in ("inconclusive", "borderline") for d in a.decisions):
+            return [*lines, "\nNo stretch plan: no motion was found truly restricted, but some "
+                    "could not be decided (each says why above)."]
         return [*lines, "\nNo stretching is needed for the motions measured."]
     lines.append("\nSTRETCH PLAN (only for restricted motions)")
     for p in a.plan:

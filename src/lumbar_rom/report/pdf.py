@@ -38,6 +38,7 @@ from lumbar_rom.clinical.engine import (  # noqa: E402
     Decision,
     Profile,
     is_chronic,
+    pain_milestones,
     strength_goals,
 )
 from lumbar_rom.clinical.knowledge import Source, knowledge, sources_for  # noqa: E402
@@ -497,7 +498,10 @@ def _pain_goals(w: _Writer, session: SessionRow, sessions: list[SessionRow],
     status, line = pain_status(pts, chronic)
     g = knowledge().goals
     if line:
-        ms = ", ".join(f"{v:.1f} by {t:%Y-%m-%d}" for t, v in line[1:])
+        p0 = line[0][1]  # the goals in whole NRS points, as the assessment states them
+        goals = pain_milestones(p0, [f"{t:%Y-%m-%d}" for t, _ in line[1:]],
+                                [1 - v / p0 for _, v in line[1:]])
+        ms = ", ".join(f"{v:.0f} by {d}" for d, v in goals)
         w.line(f"- pain (NRS 0-10): from {line[0][1]:g} on {line[0][0]:%Y-%m-%d}: {ms}. "
                f"{refs.inline(g.pain_evidence)}{refs.cite(g.pain_source)}", size=8)
     trend = ", ".join(f"{x.nrs} on {x.when:%Y-%m-%d}" for x in pts[-6:])
