@@ -1,7 +1,7 @@
 """The real-clip corpus (issue 28 item 8) is consistent: every committed clip is the file the
 manifest names (SHA-256), every clip is annotated twice, each annotation's angle follows from its
 points, and the benchmark scores a result the way its docstring says. Reads only the repository
-(no network, no clip cache, no ../shared)."""
+(no network, no clip cache, nothing outside the repository)."""
 
 from __future__ import annotations
 
