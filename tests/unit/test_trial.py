@@ -11,6 +11,7 @@ from lumbar_rom.assessment.trial import (
     choose_repetitions,
     detect_repetitions,
     find_neutral,
+    small_peak_deg,
 )
 from lumbar_rom.pipeline import analyze_sequence
 from lumbar_rom.pose.sequence import PoseSequence
@@ -209,7 +210,7 @@ def test_low_visibility():
 def test_no_movement_means_no_repetitions():
     r = analyze_trial(make_trial("flexion", [2, 2, 2], "side"), "flexion")
     assert r.status == "inconclusive" and "no_repetitions" in codes(r)
-    assert S.small_peak_deg > 2.0
+    assert small_peak_deg(S) > 2.0
 
 
 @pytest.mark.parametrize(("movement", "kind", "peaks", "view"), [

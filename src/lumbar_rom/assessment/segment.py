@@ -24,6 +24,7 @@ from lumbar_rom.assessment.trial import (
     AnalysisSettings,
     find_neutral,
     rotation_neutral,
+    small_peak_deg,
 )
 from lumbar_rom.kinematics import angles as A
 from lumbar_rom.kinematics.cleaned import CleanedPose
@@ -70,7 +71,7 @@ def segment_movements(seq: PoseSequence | CleanedPose,
     bouts = _bouts(labelled, settings.min_peak_deg, settings)
     if not bouts:  # a small motion (trial.py: measured when repeated three times), no rotation
         small = {k: v for k, v in labelled.items() if not k.startswith("rotation")}
-        bouts = _bouts(small, settings.small_peak_deg, settings) if small else []
+        bouts = _bouts(small, small_peak_deg(settings), settings) if small else []
         if len(bouts) < settings.small_reps_needed:
             return []
     groups: list[list[tuple[int, int, Movement]]] = [[bouts[0]]]

@@ -32,6 +32,7 @@ is refused in words ("Start the clip standing upright; this one starts already b
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
@@ -78,8 +79,7 @@ class AnalysisSettings:
     neutral_upright_max_deg: float = float(_N["upright_max_deg"])
     neutral_frame_sd_deg: float = float(_N["frame_sd_deg"])
     min_peak_deg: float = float(_T["min_peak_deg"])
-    small_peak_deg: float = max(float(_T["small_peak_min_deg"]), float(_T["noise_floor_factor"])
-                                * float(load_toml("noise_floor.toml")["floor_deg"]))
+    small_peak_deg: float | None = None  # None: from data/noise_floor.toml, read on first use
     small_reps_needed: int = int(_T["small_reps_needed"])
     min_prominence_fraction: float = float(_T["min_prominence_fraction"])
     min_prominence_of_min_peak: float = float(_T["min_prominence_of_min_peak"])
@@ -106,6 +106,21 @@ class AnalysisSettings:
 
 
 DEFAULT_ANALYSIS = AnalysisSettings()
+
+
+@functools.cache
+def _noise_floor_peak_deg() -> float:
+    """The smallest protocol movement measured: max(small_peak_min_deg, noise_floor_factor x the
+    noise floor measured on still clips, data/noise_floor.toml); read on first use, not at
+    import (no file is read when a module is imported)."""
+    return max(float(_T["small_peak_min_deg"]),
+               float(_T["noise_floor_factor"]) * float(load_toml("noise_floor.toml")["floor_deg"]))
+
+
+def small_peak_deg(settings: AnalysisSettings) -> float:
+    """``settings.small_peak_deg``, or the measured noise floor's when it is None."""
+    return (settings.small_peak_deg if settings.small_peak_deg is not None
+            else _noise_floor_peak_deg())
 
 
 @dataclass(frozen=True)
@@ -431,13 +446,13 @@ def analyze_cleaned(kin: CleanedPose, movement: MovementSpec | str, *,
     reps = detect_repetitions(excursion, t, settings)
     if not reps and spec.signal != "rotation":  # a small motion, if clear (protocol.toml)
         small = detect_repetitions(excursion, t, replace(settings,
-                                                         min_peak_deg=settings.small_peak_deg))
+                                                         min_peak_deg=small_peak_deg(settings)))
         if len(small) >= settings.small_reps_needed:
             reps = small
             flags.append(Flag("small_motion", "The movement was small (under "
                               f"{settings.min_peak_deg:.0f} degrees); it is measured, close to "
                               "the least the camera tells apart from standing still "
-                              f"({settings.small_peak_deg:.0f} degrees).", False))
+                              f"({small_peak_deg(settings):.0f} degrees).", False))
     peaks = [r.peak_deg for r in reps]
     used, consistent = choose_repetitions(peaks, settings.consistency_deg)
     # no repetition in a clip that starts away from upright: the start is the reason (it began
